@@ -1,0 +1,222 @@
+"""Fixtures: one database per pytest-xdist worker, emptied after every test.
+
+CONSORT_TEST_DB chooses the database: "sqlite" (default) or "postgresql" (the
+local server on 127.0.0.1:5432, one database per worker, created here).
+"""
+
+import os
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from config import TestConfig
+from workflow import create_app
+from workflow.accounts.models import Role, User, UserRole
+from workflow.accounts.passwords import hash_password
+from workflow.extensions import db as _db
+from workflow.hubs.operations import load_hubs
+from workflow.organisations.models import Membership, Organisation, OrganisationType
+from workflow.types import utcnow
+
+PG_ADMIN_URL = os.environ.get("CONSORT_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+PASSWORD = "correct horse battery staple"
+
+
+def _worker() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+def database_url(tmp_root, purpose: str = "test") -> str:
+    """A fresh, empty database for this worker, on the engine chosen by CONSORT_TEST_DB."""
+    if os.environ.get("CONSORT_TEST_DB", "sqlite") == "postgresql":
+        name = f"consort_{purpose}_{_worker()}"
+        admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+        return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    return f"sqlite:///{tmp_root / f'consort-{purpose}.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    root = tmp_path_factory.mktemp(f"consort-{_worker()}")
+    app = create_app(
+        TestConfig,
+        SQLALCHEMY_DATABASE_URI=database_url(root),
+        INSTANCE_DIR=root,
+        STORAGE_DIR=root / "storage",
+        MAIL_FOLDER=root / "mail",
+    )
+    with app.app_context():
+        _db.create_all()
+    return app
+
+
+@pytest.fixture()
+def db(app):
+    """The database, emptied (and the mail folder cleared) after the test."""
+    with app.app_context():
+        yield _db
+        _db.session.remove()
+        tables = [t.name for t in reversed(_db.metadata.sorted_tables)]
+        with _db.engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            else:
+                for table in tables:
+                    connection.execute(text(f"DELETE FROM {table}"))
+        for path in app.config["MAIL_FOLDER"].glob("*.eml"):
+            path.unlink()
+
+
+@pytest.fixture()
+def client(app, db):
+    return app.test_client()
+
+
+@pytest.fixture(scope="session")
+def password_hash():
+    return hash_password(PASSWORD)
+
+
+HUB_CONFIGURATION = {
+    "lead_organisation": "Demo Lead Trust",
+    "hubs": [
+        {
+            "slug": "northamptonshire",
+            "name": "Northamptonshire Music Education Hub",
+            "reference_prefix": "NMEH",
+            "introduction": "Music for every young person in the county.",
+            "commitments": "Partners contribute in kind and pay no fee.",
+            "address": "1 Demo Street\nNorthampton\nNN1 1AA",
+            "charity_number": "0000000",
+            "company_number": "00000000",
+            "districts": ["Corby", "Kettering", "Northampton"],
+            "goals": [
+                {"title": "Every child singing and playing"},
+                {"title": "Reaching every young person"},
+            ],
+        },
+        {
+            "slug": "rutland",
+            "name": "Rutland Music",
+            "reference_prefix": "RM",
+            "districts": ["Oakham", "Uppingham"],
+            "goals": [{"title": "Music in every Rutland school"}],
+        },
+    ],
+}
+
+
+@pytest.fixture()
+def hub(db):
+    hubs = load_hubs(HUB_CONFIGURATION)
+    db.session.commit()
+    return hubs[0]
+
+
+@pytest.fixture()
+def make_user(db, password_hash):
+    """make_user(roles=..., applicant=False, organisation=None) -> User."""
+    counter = {"n": 0}
+
+    def make(*roles: Role, name: str | None = None, organisation: Organisation | None = None) -> User:
+        counter["n"] += 1
+        n = counter["n"]
+        user = User(
+            name=name or f"Person {n}",
+            email=f"person{n}@example.org",
+            password_hash=password_hash,
+            is_applicant=not roles,
+        )
+        user.role_rows = [UserRole(role=role) for role in roles]
+        db.session.add(user)
+        db.session.flush()
+        if organisation is not None:
+            db.session.add(Membership(user_id=user.id, organisation_id=organisation.id))
+        db.session.commit()
+        db.session.refresh(user)
+        return user
+
+    return make
+
+
+@pytest.fixture()
+def make_organisation(db):
+    def make(name: str = "Kettering Community Strings") -> Organisation:
+        organisation = Organisation(
+            name=name,
+            organisation_type=OrganisationType.REGISTERED_CHARITY,
+            charity_number="1234567",
+            address="2 Example Road",
+            town="Kettering",
+            postcode="NN16 8AA",
+            website="https://strings.example.org",
+            contact_name="Ada Lovelace",
+            contact_role="Director",
+            contact_email="ada@example.org",
+            contact_phone="01536 000000",
+            safeguarding_lead="Grace Hopper",
+        )
+        db.session.add(organisation)
+        db.session.commit()
+        return organisation
+
+    return make
+
+
+@pytest.fixture()
+def organisation(make_organisation):
+    return make_organisation()
+
+
+@pytest.fixture()
+def applicant(make_user, organisation):
+    return make_user(name="Ada Lovelace", organisation=organisation)
+
+
+@pytest.fixture()
+def other_applicant(make_user, make_organisation):
+    return make_user(name="Someone Else", organisation=make_organisation("Another Band"))
+
+
+@pytest.fixture()
+def officer(make_user):
+    return make_user(Role.OFFICER, name="Olive Officer")
+
+
+@pytest.fixture()
+def admin(make_user):
+    return make_user(Role.ADMIN, Role.OFFICER, name="Adam Admin")
+
+
+@pytest.fixture()
+def chair(make_user):
+    return make_user(Role.CHAIR, Role.TRUSTEE, name="Charlotte Chair")
+
+
+@pytest.fixture()
+def trustees(make_user, chair):
+    """The board: the chair and three more trustees."""
+    return [chair] + [make_user(Role.TRUSTEE, name=f"Trustee {n}") for n in (1, 2, 3)]
+
+
+@pytest.fixture()
+def login(client):
+    """login(user): sign the test client in as this user (no password round-trip)."""
+
+    def sign_in(user: User, test_client=None):
+        with (test_client or client).session_transaction() as session:
+            session["_user_id"] = user.get_id()
+            session["_fresh"] = True
+        return test_client or client
+
+    return sign_in
+
+
+@pytest.fixture()
+def soon():
+    return utcnow() + timedelta(days=7)

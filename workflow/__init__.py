@@ -1,0 +1,60 @@
+"""Consort: the partner-application process of a music education hub."""
+
+from pathlib import Path
+
+from flask import Flask
+from govuk_frontend_wtf.main import WTFormsHelpers
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+
+from config import BASE_DIR, Config, config_from_environment
+
+from .database import init_database
+from .errors import init_errors
+from .extensions import csrf, login_manager, migrate
+from .security import init_security_headers
+
+
+def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
+    """Build the app for a configuration class, with optional overrides for tests."""
+    config_class = config_class or config_from_environment()
+    app = Flask(__name__, template_folder=str(BASE_DIR / "templates"), instance_path=str(BASE_DIR / "instance"))
+    app.config.from_object(config_class)
+    app.config.update(overrides)
+    if not app.config.get("SECRET_KEY"):
+        raise RuntimeError("SECRET_KEY must be set in the environment outside development")
+    for folder in ("INSTANCE_DIR", "STORAGE_DIR", "MAIL_FOLDER"):
+        Path(app.config[folder]).mkdir(parents=True, exist_ok=True)
+
+    app.jinja_loader = ChoiceLoader(
+        [
+            FileSystemLoader(str(BASE_DIR / "templates")),
+            PrefixLoader(
+                {
+                    "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+                    "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+                }
+            ),
+        ]
+    )
+    WTFormsHelpers(app)
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    from . import models  # noqa: F401  (every model registered before the first query)
+    from .extensions import db
+
+    init_database(app)
+    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    init_errors(app)
+    init_security_headers(app)
+
+    from .web import init_web
+
+    init_web(app)
+
+    from .cli import register_commands
+
+    register_commands(app)
+    return app

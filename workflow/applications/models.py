@@ -1,0 +1,177 @@
+"""Applications, their saved sections, documents and messages."""
+
+from datetime import datetime
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ..types import UTCDateTime, enum_column, utcnow
+from .lifecycle import Action, State, actors_for, role_allows, state_allows
+
+
+class Application(db.Model):
+    """An organisation's application to become a partner of one hub."""
+
+    __tablename__ = "applications"
+    __table_args__ = (
+        CheckConstraint(
+            "(reference IS NULL AND submitted_at IS NULL)"
+            " OR (reference IS NOT NULL AND submitted_at IS NOT NULL)",
+            name="reference_iff_submitted",
+        ),
+        CheckConstraint(
+            "state IN ('draft', 'withdrawn') OR submitted_at IS NOT NULL",
+            name="submitted_unless_draft",
+        ),
+        CheckConstraint(
+            "(state IN ('approved', 'declined')) = (decided_at IS NOT NULL)",
+            name="decided_iff_decided_at",
+        ),
+        Index("ix_applications_state_changed", "state", "state_changed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hub_id: Mapped[int] = mapped_column(ForeignKey("hubs.id"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    state: Mapped[State] = mapped_column(enum_column(State, "state"), default=State.DRAFT)
+    reference: Mapped[str | None] = mapped_column(String(30), unique=True)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    state_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    assigned_officer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    reopened_sections: Mapped[list] = mapped_column(JSON, default=list)
+    event_count: Mapped[int] = mapped_column(default=0)
+
+    hub: Mapped["Hub"] = relationship(lazy="joined")  # noqa: F821
+    organisation: Mapped["Organisation"] = relationship(lazy="joined")  # noqa: F821
+    assigned_officer: Mapped["User | None"] = relationship(foreign_keys=[assigned_officer_id])  # noqa: F821
+    sections: Mapped[list["ApplicationSection"]] = relationship(
+        back_populates="application", cascade="all, delete-orphan"
+    )
+    documents: Mapped[list["Document"]] = relationship(
+        back_populates="application", order_by="Document.uploaded_at"
+    )
+    messages: Mapped[list["Message"]] = relationship(
+        back_populates="application", order_by="Message.created_at"
+    )
+    votes: Mapped[list["Vote"]] = relationship(  # noqa: F821
+        back_populates="application", order_by="Vote.opened_at"
+    )
+
+    def can(self, user, action: Action) -> bool:
+        """Whether `user` may take `action` now: role and state both allow it."""
+        return role_allows(action, actors_for(user, self.organisation_id)) and state_allows(
+            action, self.state
+        )
+
+    def is_member(self, user) -> bool:
+        """Whether `user` acts for the applying organisation."""
+        return bool(
+            user and user.is_authenticated and user.is_applicant and user.is_member_of(self.organisation_id)
+        )
+
+    def can_view(self, user) -> bool:
+        """Members of the organisation and staff see it; trustees once put to them."""
+        if not user or not user.is_authenticated:
+            return False
+        if self.is_member(user) or user.is_staff:
+            return True
+        return user.is_trustee and self.submitted_at is not None and self.has_been_with_trustees
+
+    @property
+    def has_been_with_trustees(self) -> bool:
+        return self.state in {State.WITH_TRUSTEES, State.APPROVED, State.DECLINED} or bool(
+            self.votes
+        )
+
+    def can_edit_section(self, user, key: str) -> bool:
+        """Drafts are editable by members; after a request, only the reopened sections."""
+        if not self.is_member(user):
+            return False
+        if self.state is State.DRAFT:
+            return True
+        return self.state is State.INFO_REQUESTED and key in (self.reopened_sections or [])
+
+    def can_message(self, user) -> bool:
+        """Officers and applicants can message each other in every state."""
+        return self.is_member(user) or bool(user and user.is_authenticated and user.is_staff)
+
+    def section(self, key: str) -> "ApplicationSection | None":
+        return next((s for s in self.sections if s.key == key), None)
+
+    def answers(self, key: str) -> dict:
+        section = self.section(key)
+        return dict(section.answers) if section else {}
+
+    @property
+    def title(self) -> str:
+        return self.reference or f"Draft application to {self.hub.name}"
+
+
+class ApplicationSection(db.Model):
+    """One section's saved answers, kept even when incomplete or invalid."""
+
+    __tablename__ = "application_sections"
+    __table_args__ = (UniqueConstraint("application_id", "key", name="uq_application_sections_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(40))
+    answers: Mapped[dict] = mapped_column(JSON, default=dict)
+    completed: Mapped[bool] = mapped_column(default=False)
+    version: Mapped[int] = mapped_column(default=1)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    application: Mapped[Application] = relationship(back_populates="sections")
+
+
+class ReferenceCounter(db.Model):
+    """The last reference number given per hub and year; advanced atomically."""
+
+    __tablename__ = "reference_counters"
+
+    hub_id: Mapped[int] = mapped_column(ForeignKey("hubs.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True)
+    last_number: Mapped[int] = mapped_column(default=0)
+
+
+class Document(db.Model):
+    """An uploaded document, stored under a server-chosen name with its digest."""
+
+    __tablename__ = "documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    filename: Mapped[str] = mapped_column(String(255))
+    stored_name: Mapped[str] = mapped_column(String(100), unique=True)
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    application: Mapped[Application] = relationship(back_populates="documents")
+
+
+class Message(db.Model):
+    """A message between the office and the applicant, seen by both."""
+
+    __tablename__ = "messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    application: Mapped[Application] = relationship(back_populates="messages")
+    author: Mapped["User"] = relationship(lazy="joined")  # noqa: F821
+
+    @property
+    def from_office(self) -> bool:
+        return not self.author.is_applicant

@@ -1,0 +1,5 @@
+"""Pages of the applications area."""
+
+from flask import Blueprint
+
+bp = Blueprint("applications", __name__)

@@ -1,0 +1,42 @@
+"""`flask demo`: the NMPAT example hubs and demo accounts, with their sign-ins printed."""
+
+import click
+
+from config import BASE_DIR
+
+from .accounts.models import Role
+from .accounts.operations import create_member, email_taken, register_applicant
+from .extensions import db
+from .hubs.operations import load_hubs, read_configuration
+
+DEMO_PASSWORD = "demo-password-2026"
+
+DEMO_MEMBERS = [
+    ("Olivia Officer", "officer@demo.consort.invalid", {Role.OFFICER}),
+    ("Oscar Officer", "officer2@demo.consort.invalid", {Role.OFFICER}),
+    ("Alex Admin", "admin@demo.consort.invalid", {Role.ADMIN, Role.OFFICER}),
+    ("Charlotte Chair", "chair@demo.consort.invalid", {Role.CHAIR}),
+    ("Tomasz Trustee", "trustee1@demo.consort.invalid", {Role.TRUSTEE}),
+    ("Priya Trustee", "trustee2@demo.consort.invalid", {Role.TRUSTEE}),
+    ("Yiannis Trustee", "trustee3@demo.consort.invalid", {Role.TRUSTEE}),
+]
+DEMO_APPLICANT = ("Ada Applicant", "applicant@demo.consort.invalid", "Demo Strings Collective (demo)")
+
+
+@click.command("demo")
+@click.option("--config", "config_path", default=str(BASE_DIR / "hubs" / "nmpat.toml"), show_default=True)
+def demo_command(config_path: str) -> None:
+    """Load the example hubs and demo accounts (safe to run again)."""
+    hubs = load_hubs(read_configuration(config_path))
+    for name, email, roles in DEMO_MEMBERS:
+        if not email_taken(email):
+            create_member(name=name, email=email, password=DEMO_PASSWORD, roles=roles)
+    name, email, organisation = DEMO_APPLICANT
+    if not email_taken(email):
+        register_applicant(name=name, email=email, password=DEMO_PASSWORD, organisation_name=organisation)
+    db.session.commit()
+    click.echo(f"Hubs: {', '.join(hub.name for hub in hubs)}")
+    click.echo(f"Demo sign-ins (password for all: {DEMO_PASSWORD}):")
+    for name, email, roles in [(n, e, r) for n, e, r in DEMO_MEMBERS] + [(DEMO_APPLICANT[0], DEMO_APPLICANT[1], {"applicant"})]:
+        labels = ", ".join(sorted(getattr(r, "value", r) for r in roles))
+        click.echo(f"  {email:<34} {labels}")

@@ -1,0 +1,108 @@
+"""Hubs as data: each hub's goals, districts, assessment criteria and rounds."""
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ..types import UTCDateTime, utcnow
+
+
+class Hub(db.Model):
+    """A music education hub run by the lead organisation."""
+
+    __tablename__ = "hubs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(60), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    lead_organisation: Mapped[str] = mapped_column(String(200))
+    reference_prefix: Mapped[str] = mapped_column(String(12), unique=True)
+    introduction: Mapped[str] = mapped_column(Text, default="")
+    commitments: Mapped[str] = mapped_column(Text, default="")
+    how_to_apply: Mapped[str] = mapped_column(Text, default="")
+    contact: Mapped[str] = mapped_column(Text, default="")
+    address: Mapped[str] = mapped_column(Text, default="")
+    charity_number: Mapped[str] = mapped_column(String(20), default="")
+    company_number: Mapped[str] = mapped_column(String(20), default="")
+    logo: Mapped[str] = mapped_column(String(200), default="")
+    partnership_term_years: Mapped[int] = mapped_column(default=3)
+    open_all_year: Mapped[bool] = mapped_column(default=True)
+
+    goals: Mapped[list["Goal"]] = relationship(
+        back_populates="hub", order_by="Goal.position", cascade="all, delete-orphan"
+    )
+    districts: Mapped[list["District"]] = relationship(
+        back_populates="hub", order_by="District.name", cascade="all, delete-orphan"
+    )
+    criteria: Mapped[list["Criterion"]] = relationship(
+        back_populates="hub", order_by="Criterion.position", cascade="all, delete-orphan"
+    )
+    rounds: Mapped[list["Round"]] = relationship(
+        back_populates="hub", order_by="Round.opens_at", cascade="all, delete-orphan"
+    )
+
+    def current_round(self, now: datetime | None = None) -> "Round | None":
+        """The round open at `now`, if any."""
+        now = now or utcnow()
+        return next((r for r in self.rounds if r.opens_at <= now < r.closes_at), None)
+
+    def is_open(self, now: datetime | None = None) -> bool:
+        """Whether applications can be submitted now (all year, or within a round)."""
+        return self.open_all_year or self.current_round(now) is not None
+
+    def next_round(self, now: datetime | None = None) -> "Round | None":
+        """The next round to open after `now`, if one is planned."""
+        now = now or utcnow()
+        return next((r for r in self.rounds if r.opens_at > now), None)
+
+
+class Goal(db.Model):
+    """One of a hub's goals, which applicants say they support."""
+
+    __tablename__ = "hub_goals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hub_id: Mapped[int] = mapped_column(ForeignKey("hubs.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int]
+    title: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str] = mapped_column(Text, default="")
+    hub: Mapped[Hub] = relationship(back_populates="goals")
+
+
+class District(db.Model):
+    """An area a hub serves."""
+
+    __tablename__ = "hub_districts"
+    __table_args__ = (UniqueConstraint("hub_id", "name", name="uq_hub_districts_hub_name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hub_id: Mapped[int] = mapped_column(ForeignKey("hubs.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    hub: Mapped[Hub] = relationship(back_populates="districts")
+
+
+class Criterion(db.Model):
+    """An assessment criterion officers check applications against."""
+
+    __tablename__ = "hub_criteria"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hub_id: Mapped[int] = mapped_column(ForeignKey("hubs.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int]
+    title: Mapped[str] = mapped_column(String(300))
+    hub: Mapped[Hub] = relationship(back_populates="criteria")
+
+
+class Round(db.Model):
+    """An application round with an opening and a closing time."""
+
+    __tablename__ = "hub_rounds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hub_id: Mapped[int] = mapped_column(ForeignKey("hubs.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    opens_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    hub: Mapped[Hub] = relationship(back_populates="rounds")

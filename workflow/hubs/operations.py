@@ -1,0 +1,68 @@
+"""Loading hubs from a configuration file (SPEC 2)."""
+
+import tomllib
+from datetime import datetime, timezone
+from pathlib import Path
+
+from sqlalchemy import select
+
+from ..extensions import db
+from .models import Criterion, District, Goal, Hub, Round
+
+DEFAULT_CRITERIA = (
+    "Complements the existing partners",
+    "Serves the hub's goals",
+    "Safeguarding in place",
+    "The in-kind contribution",
+    "Capacity and quality",
+    "Reach: districts and under-served groups",
+)
+
+HUB_FIELDS = (
+    "name", "reference_prefix", "introduction", "commitments", "how_to_apply", "contact",
+    "address", "charity_number", "company_number", "logo", "partnership_term_years",
+    "open_all_year",
+)
+
+
+def read_configuration(path: str | Path) -> dict:
+    """A hub configuration file (TOML) as data."""
+    with open(path, "rb") as handle:
+        return tomllib.load(handle)
+
+
+def _moment(value) -> datetime:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return datetime.fromisoformat(str(value)).astimezone(timezone.utc)
+
+
+def load_hubs(configuration: dict) -> list[Hub]:
+    """Create or update each hub of a configuration, matched by slug."""
+    lead = configuration.get("lead_organisation", "")
+    hubs = []
+    for entry in configuration["hubs"]:
+        hub = db.session.scalar(select(Hub).where(Hub.slug == entry["slug"]))
+        if hub is None:
+            hub = Hub(slug=entry["slug"])
+            db.session.add(hub)
+        hub.lead_organisation = entry.get("lead_organisation", lead)
+        for field in HUB_FIELDS:
+            if field in entry:
+                setattr(hub, field, entry[field])
+        hub.goals = [
+            Goal(position=n, title=goal["title"], description=goal.get("description", ""))
+            for n, goal in enumerate(entry.get("goals", []), start=1)
+        ]
+        hub.districts = [District(name=name) for name in entry.get("districts", [])]
+        hub.criteria = [
+            Criterion(position=n, title=title)
+            for n, title in enumerate(entry.get("criteria", DEFAULT_CRITERIA), start=1)
+        ]
+        hub.rounds = [
+            Round(name=r["name"], opens_at=_moment(r["opens_at"]), closes_at=_moment(r["closes_at"]))
+            for r in entry.get("rounds", [])
+        ]
+        db.session.flush()
+        hubs.append(hub)
+    return hubs

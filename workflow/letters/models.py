@@ -1,0 +1,69 @@
+"""Decision letter templates, and the letters drafted and issued from them."""
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
+
+from ..extensions import db
+from ..types import UTCDateTime, enum_column, utcnow
+from ..votes.rule import Choice
+
+
+class LetterStatus(str, enum.Enum):
+    DRAFTED = "drafted"
+    ISSUED = "issued"
+
+
+class LetterTemplate(db.Model):
+    """One version of a hub's letter template for an outcome; versions are kept."""
+
+    __tablename__ = "letter_templates"
+    __table_args__ = (
+        UniqueConstraint("hub_id", "outcome", "version", name="uq_letter_templates_version"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hub_id: Mapped[int] = mapped_column(ForeignKey("hubs.id"))
+    outcome: Mapped[Choice] = mapped_column(enum_column(Choice, "letter_outcome"))
+    version: Mapped[int]
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class DecisionLetter(db.Model):
+    """The letter telling an organisation the trustees' decision; fixed once issued."""
+
+    __tablename__ = "decision_letters"
+    __table_args__ = (
+        CheckConstraint(
+            "(status = 'issued') = (pdf_sha256 IS NOT NULL AND issued_at IS NOT NULL"
+            " AND issued_by_id IS NOT NULL)",
+            name="issued_iff_recorded",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), unique=True)
+    outcome: Mapped[Choice] = mapped_column(enum_column(Choice, "decision"))
+    template_id: Mapped[int] = mapped_column(ForeignKey("letter_templates.id"))
+    status: Mapped[LetterStatus] = mapped_column(
+        enum_column(LetterStatus, "letter_status"), default=LetterStatus.DRAFTED
+    )
+    free_paragraph: Mapped[str] = mapped_column(Text, default="")
+    drafted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    pdf: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
+    pdf_sha256: Mapped[str | None] = mapped_column(String(64))
+    verification_code: Mapped[str | None] = mapped_column(String(20), unique=True)
+    issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    application: Mapped["Application"] = relationship(backref="letter")  # noqa: F821
+    template: Mapped[LetterTemplate] = relationship()
+    issued_by: Mapped["User | None"] = relationship()  # noqa: F821
+
+    @property
+    def is_issued(self) -> bool:
+        return self.status is LetterStatus.ISSUED

@@ -1,0 +1,31 @@
+"""Writing emails to the outbox, in the transaction of the change that causes them."""
+
+from flask import current_app, render_template
+
+from ..extensions import db
+from .models import OutboxMessage
+
+
+def queue_email(kind: str, recipient: str, subject: str, **context) -> OutboxMessage:
+    """Add an email to the outbox; `templates/emails/<kind>.txt` is its body."""
+    body = render_template(
+        f"emails/{kind}.txt", public_url=current_app.config["SERVER_NAME_FOR_MAIL"], **context
+    )
+    message = OutboxMessage(kind=kind, recipient=recipient, subject=subject, body=body)
+    db.session.add(message)
+    db.session.info["outbox_written"] = True
+    return message
+
+
+def notify_office(kind: str, subject: str, **context) -> OutboxMessage:
+    """An email to the trust office's shared address."""
+    return queue_email(kind, current_app.config["OFFICE_EMAIL"], subject, **context)
+
+
+def notify_organisation(kind: str, organisation, subject: str, **context) -> list[OutboxMessage]:
+    """An email to every member of an organisation."""
+    return [
+        queue_email(kind, membership.user.email, subject, organisation=organisation, **context)
+        for membership in organisation.memberships
+        if membership.user.active
+    ]

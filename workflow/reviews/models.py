@@ -1,0 +1,55 @@
+"""The office's assessment of an application and its internal notes."""
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ..types import UTCDateTime, enum_column, utcnow
+
+
+class Recommendation(str, enum.Enum):
+    """What the officer recommends to the trustees."""
+
+    APPROVE = "approve"
+    DECLINE = "decline"
+
+    @property
+    def label(self) -> str:
+        return "Approve" if self is Recommendation.APPROVE else "Decline"
+
+
+class Assessment(db.Model):
+    """The officer's checklist against the hub's criteria, and the recommendation."""
+
+    __tablename__ = "assessments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), unique=True
+    )
+    checklist: Mapped[dict] = mapped_column(JSON, default=dict)
+    recommendation: Mapped[Recommendation | None] = mapped_column(
+        enum_column(Recommendation, "recommendation"), nullable=True
+    )
+    reasons: Mapped[str] = mapped_column(Text, default="")
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    recorded_by: Mapped["User | None"] = relationship()  # noqa: F821
+
+
+class Note(db.Model):
+    """An internal note about an application, never shown to the applicant."""
+
+    __tablename__ = "notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    author: Mapped["User"] = relationship(lazy="joined")  # noqa: F821

@@ -1,0 +1,5 @@
+"""Pages of the votes area."""
+
+from flask import Blueprint
+
+bp = Blueprint("votes", __name__)

@@ -1,0 +1,75 @@
+"""Blueprints, the home page and what every page's layout needs."""
+
+from flask import Flask, redirect, url_for
+from flask_login import current_user
+
+from .types import london
+
+
+def init_web(app: Flask) -> None:
+    """Register every area's blueprint and the shared template helpers."""
+    from .accounts.views import bp as accounts
+    from .applications.views import bp as applications
+    from .hubs.views import bp as hubs
+    from .letters.views import bp as letters
+    from .organisations.views import bp as organisations
+    from .reviews.views import bp as reviews
+    from .votes.views import bp as votes
+
+    for blueprint in (accounts, applications, hubs, letters, organisations, reviews, votes):
+        app.register_blueprint(blueprint)
+
+    @app.route("/")
+    def index():
+        """Each person's starting page by role."""
+        if not current_user.is_authenticated:
+            return redirect(url_for("hubs.home"))
+        if current_user.is_staff:
+            return redirect(url_for("reviews.queue"))
+        if current_user.is_trustee:
+            return redirect(url_for("votes.my_votes"))
+        return redirect(url_for("applications.home"))
+
+    @app.template_filter("when")
+    def when(moment):
+        """A stored UTC time as shown: Europe/London, day month year and time."""
+        local = london(moment)
+        return local.strftime("%-d %B %Y at %-I:%M%p").replace("AM", "am").replace("PM", "pm") if local else ""
+
+    @app.template_filter("day")
+    def day(moment):
+        local = london(moment)
+        return local.strftime("%-d %B %Y") if local else ""
+
+    @app.context_processor
+    def layout():
+        return {
+            "nav_items": navigation(),
+            "signed_in_as": current_user.name if current_user.is_authenticated else None,
+            "sign_out_url": url_for("accounts.sign_out"),
+            "footer_links": [
+                {"href": url_for("hubs.accessibility"), "text": "Accessibility statement"},
+                {"href": url_for("hubs.privacy"), "text": "Privacy notice"},
+            ],
+            "lead_organisation": app.config["LEAD_ORGANISATION"],
+        }
+
+
+def navigation() -> list[dict]:
+    """The header's links for the signed-in person's roles."""
+    from flask import request
+
+    items = []
+    if not current_user.is_authenticated:
+        items = [("hubs.home", "Hubs"), ("accounts.sign_in", "Sign in"), ("accounts.register", "Create an account")]
+    else:
+        if current_user.is_applicant:
+            items += [("applications.home", "Your applications"), ("organisations.profile", "Organisation profile")]
+        if current_user.is_staff:
+            items += [("reviews.queue", "Applications")]
+        if current_user.is_trustee:
+            items += [("votes.my_votes", "Votes")]
+    return [
+        {"href": url_for(endpoint), "text": text, "active": request.endpoint == endpoint}
+        for endpoint, text in items
+    ]
