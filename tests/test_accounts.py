@@ -1,0 +1,85 @@
+"""Registration, sign-in and sign-out, and the session's version check."""
+
+from sqlalchemy import select
+
+from workflow.accounts.models import User
+from workflow.organisations.models import Membership
+
+from .conftest import PASSWORD
+
+
+def register(client, **overrides):
+    data = {
+        "name": "Ada Lovelace",
+        "email": "Ada@Example.org",
+        "organisation_name": "Kettering Community Strings",
+        "password": "a long enough password",
+        "confirm": "a long enough password",
+    }
+    data.update(overrides)
+    return client.post("/register", data=data)
+
+
+def test_registration_creates_account_organisation_and_membership(client, db):
+    response = register(client)
+    assert response.status_code == 302
+    user = db.session.scalar(select(User).where(User.email == "ada@example.org"))
+    assert user.is_applicant and not user.roles
+    membership = db.session.scalar(select(Membership).where(Membership.user_id == user.id))
+    assert membership.organisation.name == "Kettering Community Strings"
+    assert user.password_hash.startswith("$argon2id$")
+
+
+def test_registration_errors_keep_what_was_typed(client, db):
+    response = register(client, confirm="something else", email="not an email")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "There is a problem" in page
+    assert "Passwords must match" in page
+    assert "Enter an email address in the correct format" in page
+    assert 'value="Kettering Community Strings"' in page
+    assert db.session.scalar(select(User)) is None
+
+
+def test_duplicate_email_is_refused(client, db, applicant):
+    response = register(client, email=applicant.email.upper())
+    assert "already exists" in response.get_data(as_text=True)
+
+
+def test_sign_in_and_out(client, applicant):
+    response = client.post("/sign-in", data={"email": applicant.email, "password": PASSWORD})
+    assert response.status_code == 302
+    with client.session_transaction() as session:
+        assert session["_user_id"] == applicant.get_id()
+    assert client.get("/sign-out").status_code == 405
+    response = client.post("/sign-out")
+    assert response.status_code == 302
+    with client.session_transaction() as session:
+        assert "_user_id" not in session
+
+
+def test_wrong_password_is_refused_with_email_kept(client, applicant):
+    response = client.post("/sign-in", data={"email": applicant.email, "password": "wrong"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Enter a correct email address and password" in page
+    assert applicant.email in page
+
+
+def test_old_session_version_is_signed_out(client, db, applicant, login):
+    login(applicant)
+    applicant.session_version += 1
+    db.session.commit()
+    response = client.get("/organisation")
+    assert response.status_code == 302
+    assert "/sign-in" in response.headers["Location"]
+
+
+def test_pages_carry_security_headers_with_a_nonce(client, db):
+    response = client.get("/sign-in")
+    policy = response.headers["Content-Security-Policy"]
+    assert "'unsafe-inline'" not in policy
+    assert "frame-ancestors 'none'" in policy
+    nonce = policy.split("'nonce-")[1].split("'")[0]
+    assert f'nonce="{nonce}"' in response.get_data(as_text=True)
+    assert response.headers["X-Content-Type-Options"] == "nosniff"

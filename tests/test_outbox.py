@@ -1,0 +1,87 @@
+"""The outbox: written with the change, delivered once, never lost while the server is down."""
+
+import socket
+from datetime import timedelta
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import select
+
+from workflow.notifications.delivery import deliver_outbox
+from workflow.notifications.models import OutboxMessage
+from workflow.types import utcnow
+
+
+class Recorder:
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(envelope)
+        return "250 OK"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture()
+def smtp_app(app):
+    port = free_port()
+    saved = {key: app.config[key] for key in ("MAIL_TRANSPORT", "MAIL_PORT", "MAIL_SERVER")}
+    app.config.update(MAIL_TRANSPORT="smtp", MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
+    yield app, port
+    app.config.update(saved)
+
+
+def queue(db, count: int = 3) -> list[int]:
+    rows = [
+        OutboxMessage(kind="test", recipient=f"person{n}@example.org", subject=f"Message {n}", body="Hello")
+        for n in range(count)
+    ]
+    db.session.add_all(rows)
+    db.session.commit()
+    return [row.id for row in rows]
+
+
+def test_folder_transport_writes_eml_files(app, db):
+    queue(db, 2)
+    sent, failed = deliver_outbox()
+    assert (sent, failed) == (2, 0)
+    files = sorted(app.config["MAIL_FOLDER"].glob("*.eml"))
+    assert len(files) == 2
+    assert b"Subject: Message 0" in files[0].read_bytes()
+
+
+def test_smtp_down_then_up_delivers_each_message_once(smtp_app, db):
+    app, port = smtp_app
+    ids = queue(db, 3)
+
+    sent, failed = deliver_outbox()
+    assert (sent, failed) == (0, 3)
+    rows = db.session.scalars(select(OutboxMessage)).all()
+    assert all(row.sent_at is None and row.attempts == 1 and row.last_error for row in rows)
+    assert all(row.next_attempt_at > utcnow() for row in rows)
+
+    # Backoff: nothing is due yet, so a run now tries nothing.
+    assert deliver_outbox() == (0, 0)
+
+    recorder = Recorder()
+    controller = Controller(recorder, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        for row in db.session.scalars(select(OutboxMessage)):
+            row.next_attempt_at = utcnow() - timedelta(seconds=1)
+        db.session.commit()
+        assert deliver_outbox() == (3, 0)
+        assert deliver_outbox() == (0, 0)
+    finally:
+        controller.stop()
+
+    assert sorted(envelope.rcpt_tos[0] for envelope in recorder.messages) == [
+        f"person{n}@example.org" for n in range(3)
+    ]
+    rows = db.session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids))).all()
+    assert all(row.sent_at is not None for row in rows)
