@@ -24,7 +24,9 @@ PASSWORD = "correct horse battery staple"
 
 
 def _worker() -> str:
-    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+    """This test process's name: the xdist worker, and the run's process id."""
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID", str(os.getpid()))[:8]
+    return f"{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{run}"
 
 
 def database_url(tmp_root, purpose: str = "test") -> str:
@@ -43,16 +45,32 @@ def database_url(tmp_root, purpose: str = "test") -> str:
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
     root = tmp_path_factory.mktemp(f"consort-{_worker()}")
+    url = database_url(root)
+    options = {"connect_args": {"options": "-c synchronous_commit=off"}} if url.startswith("postgresql") else {}
     app = create_app(
         TestConfig,
-        SQLALCHEMY_DATABASE_URI=database_url(root),
+        SQLALCHEMY_DATABASE_URI=url,
+        SQLALCHEMY_ENGINE_OPTIONS=options,
         INSTANCE_DIR=root,
         STORAGE_DIR=root / "storage",
         MAIL_FOLDER=root / "mail",
     )
     with app.app_context():
         _db.create_all()
-    return app
+    yield app
+    with app.app_context():
+        _db.engine.dispose()
+    drop_database(app.config["SQLALCHEMY_DATABASE_URI"])
+
+
+def drop_database(url: str) -> None:
+    """Remove a per-worker PostgreSQL database at the end of the run."""
+    if not url.startswith("postgresql"):
+        return
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
+    admin.dispose()
 
 
 @pytest.fixture()
@@ -63,11 +81,9 @@ def db(app):
         _db.session.remove()
         tables = [t.name for t in reversed(_db.metadata.sorted_tables)]
         with _db.engine.begin() as connection:
-            if connection.dialect.name == "postgresql":
-                connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-            else:
-                for table in tables:
-                    connection.execute(text(f"DELETE FROM {table}"))
+            # DELETE rather than TRUNCATE: on tables this small it is far faster.
+            for table in tables:
+                connection.execute(text(f"DELETE FROM {table}"))
         for path in app.config["MAIL_FOLDER"].glob("*.eml"):
             path.unlink()
 

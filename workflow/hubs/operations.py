@@ -37,6 +37,13 @@ def _moment(value) -> datetime:
     return datetime.fromisoformat(str(value)).astimezone(timezone.utc)
 
 
+def _placed(row, position: int, **values):
+    row.position = position
+    for name, value in values.items():
+        setattr(row, name, value)
+    return row
+
+
 def load_hubs(configuration: dict) -> list[Hub]:
     """Create or update each hub of a configuration, matched by slug."""
     lead = configuration.get("lead_organisation", "")
@@ -50,13 +57,17 @@ def load_hubs(configuration: dict) -> list[Hub]:
         for field in HUB_FIELDS:
             if field in entry:
                 setattr(hub, field, entry[field])
+        # Rows are kept by name across reloads, so answers that refer to them stay valid.
+        goals = {goal.title: goal for goal in hub.goals}
         hub.goals = [
-            Goal(position=n, title=goal["title"], description=goal.get("description", ""))
+            _placed(goals.get(goal["title"]) or Goal(title=goal["title"]), n, description=goal.get("description", ""))
             for n, goal in enumerate(entry.get("goals", []), start=1)
         ]
-        hub.districts = [District(name=name) for name in entry.get("districts", [])]
+        districts = {district.name: district for district in hub.districts}
+        hub.districts = [districts.get(name) or District(name=name) for name in entry.get("districts", [])]
+        criteria = {criterion.title: criterion for criterion in hub.criteria}
         hub.criteria = [
-            Criterion(position=n, title=title)
+            _placed(criteria.get(title) or Criterion(title=title), n)
             for n, title in enumerate(entry.get("criteria", DEFAULT_CRITERIA), start=1)
         ]
         hub.rounds = [

@@ -11,21 +11,25 @@ bp = Blueprint("hubs", __name__)
 
 @bp.route("/hubs")
 def home():
+    """Every hub of this deployment, with its introduction and a link to its page."""
     hubs = db.session.scalars(select(Hub).order_by(Hub.name)).all()
     return render_template("hubs/home.html", hubs=hubs)
 
 
 @bp.route("/hubs/<slug>")
 def hub(slug: str):
+    """One hub: introduction, goals, partner commitments, districts, how to apply, contact."""
     hub = db.session.scalar(select(Hub).where(Hub.slug == slug)) or abort(404)
     return render_template("hubs/hub.html", hub=hub)
 
 
 @bp.route("/accessibility")
 def accessibility():
+    """The accessibility statement (WCAG 2.2 AA)."""
     return render_template("hubs/accessibility.html")
 
 
 @bp.route("/privacy")
 def privacy():
+    """The privacy notice (UK GDPR)."""
     return render_template("hubs/privacy.html")
