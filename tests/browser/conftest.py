@@ -1,0 +1,135 @@
+"""A real server (gunicorn on 127.0.0.1) and a real browser (Debian's Chromium via Playwright).
+
+The server runs on its own SQLite database with the demo loaded; axe-core, from its
+npm package, checks pages for WCAG 2.2 A and AA violations. Screenshots go to
+artefacts/screenshots/ (git-ignored).
+"""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+SCREENSHOTS = ROOT / "artefacts" / "screenshots"
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/browser/" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.xdist_group("browser"))
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory):
+    """gunicorn serving the app with the demo data; yields its base URL."""
+    instance = tmp_path_factory.mktemp("browser-instance")
+    env = {
+        **os.environ,
+        "CONSORT_INSTANCE": str(instance),
+        "FLASK_APP": "wsgi",
+        "MAIL_TRANSPORT": "folder",
+        "PYTHONPATH": str(ROOT),
+    }
+    env.pop("DATABASE_URL", None)
+    flask = [sys.executable, "-m", "flask"]
+    subprocess.run(flask + ["db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
+    subprocess.run(flask + ["demo"], cwd=ROOT, env=env, check=True, capture_output=True)
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2", "wsgi:app"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=open(instance / "gunicorn.log", "wb"),
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(base + "/hubs", timeout=2).read()
+            break
+        except OSError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                process.kill()
+                raise RuntimeError((instance / "gunicorn.log").read_text())
+            time.sleep(0.2)
+    yield {"url": base, "instance": instance, "env": env}
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture()
+def page(browser):
+    context = browser.new_context(viewport={"width": 1200, "height": 900}, locale="en-GB")
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture()
+def phone(browser):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def axe_violations(page) -> list[dict]:
+    """axe-core's WCAG 2.2 A/AA violations on the page as it is now."""
+    # Evaluated over the DevTools protocol, which the page's CSP rightly does not allow
+    # for inline scripts: the policy stays as strict in tests as in production.
+    page.evaluate(AXE.read_text(encoding="utf-8"))
+    result = page.evaluate(
+        "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS
+    )
+    return [
+        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}
+        for v in result["violations"]
+    ]
+
+
+def check_page(page, name: str) -> None:
+    """Screenshot the page, and fail on any axe violation."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    violations = axe_violations(page)
+    assert violations == [], f"{name}: {violations}"
+
+
+def sign_in(page, base: str, email: str, password: str = "demo-password-2026") -> None:
+    page.goto(base + "/sign-in")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
