@@ -6,9 +6,10 @@ from flask import Flask
 def register_commands(app: Flask) -> None:
     """Add Consort's commands to `flask`; each commits once at its end."""
     from .accounts.cli import users
+    from .audit.cli import audit
     from .hubs.cli import hubs
     from .demo import demo_command
     from .tick import tick_command
 
-    for command in (users, hubs, demo_command, tick_command):
+    for command in (audit, users, hubs, demo_command, tick_command):
         app.cli.add_command(command)

@@ -7,7 +7,7 @@ breaking the chain, since the chain covers only the detail's digest.
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import DDL, ForeignKey, Index, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -46,3 +46,19 @@ class EventDetail(db.Model):
 
     event_id: Mapped[int] = mapped_column(ForeignKey("application_events.id"), primary_key=True)
     text: Mapped[str] = mapped_column(Text)
+
+
+# On PostgreSQL the database itself refuses to change or delete an event.
+REFUSE_CHANGES = DDL(
+    """
+    CREATE OR REPLACE FUNCTION refuse_event_change() RETURNS trigger AS $$
+    BEGIN
+        RAISE EXCEPTION 'application events are append-only';
+    END;
+    $$ LANGUAGE plpgsql;
+    CREATE TRIGGER application_events_append_only
+        BEFORE UPDATE OR DELETE ON application_events
+        FOR EACH ROW EXECUTE FUNCTION refuse_event_change();
+    """
+)
+event.listen(ApplicationEvent.__table__, "after_create", REFUSE_CHANGES.execute_if(dialect="postgresql"))
