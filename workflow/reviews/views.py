@@ -1,5 +1,287 @@
-"""Pages of the reviews area."""
+"""The trust office's pages: the queues and the work on one application (staff only)."""
 
-from flask import Blueprint
+from datetime import datetime
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from ..applications.lifecycle import Action, State
+from ..applications.operations import send_message as message_applicant
+from ..applications.transitions import check_transition
+from ..audit.operations import history
+from ..errors import NotAllowed
+from ..types import utcnow
+from . import operations
+from .forms import (
+    AssignForm,
+    EmptyForm,
+    MessageForm,
+    NoteForm,
+    PutToTrusteesForm,
+    QueueFilterForm,
+    RequestInformationForm,
+    assessment_form,
+)
+from .queries import (
+    QUEUE_STATES,
+    assessment_for,
+    hubs,
+    notes_for,
+    office_application_or_404,
+    officers,
+    queue_label,
+    queue_page,
+)
 
 bp = Blueprint("reviews", __name__)
+
+FILTER_ARGS = ("hub", "officer", "q", "sort")
+
+EVENT_LABELS = {
+    "started": "Application started",
+    "section_updated": "Section saved",
+    "document_uploaded": "Document uploaded",
+    "submit": "Submitted",
+    "take": "Taken for review",
+    "assigned": "Assigned",
+    "request_information": "Information requested",
+    "respond": "Applicant responded",
+    "message_sent": "Message sent",
+    "assessment_recorded": "Assessment recorded",
+    "note_added": "Internal note added",
+    "put_to_trustees": "Put to the trustees",
+    "vote_opened": "Trustees' vote opened",
+    "conflict_declared": "Conflict of interest declared",
+    "ballot_cast": "Trustee voted",
+    "ballot_changed": "Trustee changed their vote",
+    "casting_vote_requested": "Chair asked for a casting vote",
+    "casting_vote": "Chair's casting vote",
+    "vote_overdue": "Vote overdue",
+    "vote_closed": "Trustees' vote closed",
+    "vote_withdrawn": "Vote ended: application withdrawn",
+    "defer": "Deferred",
+    "approve": "Approved",
+    "decline": "Declined",
+    "withdraw": "Withdrawn",
+    "letter_issued": "Decision letter issued",
+}
+
+
+@bp.before_request
+@login_required
+def staff_only():
+    """Every office page is for the trust office's staff (officers and admins)."""
+    if not current_user.is_staff:
+        raise NotAllowed("These pages are for the trust office's staff.")
+
+
+@bp.app_template_filter("time_in_state")
+def time_in_state(moment: datetime, now: datetime | None = None) -> str:
+    """How long ago `moment` was, in words: "3 days", "5 hours", "less than an hour"."""
+    seconds = max(0, ((now or utcnow()) - moment).total_seconds())
+    for unit, size in (("day", 86400), ("hour", 3600)):
+        count = int(seconds // size)
+        if count:
+            return f"{count} {unit}{'' if count == 1 else 's'}"
+    return "less than an hour"
+
+
+@bp.app_template_filter("event_label")
+def event_label(kind: str) -> str:
+    """An audit event's kind in plain words."""
+    return EVENT_LABELS.get(kind, kind.replace("_", " ").capitalize())
+
+
+def _pagination(page, endpoint_args: dict) -> dict | None:
+    """The GOV.UK pagination component's parameters for a page of a queue."""
+    if page.pages <= 1:
+        return None
+
+    def href(number):
+        return url_for("reviews.queue", page=number, **endpoint_args)
+
+    shown = sorted({1, page.pages, page.page - 1, page.page, page.page + 1} & set(range(1, page.pages + 1)))
+    items, last = [], 0
+    for number in shown:
+        if number - last > 1:
+            items.append({"ellipsis": True})
+        items.append({"number": number, "href": href(number), "current": number == page.page})
+        last = number
+    return {
+        "items": items,
+        "previous": {"href": href(page.page - 1)} if page.page > 1 else None,
+        "next": {"href": href(page.page + 1)} if page.page < page.pages else None,
+    }
+
+
+@bp.route("/office")
+def queue():
+    """The queue of one state, with every queue's count under the same filters."""
+    try:
+        state = State(request.args.get("state", State.SUBMITTED.value))
+    except ValueError:
+        abort(404)
+    if state not in QUEUE_STATES:
+        abort(404)
+    filters = QueueFilterForm(request.args)
+    filters.set_choices(hubs(), officers())
+    filters.validate()  # an error shows beside its field; `criteria` ignores values that name nothing
+    page = queue_page(filters.criteria(state), current_user, request.args.get("page", 1, type=int))
+    kept = {name: request.args[name] for name in FILTER_ARGS if request.args.get(name)}
+    return render_template(
+        "reviews/queue.html",
+        state=state,
+        tabs=[
+            {
+                "state": each,
+                "label": queue_label(each),
+                "count": page.counts[each],
+                "href": url_for("reviews.queue", state=each.value, **kept),
+            }
+            for each in QUEUE_STATES
+        ],
+        queue_name=queue_label(state),
+        page=page,
+        filters=filters,
+        kept=kept,
+        pagination=_pagination(page, {"state": state.value, **kept}),
+    )
+
+
+def _load(application_id: int):
+    application = office_application_or_404(application_id)
+    if not application.can_view(current_user):
+        abort(404)
+    return application
+
+
+def _to_application(application, anchor: str | None = None):
+    return redirect(url_for("reviews.application", application_id=application.id, _anchor=anchor))
+
+
+def _application_page(application, **forms):
+    """The application page, with fresh forms except those given (re-shown with their errors)."""
+    assessment = assessment_for(application)
+    assign = forms.get("assign_form") or AssignForm(
+        prefix="assign", formdata=None, data={"assignee": application.assigned_officer_id}
+    )
+    assign.set_choices(officers())
+    return render_template(
+        "reviews/application.html",
+        application=application,
+        assessment=assessment,
+        assign_form=assign,
+        assessment_form=forms.get("assessment_form")
+        or assessment_form([c.title for c in application.hub.criteria], assessment, prefix="assessment", formdata=None),
+        note_form=forms.get("note_form") or NoteForm(prefix="note", formdata=None),
+        message_form=forms.get("message_form") or MessageForm(prefix="message", formdata=None),
+        notes=notes_for(application),
+        events=history(application),
+        Action=Action,
+        can_assign=operations.can_assign(application, current_user),
+        can_assess=operations.can_assess(application, current_user),
+        can_add_note=operations.can_add_note(application, current_user),
+        criterion_results=operations.CRITERION_RESULTS,
+        section_titles=operations.section_titles(),
+    )
+
+
+@bp.route("/office/applications/<int:application_id>")
+def application(application_id: int):
+    """Everything about one application, and what the officer can do with it now."""
+    return _application_page(_load(application_id))
+
+
+@bp.post("/office/applications/<int:application_id>/take")
+def take(application_id: int):
+    application = _load(application_id)
+    check_transition(application, Action.TAKE, current_user)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    operations.take_application(application, current_user)
+    flash(f"You have taken {application.reference}. It is now in review and assigned to you.", "success")
+    return _to_application(application)
+
+
+@bp.post("/office/applications/<int:application_id>/assign")
+def assign(application_id: int):
+    application = _load(application_id)
+    operations.check_assign(application, current_user)
+    form = AssignForm(prefix="assign")
+    form.set_choices(officers())
+    if not form.validate_on_submit():
+        return _application_page(application, assign_form=form)
+    assignee = form.person
+    operations.assign_application(application, current_user, assignee)
+    flash(f"{application.reference} is assigned to {assignee.name}.", "success")
+    return _to_application(application)
+
+
+@bp.route("/office/applications/<int:application_id>/request-information", methods=["GET", "POST"])
+def request_information(application_id: int):
+    application = _load(application_id)
+    check_transition(application, Action.REQUEST_INFORMATION, current_user)
+    form = RequestInformationForm()
+    if form.validate_on_submit():
+        operations.request_information(application, current_user, form.sections.data, form.message.data)
+        flash(f"Your request has been sent to {application.organisation.name}.", "success")
+        return _to_application(application)
+    return render_template("reviews/request_information.html", application=application, form=form)
+
+
+@bp.post("/office/applications/<int:application_id>/assessment")
+def assessment(application_id: int):
+    application = _load(application_id)
+    operations.check_assess(application, current_user)
+    form = assessment_form([c.title for c in application.hub.criteria], prefix="assessment")
+    if not form.validate_on_submit():
+        return _application_page(application, assessment_form=form)
+    operations.record_assessment(
+        application, current_user, form.checklist(), form.chosen_recommendation, form.reasons.data or ""
+    )
+    flash("The assessment has been saved.", "success")
+    return _to_application(application, "assessment")
+
+
+@bp.route("/office/applications/<int:application_id>/put-to-trustees", methods=["GET", "POST"])
+def put_to_trustees(application_id: int):
+    application = _load(application_id)
+    check_transition(application, Action.PUT_TO_TRUSTEES, current_user)
+    assessment = assessment_for(application)
+    form = PutToTrusteesForm()
+    if form.validate_on_submit():
+        operations.put_to_trustees(application, current_user, form.deadline_at)
+        flash(f"{application.reference} is with the trustees. Their vote is open.", "success")
+        return _to_application(application)
+    return render_template(
+        "reviews/put_to_trustees.html",
+        application=application,
+        assessment=assessment,
+        ready=operations.has_recommendation(assessment),
+        form=form,
+    )
+
+
+@bp.post("/office/applications/<int:application_id>/notes")
+def add_note(application_id: int):
+    application = _load(application_id)
+    operations.check_add_note(application, current_user)
+    form = NoteForm(prefix="note")
+    if not form.validate_on_submit():
+        return _application_page(application, note_form=form)
+    operations.add_note(application, current_user, form.body.data)
+    flash("Your note has been added.", "success")
+    return _to_application(application, "notes")
+
+
+@bp.post("/office/applications/<int:application_id>/messages")
+def send_message(application_id: int):
+    application = _load(application_id)
+    if not application.can_message(current_user):
+        raise NotAllowed("You cannot message the applicant about this application.")
+    form = MessageForm(prefix="message")
+    if not form.validate_on_submit():
+        return _application_page(application, message_form=form)
+    message_applicant(application, current_user, form.body.data)
+    flash(f"Your message has been sent to {application.organisation.name}.", "success")
+    return _to_application(application, "messages")

@@ -1,0 +1,271 @@
+"""Forms of the office's pages: one per action."""
+
+from datetime import date, datetime, time, timedelta, timezone
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxesInput,
+    GovDateInput,
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
+from wtforms import (
+    DateField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, Optional, StopValidation, ValidationError
+
+from ..applications.lifecycle import State
+from ..types import LONDON, utcnow
+from .models import Recommendation
+from .operations import CRITERION_RESULTS, section_titles
+from .queries import MINE, NEWEST, UNASSIGNED, QueueFilter, officer_or_none
+
+VOTE_DAYS = 14
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def _optional_int(value):
+    """An id from a select, or None when it is blank or not a number."""
+    if value in (None, ""):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def london_today() -> date:
+    return utcnow().astimezone(LONDON).date()
+
+
+class EmptyForm(FlaskForm):
+    """A POST-only button, covered by CSRF."""
+
+
+class QueueFilterForm(FlaskForm):
+    """The queue's filters, read from the query string (GET, so no CSRF)."""
+
+    class Meta:
+        csrf = False
+
+    hub = SelectField("Hub", coerce=_optional_int, validate_choice=False, widget=GovSelect())
+    officer = SelectField("Assigned officer", validate_choice=False, widget=GovSelect())
+    q = StringField(
+        "Reference or organisation", filters=[_strip], validators=[Length(max=200)], widget=GovTextInput()
+    )
+    sort = SelectField(
+        "Order",
+        choices=[SelectChoice("oldest", "Longest waiting first"), SelectChoice(NEWEST, "Newest first")],
+        validate_choice=False,
+        widget=GovSelect(),
+    )
+    submit = SubmitField("Apply filters", widget=GovSubmitInput())
+
+    def set_choices(self, hubs, officers) -> None:
+        self.hub.choices = [SelectChoice("", "All hubs")] + [SelectChoice(hub.id, hub.name) for hub in hubs]
+        self.officer.choices = [
+            SelectChoice("", "Anyone or no one"),
+            SelectChoice(MINE, "Assigned to me"),
+            SelectChoice(UNASSIGNED, "Not assigned"),
+        ] + [SelectChoice(str(person.id), person.name) for person in officers]
+
+    def criteria(self, state: State) -> QueueFilter:
+        """The filter these fields describe; values that name nothing are ignored."""
+        hub_ids = {choice.value for choice in self.hub.choices}
+        officer = self.officer.data or None
+        if officer not in (MINE, UNASSIGNED):
+            officer = _optional_int(officer)
+        return QueueFilter(
+            state=state,
+            hub_id=self.hub.data if self.hub.data in hub_ids else None,
+            officer=officer,
+            search=(self.q.data or "")[:200],
+            newest_first=self.sort.data == NEWEST,
+        )
+
+
+class AssignForm(FlaskForm):
+    assignee = SelectField(
+        "Assign to", coerce=_optional_int, validate_choice=False, widget=GovSelect()
+    )
+    submit = SubmitField("Assign", widget=GovSubmitInput())
+
+    def set_choices(self, officers) -> None:
+        self.assignee.choices = [SelectChoice("", "Choose an officer")] + [
+            SelectChoice(person.id, person.name) for person in officers
+        ]
+
+    def validate_assignee(self, field):
+        if officer_or_none(field.data) is None:
+            raise ValidationError("Choose an officer to assign this application to")
+
+    @property
+    def person(self):
+        return officer_or_none(self.assignee.data)
+
+
+class RequestInformationForm(FlaskForm):
+    sections = SelectMultipleField(
+        "Which sections should the applicant change?",
+        description="Select all that apply. Only these sections will open for editing.",
+        validators=[DataRequired("Select at least one section to reopen")],
+        invalid_choice_message="Select sections from the list",
+        widget=GovCheckboxesInput(),
+    )
+    message = TextAreaField(
+        "Message to the applicant",
+        description="Say what you need and why. The applicant sees this message.",
+        filters=[_strip],
+        validators=[DataRequired("Enter a message to the applicant"), Length(max=5000)],
+        widget=GovTextArea(),
+    )
+    submit = SubmitField("Send request", widget=GovSubmitInput())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.sections.choices = [SelectChoice(key, title) for key, title in section_titles().items()]
+
+
+class AssessmentForm(FlaskForm):
+    """The checklist against the hub's criteria, the recommendation and its reasons.
+
+    Build it with `assessment_form`, which adds a pair of fields per criterion.
+    """
+
+    recommendation = RadioField(
+        "Recommendation to the trustees",
+        choices=[SelectChoice(choice.value, choice.label) for choice in Recommendation],
+        validators=[Optional()],
+        widget=GovRadioInput(),
+    )
+    reasons = TextAreaField(
+        "Reasons for the recommendation",
+        description="The trustees read these reasons with the application.",
+        filters=[_strip],
+        validators=[Length(max=5000)],
+        widget=GovTextArea(),
+    )
+    submit = SubmitField("Save assessment", widget=GovSubmitInput())
+
+    criteria: list = []
+
+    def criterion_fields(self):
+        """(title, result field, note field) for each criterion, in the hub's order."""
+        return [(title, self[f"met_{n}"], self[f"note_{n}"]) for n, title in enumerate(self.criteria, 1)]
+
+    def checklist(self) -> dict:
+        """The checklist as stored: criterion title to result ("yes", "partly", "no" or "") and note."""
+        return {title: {"met": met.data or "", "note": note.data or ""} for title, met, note in self.criterion_fields()}
+
+    @property
+    def chosen_recommendation(self) -> Recommendation | None:
+        return Recommendation(self.recommendation.data) if self.recommendation.data else None
+
+
+def assessment_form(criteria: list[str], assessment=None, **kwargs) -> AssessmentForm:
+    """An assessment form for these criteria titles, filled from a recorded assessment."""
+
+    class Form(AssessmentForm):
+        pass
+
+    Form.criteria = list(criteria)
+    data = {}
+    checklist = (assessment.checklist if assessment else None) or {}
+    for n, title in enumerate(criteria, 1):
+        setattr(
+            Form,
+            f"met_{n}",
+            RadioField(
+                title,
+                choices=[SelectChoice(value, label) for value, label in CRITERION_RESULTS.items()],
+                validators=[Optional()],
+                widget=GovRadioInput(),
+            ),
+        )
+        setattr(
+            Form,
+            f"note_{n}",
+            TextAreaField(f"Note on “{title}” (optional)", filters=[_strip], validators=[Length(max=2000)], widget=GovTextArea()),
+        )
+        saved = checklist.get(title) or {}
+        data[f"met_{n}"] = saved.get("met") or None
+        data[f"note_{n}"] = saved.get("note", "")
+    if assessment is not None:
+        data["recommendation"] = assessment.recommendation.value if assessment.recommendation else None
+        data["reasons"] = assessment.reasons
+    return Form(data=data, **kwargs)
+
+
+class DeadlineField(DateField):
+    """A GOV.UK day, month and year date that says plainly when it cannot be read."""
+
+    def process_formdata(self, valuelist):
+        if not valuelist or not "".join(valuelist).strip():
+            self.data = None
+            return
+        try:
+            super().process_formdata([" ".join(part.strip() for part in valuelist)])
+        except ValueError as error:
+            raise ValueError("Enter the deadline as a real date, for example 27 3 2026") from error
+
+
+class PutToTrusteesForm(FlaskForm):
+    deadline = DeadlineField(
+        "When does the trustees' vote close?",
+        description="The vote closes at the end of this day. For example, 27 3 2026.",
+        format="%d %m %Y",
+        widget=GovDateInput(),
+    )
+    submit = SubmitField("Put to the trustees", widget=GovSubmitInput())
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("data", {"deadline": london_today() + timedelta(days=VOTE_DAYS)})
+        super().__init__(*args, **kwargs)
+
+    def validate_deadline(self, field):
+        if field.process_errors:
+            raise StopValidation()
+        if field.data is None:
+            raise ValidationError("Enter the date the vote closes")
+        if field.data <= london_today():
+            raise ValidationError("The vote must close on a date in the future")
+
+    @property
+    def deadline_at(self) -> datetime:
+        """The end of the chosen day in London, in UTC."""
+        return datetime.combine(self.deadline.data, time(23, 59), LONDON).astimezone(timezone.utc)
+
+
+class NoteForm(FlaskForm):
+    body = TextAreaField(
+        "Add an internal note",
+        description="Only the trust office sees notes. The applicant and the trustees never do.",
+        filters=[_strip],
+        validators=[DataRequired("Enter the note"), Length(max=5000)],
+        widget=GovTextArea(),
+    )
+    submit = SubmitField("Add note", widget=GovSubmitInput())
+
+
+class MessageForm(FlaskForm):
+    body = TextAreaField(
+        "Send a message to the applicant",
+        description="The applicant sees this message and is emailed about it.",
+        filters=[_strip],
+        validators=[DataRequired("Enter a message"), Length(max=5000)],
+        widget=GovTextArea(),
+    )
+    submit = SubmitField("Send message", widget=GovSubmitInput())

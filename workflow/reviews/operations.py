@@ -1,0 +1,185 @@
+"""The trust office's work on an application: take, assign, assess, ask, note, put to the trustees.
+
+Each operation checks its guard, changes what it changes, writes the audit event
+and the emails, and flushes; the request commits.
+"""
+
+from datetime import datetime
+
+from ..applications.lifecycle import Action, State
+from ..applications.models import Application, Message
+from ..applications.sections import SECTIONS
+from ..applications.transitions import apply_transition, check_transition
+from ..audit.operations import record_event
+from ..errors import NotAllowed, WrongState
+from ..extensions import db
+from ..notifications.operations import notify_office, notify_organisation
+from ..types import utcnow
+from ..votes.operations import open_vote
+from .models import Assessment, Note, Recommendation
+from .queries import assessment_for
+
+CRITERION_RESULTS = {"yes": "Met", "partly": "Partly met", "no": "Not met"}
+
+def section_titles() -> dict[str, str]:
+    """The sections an officer can reopen, key to title, in the form's order."""
+    return {section.key: section.title for section in SECTIONS}
+
+
+def _is_officer(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_officer)
+
+
+def check_assign(application: Application, user) -> None:
+    """Refuse with 403 unless an officer, 409 unless the application is still being worked."""
+    if not _is_officer(user):
+        raise NotAllowed("Only an officer can assign applications.")
+    if application.state is State.DRAFT or application.state.is_final:
+        raise WrongState(f"An application that is {application.state.label.lower()} cannot be assigned.")
+
+
+def check_assess(application: Application, user) -> None:
+    """Refuse with 403 unless an officer, 409 unless the application is in review."""
+    if not _is_officer(user):
+        raise NotAllowed("Only an officer can assess applications.")
+    if application.state is not State.IN_REVIEW:
+        raise WrongState(
+            "An assessment can only be recorded while the application is in review. "
+            f"It is now {application.state.label.lower()}."
+        )
+
+
+def check_add_note(application: Application, user) -> None:
+    """Refuse with 403 unless staff; the office keeps notes on any application it works."""
+    if not (user and user.is_authenticated and user.is_staff):
+        raise NotAllowed("Only the trust office can keep notes on an application.")
+    if application.submitted_at is None:
+        raise WrongState("Notes can only be kept on submitted applications.")
+
+
+def _allowed(check, application: Application, user) -> bool:
+    try:
+        check(application, user)
+    except (NotAllowed, WrongState):
+        return False
+    return True
+
+
+def can_assign(application: Application, user) -> bool:
+    return _allowed(check_assign, application, user)
+
+
+def can_assess(application: Application, user) -> bool:
+    return _allowed(check_assess, application, user)
+
+
+def can_add_note(application: Application, user) -> bool:
+    return _allowed(check_add_note, application, user)
+
+
+def has_recommendation(assessment: Assessment | None) -> bool:
+    """Whether the assessment recommends approve or decline, with reasons: what the trustees need."""
+    return bool(assessment and assessment.recommendation and assessment.reasons.strip())
+
+
+def _require_officer(person) -> None:
+    if person is None or not person.is_officer or not person.active:
+        raise NotAllowed("Applications can only be assigned to an officer of the trust office.")
+
+
+def take_application(application: Application, officer, assignee=None) -> None:
+    """Start the review of a submitted application, assigned to `assignee` (the officer by default)."""
+    assignee = assignee or officer
+    _require_officer(assignee)
+    comment = "" if assignee.id == officer.id else f"Assigned to {assignee.name}"
+    apply_transition(application, Action.TAKE, officer, comment=comment, assigned_officer_id=assignee.id)
+
+
+def assign_application(application: Application, officer, assignee) -> None:
+    """Give the application to a colleague: a submitted one starts its review, a later one changes hands."""
+    check_assign(application, officer)
+    _require_officer(assignee)
+    if application.state is State.SUBMITTED:
+        take_application(application, officer, assignee)
+        return
+    application.assigned_officer_id = assignee.id
+    db.session.flush()
+    record_event(application, "assigned", officer, detail=f"Assigned to {assignee.name}")
+
+
+def request_information(application: Application, officer, sections: list[str], message: str) -> Message:
+    """Reopen the named sections for the applicant, with a message they see in their thread."""
+    check_transition(application, Action.REQUEST_INFORMATION, officer)
+    titles = section_titles()
+    unknown = [key for key in sections if key not in titles]
+    if not sections or unknown or not message.strip():
+        raise WrongState("Choose sections of the form to reopen, and write a message to the applicant.")
+    keys = [key for key in titles if key in sections]
+    apply_transition(
+        application, Action.REQUEST_INFORMATION, officer, comment=message, reopened_sections=keys
+    )
+    sent = Message(application_id=application.id, author_id=officer.id, body=message)
+    db.session.add(sent)
+    db.session.flush()
+    notify_organisation(
+        "information_requested",
+        application.organisation,
+        f"{application.reference}: the trust office needs more information",
+        application=application,
+        sections=[titles[key] for key in keys],
+        message=message,
+    )
+    return sent
+
+
+def record_assessment(
+    application: Application, officer, checklist: dict, recommendation: Recommendation | None, reasons: str
+) -> Assessment:
+    """Record (or update) the office's assessment and recommendation while in review."""
+    check_assess(application, officer)
+    assessment = assessment_for(application)
+    if assessment is None:
+        assessment = Assessment(application_id=application.id)
+        db.session.add(assessment)
+    assessment.checklist = checklist
+    assessment.recommendation = recommendation
+    assessment.reasons = reasons.strip()
+    assessment.recorded_by_id = officer.id
+    assessment.recorded_at = utcnow()
+    db.session.flush()
+    summary = f"Recommends: {recommendation.label.lower()}" if recommendation else "No recommendation yet"
+    record_event(application, "assessment_recorded", officer, detail=summary)
+    return assessment
+
+
+def put_to_trustees(application: Application, officer, deadline: datetime):
+    """Put an assessed application to the trustees and open their vote until `deadline`."""
+    check_transition(application, Action.PUT_TO_TRUSTEES, officer)
+    assessment = assessment_for(application)
+    if not has_recommendation(assessment):
+        raise WrongState("Record a recommendation with reasons before putting this to the trustees.")
+    if deadline <= utcnow():
+        raise WrongState("The vote's deadline must be in the future.")
+    apply_transition(application, Action.PUT_TO_TRUSTEES, officer, comment=assessment.reasons)
+    vote = open_vote(application, officer, deadline)
+    notify_office(
+        "put_to_trustees_office",
+        f"{application.reference} is with the trustees",
+        application=application,
+        officer=officer,
+        recommendation=assessment.recommendation,
+        deadline=deadline,
+    )
+    return vote
+
+
+def add_note(application: Application, officer, body: str) -> Note:
+    """An internal note for the office; never shown to the applicant."""
+    check_add_note(application, officer)
+    if not body.strip():
+        raise WrongState("Write the note before adding it.")
+    note = Note(application_id=application.id, author_id=officer.id, body=body.strip())
+    db.session.add(note)
+    db.session.flush()
+    record_event(application, "note_added", officer)
+    return note
