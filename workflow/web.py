@@ -1,6 +1,6 @@
 """Blueprints, the home page and what every page's layout needs."""
 
-from flask import Flask, redirect, url_for
+from flask import Flask, has_request_context, redirect, url_for
 from flask_login import current_user
 
 from .types import london
@@ -43,6 +43,8 @@ def init_web(app: Flask) -> None:
 
     @app.context_processor
     def layout():
+        if not has_request_context():  # emails rendered by `flask tick`
+            return {}
         return {
             "nav_items": navigation(),
             "signed_in_as": current_user.name if current_user.is_authenticated else None,

@@ -87,7 +87,8 @@ TRANSITIONS: dict[Action, Transition] = {
     Action.REQUEST_INFORMATION: _t({S.IN_REVIEW}, S.INFO_REQUESTED, Actor.OFFICER),
     Action.RESPOND: _t({S.INFO_REQUESTED}, S.IN_REVIEW, Actor.APPLICANT),
     Action.PUT_TO_TRUSTEES: _t({S.IN_REVIEW}, S.WITH_TRUSTEES, Actor.OFFICER),
-    Action.DEFER: _t({S.WITH_TRUSTEES}, S.IN_REVIEW, Actor.CHAIR, Actor.OFFICER),
+    # The system defers a tie the chair cannot break, or a vote that can no longer reach quorum.
+    Action.DEFER: _t({S.WITH_TRUSTEES}, S.IN_REVIEW, Actor.CHAIR, Actor.OFFICER, Actor.SYSTEM),
     # The vote closing with a result, or the officer recording a meeting's resolution.
     Action.APPROVE: _t({S.WITH_TRUSTEES}, S.APPROVED, Actor.SYSTEM, Actor.OFFICER),
     Action.DECLINE: _t({S.WITH_TRUSTEES}, S.DECLINED, Actor.SYSTEM, Actor.OFFICER),

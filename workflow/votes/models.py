@@ -6,9 +6,10 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..applications.lifecycle import Action
 from ..extensions import db
 from ..types import UTCDateTime, enum_column, utcnow
-from .rule import Choice, Majority, Tally, VoteRule
+from .rule import Choice, Majority, Result, Tally, VoteRule, decide
 
 
 class VoteStatus(str, enum.Enum):
@@ -18,6 +19,10 @@ class VoteStatus(str, enum.Enum):
     CLOSED = "closed"  # closed with a result
     DEFERRED = "deferred"
     WITHDRAWN = "withdrawn"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
 
 
 class Vote(db.Model):
@@ -46,6 +51,7 @@ class Vote(db.Model):
     casting_vote_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     application: Mapped["Application"] = relationship(back_populates="votes")  # noqa: F821
+    opened_by: Mapped["User"] = relationship(foreign_keys=[opened_by_id])  # noqa: F821
     members: Mapped[list["VoteMember"]] = relationship(
         back_populates="vote", cascade="all, delete-orphan", lazy="selectin"
     )
@@ -95,6 +101,20 @@ class Vote(db.Model):
             chair_can_cast=self.chair_id in eligible,
         )
 
+    @property
+    def result(self) -> Result:
+        """What the rule says about the ballots cast so far."""
+        return decide(self.rule, self.tally())
+
+    @property
+    def everyone_voted(self) -> bool:
+        """Every eligible trustee has a ballot (true when nobody is eligible)."""
+        return self.eligible_ids <= {b.trustee_id for b in self.ballots}
+
+    def is_closing(self, now: datetime) -> bool:
+        """Open, and due a result: everyone eligible has voted or the deadline has passed."""
+        return self.is_open and (self.everyone_voted or now >= self.deadline)
+
     def can_vote(self, user) -> bool:
         """An eligible trustee may vote, or change their vote, while it is open."""
         return bool(user and user.is_authenticated and self.is_open and user.id in self.eligible_ids)
@@ -118,9 +138,20 @@ class Vote(db.Model):
         """The officer or chair closes by hand after the deadline."""
         return self.is_open and (user.is_officer or user.is_chair) and now >= self.deadline
 
-    def can_cast_deciding_vote(self, user) -> bool:
-        """The chair's casting vote, on a tie, when the chair is eligible."""
-        return self.is_open and user.is_chair and user.id in self.eligible_ids and self.casting_vote is None
+    def can_cast_deciding_vote(self, user, now: datetime | None = None) -> bool:
+        """The casting vote of the board's chair at opening, when eligible, on a tie
+        once the vote is due a result."""
+        return (
+            self.is_closing(now or utcnow())
+            and user.id == self.chair_id
+            and user.id in self.eligible_ids
+            and self.casting_vote is None
+            and self.result is Result.AWAITING_CASTING_VOTE
+        )
+
+    def can_defer(self, user) -> bool:
+        """The chair or an officer sends an application on an open vote back to review."""
+        return self.is_open and self.application.can(user, Action.DEFER)
 
 
 class VoteMember(db.Model):

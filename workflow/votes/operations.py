@@ -1,0 +1,436 @@
+"""The trustees' vote: opening, conflicts, ballots, the casting vote, closing, deferral.
+
+Every operation that changes a vote first locks its application's row (the row
+`apply_transition` and `record_event` write anyway, so the lock order is always
+application first), then re-reads the vote. Operations on one application thus
+run one at a time and each sees the others' work: when the last trustees vote at
+once, exactly one of them closes the vote. Closing is a compare-and-set on the
+vote's status as well, and `apply_transition` is one on the application's state.
+"""
+
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from ..applications.lifecycle import Action, State
+from ..applications.models import Application
+from ..applications.transitions import apply_transition, check_transition
+from ..audit.operations import record_event
+from ..errors import NotAllowed, WrongState
+from ..extensions import db
+from ..letters.operations import draft_letter
+from ..notifications.operations import notify_office, notify_organisation, queue_email
+from ..types import utcnow
+from .models import Ballot, Conflict, Vote, VoteMember, VoteStatus
+from .queries import board, due_vote_ids, has_event_since, open_vote_of, reminder_due_ids
+from .rule import Choice, Result, quorum_reachable, rule_from_config
+
+OUTCOMES = {
+    Result.APPROVED: (Choice.APPROVE, Action.APPROVE),
+    Result.DECLINED: (Choice.DECLINE, Action.DECLINE),
+}
+
+
+def _lock_application(application: Application) -> None:
+    """Take the application's row lock, then forget what was read of it before."""
+    db.session.execute(select(Application.id).where(Application.id == application.id).with_for_update())
+    db.session.expire(application)
+
+
+def _lock(vote: Vote) -> None:
+    """Lock the vote's application, then forget what was read of the vote before."""
+    _lock_application(vote.application)
+    db.session.expire(vote)
+
+
+def _ended(vote: Vote) -> WrongState:
+    return WrongState(f"This vote has ended: it is {vote.status.label.lower()}.")
+
+
+def _counts(vote: Vote) -> str:
+    tally = vote.tally()
+    text = f"{tally.approve} to approve, {tally.decline} to decline, {tally.abstain} abstaining"
+    if vote.casting_vote is not None:
+        text += f"; the chair's casting vote: {vote.casting_vote.value}"
+    return text
+
+
+def open_vote(application: Application, officer, deadline: datetime) -> Vote:
+    """Open the trustees' vote on an application just put to them.
+
+    The board at this moment (every active trustee, the chair flagged) is who may
+    vote; the quorum and majority come from the deployment's configuration.
+    """
+    if application.state is not State.WITH_TRUSTEES:
+        raise WrongState("A vote can only be opened on an application with the trustees.")
+    if open_vote_of(application) is not None:
+        raise WrongState("The trustees are already voting on this application.")
+    rule = rule_from_config(current_app.config)
+    trustees = board()
+    if len(trustees) < rule.quorum:
+        raise WrongState(
+            f"The board has {len(trustees)} trustee(s), fewer trustees than the quorum of {rule.quorum}: "
+            "take it to a board meeting or add trustees."
+        )
+    vote = Vote(
+        application_id=application.id,
+        opened_by_id=officer.id,
+        opened_at=utcnow(),
+        deadline=deadline,
+        quorum=rule.quorum,
+        majority=rule.majority,
+        members=[VoteMember(trustee_id=trustee.id, is_chair=trustee.is_chair) for trustee in trustees],
+    )
+    db.session.add(vote)
+    db.session.flush()
+    record_event(application, "vote_opened", officer, detail=f"{len(trustees)} trustees. {rule.describe()}")
+    for trustee in trustees:
+        queue_email(
+            "vote_opened",
+            trustee.email,
+            f"Your vote is needed on {application.reference}",
+            trustee=trustee,
+            vote=vote,
+            application=application,
+        )
+    return vote
+
+
+def check_conflict(vote: Vote, trustee) -> None:
+    """Refuse a conflict declaration: 403 for a non-member, 409 once ended or voted."""
+    if not vote.is_member(trustee):
+        raise NotAllowed("Only the trustees on the board when this vote opened can declare a conflict on it.")
+    if not vote.is_open:
+        raise _ended(vote)
+    if vote.is_conflicted(trustee):
+        raise WrongState("You have already declared a conflict of interest on this application.")
+    if vote.ballot_of(trustee) is not None:
+        raise WrongState(
+            "You have already voted. A conflict of interest is declared before voting: "
+            "contact the trust office."
+        )
+
+
+def declare_conflict(vote: Vote, trustee, reason: str) -> Conflict:
+    """Record a trustee's conflict of interest; from now on they cannot vote on it."""
+    reason = reason.strip()
+    if not reason:
+        raise ValueError("a conflict of interest needs a reason")
+    _lock(vote)
+    check_conflict(vote, trustee)
+    conflict = Conflict(vote_id=vote.id, trustee_id=trustee.id, reason=reason, declared_at=utcnow())
+    db.session.add(conflict)
+    db.session.flush()
+    record_event(vote.application, "conflict_declared", trustee, detail=reason)
+    db.session.expire(vote, ["conflicts"])
+    eligible = len(vote.eligible_ids)
+    if vote.everyone_voted:
+        _conclude(vote, utcnow())
+    elif eligible == vote.quorum - 1:
+        notify_office(
+            "vote_needs_attention",
+            f"{vote.application.reference}: the trustees' vote cannot reach its quorum",
+            vote=vote,
+            application=vote.application,
+            reason=(
+                f"After a conflict of interest only {eligible} trustee(s) can vote, fewer than the quorum "
+                f"of {vote.quorum}. Defer the application or take it to a board meeting."
+            ),
+        )
+    return conflict
+
+
+def check_ballot(vote: Vote, trustee) -> None:
+    """Refuse a ballot: 403 for a non-member or a conflicted trustee, 409 once ended."""
+    if not vote.is_member(trustee):
+        raise NotAllowed("Only the trustees on the board when this vote opened can vote on it.")
+    if vote.is_conflicted(trustee):
+        raise NotAllowed("You declared a conflict of interest on this application, so you cannot vote on it.")
+    if not vote.is_open:
+        raise _ended(vote)
+
+
+def _upsert_ballot(vote: Vote, trustee, choice: Choice, comment: str) -> Ballot:
+    """Insert the trustee's one ballot, or update it if one exists (in one statement)."""
+    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = insert(Ballot).values(
+        vote_id=vote.id, trustee_id=trustee.id, choice=choice, comment=comment, cast_at=utcnow()
+    )
+    statement = statement.on_conflict_do_update(
+        index_elements=[Ballot.vote_id, Ballot.trustee_id],
+        set_={
+            "choice": statement.excluded.choice,
+            "comment": statement.excluded.comment,
+            "cast_at": statement.excluded.cast_at,
+        },
+    )
+    return db.session.scalars(
+        statement.returning(Ballot), execution_options={"populate_existing": True}
+    ).one()
+
+
+def cast_ballot(vote: Vote, trustee, choice: Choice, comment: str = "") -> Ballot:
+    """Record or change an eligible trustee's vote; the vote closes once everyone eligible has voted."""
+    choice = Choice(choice)
+    _lock(vote)
+    check_ballot(vote, trustee)
+    changed = vote.ballot_of(trustee) is not None
+    ballot = _upsert_ballot(vote, trustee, choice, comment.strip())
+    record_event(
+        vote.application, "ballot_changed" if changed else "ballot_cast", trustee, detail=choice.value
+    )
+    db.session.expire(vote, ["ballots"])
+    if vote.everyone_voted:
+        _conclude(vote, utcnow())
+    return ballot
+
+
+def check_casting_vote(vote: Vote, chair, now: datetime | None = None) -> None:
+    """Refuse a casting vote: 403 unless the eligible chair, 409 unless tied and due."""
+    if chair.id != vote.chair_id:
+        raise NotAllowed("Only the chair of the board when this vote opened can give a casting vote.")
+    if chair.id not in vote.eligible_ids:
+        raise NotAllowed("You declared a conflict of interest on this application, so you cannot vote on it.")
+    if not vote.is_open:
+        raise _ended(vote)
+    if not vote.can_cast_deciding_vote(chair, now or utcnow()):
+        raise WrongState(
+            "A casting vote is given only when the votes are tied once every eligible trustee "
+            "has voted or the deadline has passed, and only once."
+        )
+
+
+def cast_casting_vote(vote: Vote, chair, choice: Choice) -> Result | None:
+    """The chair settles a tie; their ordinary vote stands too. The vote then closes."""
+    choice = Choice(choice)
+    if choice is Choice.ABSTAIN:
+        raise ValueError("a casting vote approves or declines")
+    now = utcnow()
+    _lock(vote)
+    check_casting_vote(vote, chair, now)
+    changed = db.session.execute(
+        update(Vote)
+        .where(Vote.id == vote.id, Vote.status == VoteStatus.OPEN, Vote.casting_vote.is_(None))
+        .values(casting_vote=choice, casting_vote_by_id=chair.id)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if changed != 1:
+        raise WrongState("The casting vote has already been given.")
+    db.session.expire(vote)
+    record_event(vote.application, "casting_vote", chair, detail=choice.value)
+    return _conclude(vote, now)
+
+
+def check_close(vote: Vote, user, now: datetime) -> None:
+    """Refuse closing by hand: 403 unless an officer or the chair, 409 if ended or before the deadline."""
+    if not (user.is_officer or user.is_chair):
+        raise NotAllowed("Only an officer or the chair can close a vote.")
+    if not vote.is_open:
+        raise _ended(vote)
+    if not vote.can_close(user, now):
+        raise WrongState(
+            "The vote closes by itself once every eligible trustee has voted; "
+            "until then it can be closed by hand only after its deadline."
+        )
+
+
+def close_vote(vote: Vote, user=None, *, system: bool = False, now: datetime | None = None) -> Result | None:
+    """Apply the rule to the ballots cast and act on the result.
+
+    APPROVED or DECLINED: the vote closes, the application is decided, the letter
+    drafted and the office told. NO_QUORUM: it stays open (a person is refused; at
+    the deadline it is marked overdue). AWAITING_CASTING_VOTE: it stays open and the
+    chair is asked. DEFER: the application is deferred. By hand (`user`) only after
+    the deadline; the system (`system=True`) any time, and a vote already ended is
+    then left alone (returns None).
+    """
+    now = now or utcnow()
+    _lock(vote)
+    if not system:
+        check_close(vote, user, now)
+    elif not vote.is_open:
+        return None
+    return _conclude(vote, now, closer=None if system else user)
+
+
+def _conclude(vote: Vote, now: datetime, closer=None) -> Result | None:
+    """Act on the rule's result for a vote whose application is locked."""
+    result = vote.result
+    if result in OUTCOMES:
+        return result if _record_outcome(vote, result, now, closer) else None
+    if result is Result.NO_QUORUM:
+        if closer is not None:
+            tally = vote.tally()
+            raise WrongState(
+                f"The vote has not reached its quorum: {tally.voted} of the {vote.quorum} trustees needed "
+                "have voted. Chase the trustees, or defer the application."
+            )
+        _mark_overdue(vote, now, "Too few trustees have voted for the vote to reach its quorum.")
+    elif result is Result.AWAITING_CASTING_VOTE:
+        _ask_chair(vote)
+        _mark_overdue(vote, now, "The votes are tied and the chair has been asked for a casting vote.")
+    else:
+        defer_application(vote.application, None, _deferral_reasons(vote), system=True)
+    return result
+
+
+def _record_outcome(vote: Vote, result: Result, now: datetime, closer) -> bool:
+    outcome, action = OUTCOMES[result]
+    changed = db.session.execute(
+        update(Vote)
+        .where(Vote.id == vote.id, Vote.status == VoteStatus.OPEN)
+        .values(status=VoteStatus.CLOSED, outcome=outcome, closed_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if changed != 1:
+        if closer is None:
+            return False
+        raise WrongState("Someone else closed this vote while you were working on it.")
+    db.session.expire(vote)
+    application = vote.application
+    apply_transition(application, action, system=True, decided_at=now)
+    record_event(application, "vote_closed", closer, detail=f"{result.value.capitalize()}: {_counts(vote)}")
+    draft_letter(application, outcome)
+    notify_office(
+        "vote_closed",
+        f"{application.reference}: the trustees have {result.value} it",
+        vote=vote,
+        application=application,
+        result=result,
+        counts=_counts(vote),
+    )
+    return True
+
+
+def _mark_overdue(vote: Vote, now: datetime, reason: str) -> None:
+    """Past its deadline without a result: flag the vote and tell the office, once."""
+    if now < vote.deadline or vote.overdue:
+        return
+    changed = db.session.execute(
+        update(Vote)
+        .where(Vote.id == vote.id, Vote.status == VoteStatus.OPEN, Vote.overdue.is_(False))
+        .values(overdue=True)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.expire(vote, ["overdue"])
+    if changed != 1:
+        return
+    record_event(vote.application, "vote_overdue", None, detail=reason)
+    notify_office(
+        "vote_needs_attention",
+        f"{vote.application.reference}: the trustees' vote is overdue",
+        vote=vote,
+        application=vote.application,
+        reason=f"The deadline has passed. {reason} Close the vote by hand once it can be decided, or defer it.",
+    )
+
+
+def _ask_chair(vote: Vote) -> None:
+    """Ask the chair for a casting vote, once per vote."""
+    if has_event_since(vote, "casting_vote_requested"):
+        return
+    record_event(vote.application, "casting_vote_requested", None)
+    chair = next((member.trustee for member in vote.members if member.is_chair), None)
+    if chair is not None and chair.active:
+        queue_email(
+            "casting_vote_needed",
+            chair.email,
+            f"Your casting vote is needed on {vote.application.reference}",
+            trustee=chair,
+            vote=vote,
+            application=vote.application,
+        )
+
+
+def _deferral_reasons(vote: Vote) -> str:
+    eligible = len(vote.eligible_ids)
+    if not quorum_reachable(vote.rule, eligible):
+        return (
+            f"Only {eligible} trustee(s) could vote, fewer than the quorum of {vote.quorum}, "
+            "so the vote could not be decided."
+        )
+    return "The votes were tied and the chair could not give a casting vote (conflicted or not on the board)."
+
+
+def check_defer(vote: Vote, user) -> None:
+    """Refuse deferring from the vote page: 403 unless the chair or an officer, 409 once ended."""
+    check_transition(vote.application, Action.DEFER, user)
+    if not vote.is_open:
+        raise _ended(vote)
+
+
+def defer_application(application: Application, user, reasons: str, *, system: bool = False) -> Vote | None:
+    """Send an application with the trustees back to review, ending its open vote if it has one."""
+    reasons = reasons.strip()
+    if not reasons:
+        raise ValueError("a deferral needs reasons")
+    check_transition(application, Action.DEFER, user, system=system)
+    _lock_application(application)
+    vote = open_vote_of(application)
+    if vote is not None:
+        db.session.execute(
+            update(Vote)
+            .where(Vote.id == vote.id, Vote.status == VoteStatus.OPEN)
+            .values(status=VoteStatus.DEFERRED, closed_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+        db.session.expire(vote)
+    apply_transition(application, Action.DEFER, user, system=system, comment=reasons)
+    subject = f"{application.reference} has been deferred"
+    notify_office("application_deferred", subject, application=application, reasons=reasons, to_office=True)
+    notify_organisation("application_deferred", application.organisation, subject, application=application)
+    return vote
+
+
+def close_due_votes(now: datetime | None = None) -> int:
+    """`flask tick`: close every open vote past its deadline that the rule can decide.
+
+    The others stay open, marked overdue once. Each vote is closed in its own
+    savepoint, so one that cannot close (its application moved on) leaves the rest.
+    Returns how many votes ended (decided or deferred).
+    """
+    now = now or utcnow()
+    ended = 0
+    for vote_id in due_vote_ids(now):
+        vote = db.session.get(Vote, vote_id)
+        try:
+            with db.session.begin_nested():
+                result = close_vote(vote, system=True, now=now)
+        except WrongState as refusal:
+            current_app.logger.warning("vote %s not closed: %s", vote_id, refusal.description)
+            continue
+        if result in OUTCOMES or result is Result.DEFER:
+            ended += 1
+    return ended
+
+
+def send_vote_reminders(now: datetime | None = None) -> int:
+    """`flask tick`: remind eligible trustees who have not voted, once per vote, when
+    its deadline is within VOTE_REMINDER_DAYS days. Returns how many were reminded."""
+    now = now or utcnow()
+    reminded = 0
+    for vote_id in reminder_due_ids(now, current_app.config["VOTE_REMINDER_DAYS"]):
+        claimed = db.session.execute(
+            update(Vote)
+            .where(Vote.id == vote_id, Vote.status == VoteStatus.OPEN, Vote.reminded_at.is_(None))
+            .values(reminded_at=now)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if claimed != 1:
+            continue
+        vote = db.session.get(Vote, vote_id, populate_existing=True)
+        for member in vote.members:
+            trustee = member.trustee
+            if trustee.active and vote.can_vote(trustee) and vote.ballot_of(trustee) is None:
+                queue_email(
+                    "vote_reminder",
+                    trustee.email,
+                    f"Reminder: your vote on {vote.application.reference} is needed",
+                    trustee=trustee,
+                    vote=vote,
+                    application=vote.application,
+                )
+                reminded += 1
+    return reminded
