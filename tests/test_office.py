@@ -6,7 +6,6 @@ from datetime import timedelta
 from html.parser import HTMLParser
 
 import pytest
-from flask import g
 from sqlalchemy import event, func, select, update
 
 from tests.builders import make_application
@@ -139,18 +138,6 @@ def events_of(db, application, kind=None):
 def deadline_fields(days: int = 10) -> list[str]:
     day = (utcnow().astimezone(LONDON) + timedelta(days=days)).date()
     return [str(day.day), str(day.month), str(day.year)]
-
-
-@pytest.fixture()
-def login(login):
-    """Sign in as someone else within one test: the requests share the test's app context,
-    so Flask-Login's user cached in `g` is forgotten first."""
-
-    def sign_in(user, test_client=None):
-        g.pop("_login_user", None)
-        return login(user, test_client)
-
-    return sign_in
 
 
 @pytest.fixture()

@@ -5,7 +5,6 @@ from datetime import timedelta
 from html.parser import HTMLParser
 
 import pytest
-from flask import g
 from sqlalchemy import func, select, update
 
 from workflow.accounts.models import Role
@@ -68,8 +67,7 @@ def outbox(kind: str) -> list[str]:
 
 
 def sign_in(login, user, test_client=None):
-    """Sign in as `user`, forgetting the user Flask-Login cached on the shared app context."""
-    g.pop("_login_user", None)
+    """Sign in as `user` (the conftest login forgets the previously cached user)."""
     return login(user, test_client)
 
 

@@ -4,7 +4,7 @@ import enum
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
+from sqlalchemy.orm import Mapped, backref, deferred, mapped_column, relationship
 
 from ..extensions import db
 from ..types import UTCDateTime, enum_column, utcnow
@@ -60,10 +60,19 @@ class DecisionLetter(db.Model):
     issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
-    application: Mapped["Application"] = relationship(backref="letter")  # noqa: F821
+    # application.letter: the application's letter, or None.
+    application: Mapped["Application"] = relationship(backref=backref("letter", uselist=False))  # noqa: F821
     template: Mapped[LetterTemplate] = relationship()
     issued_by: Mapped["User | None"] = relationship()  # noqa: F821
 
     @property
     def is_issued(self) -> bool:
         return self.status is LetterStatus.ISSUED
+
+    def can_edit(self, user) -> bool:
+        """Staff edit the free paragraph, preview and issue while it is a draft."""
+        return bool(user and user.is_authenticated and user.is_staff) and not self.is_issued
+
+    def can_download(self, user) -> bool:
+        """Whoever may see the application may download the letter once issued."""
+        return self.is_issued and self.application.can_view(user)
