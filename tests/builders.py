@@ -38,3 +38,38 @@ def make_application(hub, organisation, created_by, state: State = State.SUBMITT
         db.session.add(ApplicationSection(application_id=application.id, key=key, answers=section_answers, completed=True))
     db.session.commit()
     return application
+
+
+def complete_answers(hub) -> dict[str, dict]:
+    """Valid answers for every section of an application to `hub`, as they are stored.
+
+    The documents section's two required uploads are Document rows of one
+    application, so they cannot be given here: its answers hold the expiry date
+    and the DBS confirmation only (store files with
+    `workflow.applications.documents.store_document` and put their ids under
+    "safeguarding_policy" and "insurance_certificate" if a test needs them).
+    """
+    next_year = str(utcnow().year + 1)
+    return {
+        "organisation": {
+            "name": "Kettering Community Strings", "organisation_type": "registered_charity", "type_other": "",
+            "charity_number": "1234567", "company_number": "", "address": "2 Example Road", "town": "Kettering",
+            "postcode": "NN16 8AA", "website": "https://strings.example.org", "contact_name": "Ada Lovelace",
+            "contact_role": "Director", "contact_email": "ada@example.org", "contact_phone": "01536 000000",
+            "safeguarding_lead": "Grace Hopper",
+        },
+        "offer": {
+            "description": "Weekly string groups and holiday courses for young people across the county.",
+            "age_groups": ["5_to_18"], "genres": ["classical", "folk"], "genres_other": "",
+            "settings": ["schools", "community"], "settings_other": "", "districts": [hub.districts[0].name],
+        },
+        "goals": {"goals": [hub.goals[0].title], "how": "Every pupil in our partner schools plays in a group."},
+        "national_plan": {"core_roles": ["whole_class", "inclusion"], "extension_roles": ["training"], "commissioning": "yes"},
+        "complementarity": {"complementarity": "No other partner teaches strings in the north of the county."},
+        "in_kind": {
+            "contributions": ["space", "tutor_time"], "contributions_other": "",
+            "in_kind_description": "Our hall on Saturday mornings and two tutors for a term.", "estimated_value": "1,500",
+        },
+        "documents": {"insurance_expiry": ["31", "3", next_year], "dbs_confirmed": "y"},
+        "declarations": {"information_true": "y", "agrees_commitments": "y", "directory_consent": "yes"},
+    }

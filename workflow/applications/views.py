@@ -1,5 +1,322 @@
-"""Pages of the applications area."""
+"""The applicant's pages: their applications, the form's sections, submitting, and after."""
 
-from flask import Blueprint
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from werkzeug.datastructures import CombinedMultiDict
+
+from ..errors import NotAllowed, WrongState
+from ..extensions import db
+from ..hubs.models import Hub
+from ..organisations.operations import profile_errors
+from .documents import document_path
+from .forms import EmptyForm, MessageForm, RespondForm, StartForm, WithdrawForm, as_choices
+from .lifecycle import Action, State
+from .models import Application, Document
+from .operations import (
+    applications_for,
+    check_can_edit_section,
+    latest_request,
+    respond_to_request,
+    save_section,
+    send_message,
+    start_application,
+    submit_application,
+    withdraw_application,
+)
+from .sections import (
+    COMPLETED,
+    SECTIONS,
+    STATUS_LABELS,
+    build_form,
+    get_section,
+    incomplete_sections,
+    section_rows,
+    section_status,
+    summaries,
+)
+from .transitions import check_transition
 
 bp = Blueprint("applications", __name__)
+
+STATE_COLOURS = {
+    State.DRAFT: "grey",
+    State.SUBMITTED: None,
+    State.IN_REVIEW: "teal",
+    State.INFO_REQUESTED: "orange",
+    State.WITH_TRUSTEES: "purple",
+    State.APPROVED: "green",
+    State.DECLINED: "red",
+    State.WITHDRAWN: "grey",
+}
+
+NEXT_STEPS = {
+    State.DRAFT: "Not sent yet. Complete each section, check your answers, then submit.",
+    State.SUBMITTED: "The trust office has your application. An officer will start reviewing it soon.",
+    State.IN_REVIEW: "An officer is reviewing your application. They may message you or ask for more information.",
+    State.INFO_REQUESTED: "The office has asked you for more information. Update the sections they named, then send your response.",
+    State.WITH_TRUSTEES: "Your application is with the trustees, who decide whether to approve it. We will write to you with their decision.",
+    State.APPROVED: "The trustees approved your application. Your decision letter says what happens next.",
+    State.DECLINED: "The trustees did not approve your application. Your decision letter explains their decision.",
+    State.WITHDRAWN: "This application was withdrawn. Nothing more will happen to it.",
+}
+
+
+@bp.app_template_global()
+def answer_summaries(application: Application):
+    """Every section's questions and answers (for templates/applications/_answers.html)."""
+    return summaries(application)
+
+
+@bp.app_template_global()
+def can_change_section(application: Application, key: str) -> bool:
+    """Whether the signed-in person may change this section now."""
+    return application.can_edit_section(current_user, key)
+
+
+@bp.app_template_global()
+def state_colour(state: State) -> str | None:
+    return STATE_COLOURS.get(state)
+
+
+def _applicant():
+    if not current_user.is_applicant:
+        raise NotAllowed("These pages are for organisations that apply. Use the office or trustee pages instead.")
+
+
+def _member_application(application_id: int) -> Application:
+    """The application, if the signed-in person acts for the organisation that applied."""
+    application = db.get_or_404(Application, application_id)
+    if not application.can_view(current_user):
+        abort(404)
+    if not application.is_member(current_user):
+        raise NotAllowed("These pages are for the organisation that applied. Use the office or trustee pages instead.")
+    return application
+
+
+def _request_context(application: Application) -> dict:
+    """What the office asked for, while it waits for an answer."""
+    if application.state is not State.INFO_REQUESTED:
+        return {"request_event": None, "reopened": []}
+    reopened = [section for section in SECTIONS if section.key in (application.reopened_sections or [])]
+    return {"request_event": latest_request(application), "reopened": reopened}
+
+
+@bp.route("/applications")
+@login_required
+def home():
+    _applicant()
+    return _home_page(_start_form(_hubs()))
+
+
+def _hubs() -> list[Hub]:
+    return list(db.session.scalars(select(Hub).order_by(Hub.name)))
+
+
+def _home_page(form: StartForm):
+    applications = applications_for(current_user)
+    return render_template(
+        "applications/home.html",
+        applications=applications,
+        requests={a.id: _request_context(a) for a in applications},
+        next_steps=NEXT_STEPS,
+        form=form,
+    )
+
+
+def _start_form(hubs) -> StartForm:
+    form = StartForm()
+    form.hub.choices = as_choices(
+        (str(hub.id), hub.name if hub.is_open() else f"{hub.name} (closed at the moment: you can still prepare a draft)")
+        for hub in hubs
+    )
+    form.organisation.choices = as_choices((str(m.organisation_id), m.organisation.name) for m in current_user.memberships)
+    if len(form.organisation.choices) == 1 and not form.organisation.data:
+        form.organisation.data = form.organisation.choices[0].value
+    return form
+
+
+@bp.route("/applications/new", methods=["POST"])
+@login_required
+def start():
+    _applicant()
+    form = _start_form(_hubs())
+    if not form.validate_on_submit():
+        return _home_page(form)
+    hub = db.session.get(Hub, int(form.hub.data))
+    membership = next(m for m in current_user.memberships if str(m.organisation_id) == form.organisation.data)
+    application = start_application(current_user, membership.organisation, hub)
+    return redirect(url_for("applications.show", application_id=application.id))
+
+
+@bp.route("/applications/<int:application_id>")
+@login_required
+def show(application_id: int):
+    application = _member_application(application_id)
+    if application.state is State.DRAFT:
+        tasks = [(section, section_status(application, section.key)) for section in SECTIONS]
+        return render_template(
+            "applications/task_list.html",
+            application=application,
+            tasks=tasks,
+            status_labels=STATUS_LABELS,
+            completed=sum(1 for _, status in tasks if status == COMPLETED),
+        )
+    return render_template(
+        "applications/overview.html",
+        application=application,
+        next_step=NEXT_STEPS[application.state],
+        message_form=MessageForm(),
+        Action=Action,
+        **_request_context(application),
+    )
+
+
+def _after_section_saved(application: Application):
+    if application.state is State.INFO_REQUESTED:
+        return redirect(url_for("applications.respond", application_id=application.id))
+    return redirect(url_for("applications.show", application_id=application.id))
+
+
+@bp.route("/applications/<int:application_id>/sections/<key>", methods=["GET", "POST"])
+@login_required
+def section(application_id: int, key: str):
+    application = _member_application(application_id)
+    section = get_section(key) or abort(404)
+    check_can_edit_section(application, current_user, key)
+    if section.form_class is None:
+        if request.method == "POST":
+            raise WrongState("This section is filled in from your organisation's profile: change the profile instead.")
+        return render_template(
+            "applications/organisation_section.html",
+            application=application,
+            section=section,
+            rows=section_rows(application, key),
+            errors=profile_errors(application.organisation),
+        )
+    if request.method == "GET":
+        row = application.section(key)
+        form = build_form(application, key)
+        return render_template(
+            "applications/section.html", application=application, section=section, form=form,
+            version=row.version if row else 0,
+        )
+
+    posted = CombinedMultiDict([request.form, request.files])
+    loaded_version = request.form.get("version", default=-1, type=int)
+    result = save_section(application, key, posted, current_user, loaded_version)
+    form = build_form(application, key, formdata=request.form)
+    if result.conflict:
+        row = application.section(key)
+        return render_template(
+            "applications/section.html", application=application, section=section, form=form,
+            version=result.version, conflict=row, theirs=section_rows(application, key),
+        ), 409
+    for name, errors in result.errors.items():
+        form[name].errors = list(errors)
+    if not result.errors:
+        flash(f"“{section.title}” is complete.", "success")
+        return _after_section_saved(application)
+    if "later" in request.form:
+        flash(f"Your answers to “{section.title}” are saved. The section is not complete yet.", "success")
+        return _after_section_saved(application)
+    return render_template(
+        "applications/section.html", application=application, section=section, form=form,
+        version=result.version, saved_with_errors=True,
+    )
+
+
+@bp.route("/applications/<int:application_id>/check")
+@login_required
+def check(application_id: int):
+    application = _member_application(application_id)
+    if application.state is not State.DRAFT:
+        return redirect(url_for("applications.show", application_id=application.id))
+    return render_template(
+        "applications/check.html",
+        application=application,
+        incomplete=incomplete_sections(application),
+        form=EmptyForm(),
+    )
+
+
+@bp.route("/applications/<int:application_id>/submit", methods=["POST"])
+@login_required
+def submit(application_id: int):
+    application = _member_application(application_id)
+    submit_application(application, current_user)
+    return redirect(url_for("applications.submitted", application_id=application.id))
+
+
+@bp.route("/applications/<int:application_id>/submitted")
+@login_required
+def submitted(application_id: int):
+    application = _member_application(application_id)
+    if application.submitted_at is None:
+        return redirect(url_for("applications.show", application_id=application.id))
+    return render_template("applications/submitted.html", application=application)
+
+
+@bp.route("/applications/<int:application_id>/messages", methods=["GET", "POST"])
+@login_required
+def messages(application_id: int):
+    application = _member_application(application_id)
+    form = MessageForm()
+    if form.validate_on_submit():
+        send_message(application, current_user, form.body.data)
+        flash("Your message has been sent to the trust office.", "success")
+        return redirect(url_for("applications.messages", application_id=application.id))
+    return render_template("applications/messages.html", application=application, form=form)
+
+
+@bp.route("/applications/<int:application_id>/withdraw", methods=["GET", "POST"])
+@login_required
+def withdraw(application_id: int):
+    application = _member_application(application_id)
+    check_transition(application, Action.WITHDRAW, current_user)
+    form = WithdrawForm()
+    if form.validate_on_submit():
+        withdraw_application(application, current_user, form.reason.data)
+        flash("Your application has been withdrawn.", "success")
+        return redirect(url_for("applications.show", application_id=application.id))
+    return render_template("applications/withdraw.html", application=application, form=form)
+
+
+@bp.route("/applications/<int:application_id>/respond", methods=["GET", "POST"])
+@login_required
+def respond(application_id: int):
+    application = _member_application(application_id)
+    check_transition(application, Action.RESPOND, current_user)
+    form = RespondForm()
+    if form.validate_on_submit():
+        respond_to_request(application, current_user, form.message.data)
+        flash("Your response has been sent to the trust office.", "success")
+        return redirect(url_for("applications.show", application_id=application.id))
+    context = _request_context(application)
+    return render_template(
+        "applications/respond.html",
+        application=application,
+        form=form,
+        statuses={section.key: section_status(application, section.key) for section in context["reopened"]},
+        status_labels=STATUS_LABELS,
+        **context,
+    )
+
+
+@bp.route("/applications/<int:application_id>/documents/<int:document_id>")
+@login_required
+def document(application_id: int, document_id: int):
+    """A document of the application, as a download, for those who may see the application."""
+    application = db.get_or_404(Application, application_id)
+    document = db.session.get(Document, document_id)
+    if not application.can_view(current_user) or document is None or document.application_id != application.id:
+        abort(404)
+    path = document_path(document)
+    if not path.is_file():
+        abort(404)
+    response = send_file(
+        path, mimetype=document.content_type, as_attachment=True, download_name=document.filename, max_age=0
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+

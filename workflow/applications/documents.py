@@ -1,0 +1,110 @@
+"""Uploaded documents: checked by their content and size, kept under a server-chosen name."""
+
+import hashlib
+import io
+import secrets
+import unicodedata
+import zipfile
+from pathlib import Path
+
+from flask import current_app
+
+from ..audit.operations import record_event
+from ..extensions import db
+from .models import Application, Document
+
+PDF = ("application/pdf", "pdf")
+DOCX = ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", "docx")
+ODT = ("application/vnd.oasis.opendocument.text", "odt")
+DOCX_MAIN_PART = b"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
+ZIP_PART_LIMIT = 1024 * 1024
+
+WRONG_TYPE = "The selected file must be a PDF, a Word document (.docx) or an OpenDocument text (.odt)"
+
+
+class UploadRefused(ValueError):
+    """A file that is not accepted; the message says why in plain words."""
+
+
+def size_limit_text() -> str:
+    return f"{current_app.config['UPLOAD_MAX_BYTES'] // (1024 * 1024)} MB"
+
+
+def read_upload(stream) -> bytes:
+    """The uploaded bytes, refused if empty or over UPLOAD_MAX_BYTES."""
+    limit = current_app.config["UPLOAD_MAX_BYTES"]
+    data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise UploadRefused(f"The selected file must be {size_limit_text()} or smaller")
+    if not data:
+        raise UploadRefused("The selected file is empty")
+    return data
+
+
+def _zip_part(archive: zipfile.ZipFile, name: str) -> bytes | None:
+    try:
+        with archive.open(name) as part:
+            return part.read(ZIP_PART_LIMIT)
+    except KeyError:
+        return None
+
+
+def detect_type(data: bytes) -> tuple[str, str]:
+    """The content type and extension the bytes really are, or UploadRefused."""
+    if data.startswith(b"%PDF-"):
+        return PDF
+    if data.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                if (_zip_part(archive, "mimetype") or b"").strip() == ODT[0].encode():
+                    return ODT
+                if DOCX_MAIN_PART in (_zip_part(archive, "[Content_Types].xml") or b""):
+                    return DOCX
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError, OSError):
+            pass
+    raise UploadRefused(WRONG_TYPE)
+
+
+def display_filename(filename: str | None, extension: str) -> str:
+    """The name people gave the file, without folders or control characters."""
+    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(c for c in unicodedata.normalize("NFC", name) if unicodedata.category(c)[0] != "C").strip()
+    stem = name.rsplit(".", 1)[0] if "." in name else name
+    return f"{(stem or 'document')[:200]}.{extension}"
+
+
+def documents_folder() -> Path:
+    folder = Path(current_app.config["STORAGE_DIR"]) / "documents"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def document_path(document: Document) -> Path:
+    return documents_folder() / document.stored_name
+
+
+def store_document(application: Application, kind: str, filename: str | None, data: bytes, user) -> Document:
+    """Check the bytes, keep them under a random name, and record the upload."""
+    content_type, extension = detect_type(data)
+    stored_name = f"{secrets.token_hex(16)}.{extension}"
+    (documents_folder() / stored_name).write_bytes(data)
+    document = Document(
+        application_id=application.id,
+        kind=kind,
+        filename=display_filename(filename, extension),
+        stored_name=stored_name,
+        content_type=content_type,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        uploaded_by_id=user.id,
+    )
+    db.session.add(document)
+    db.session.flush()
+    record_event(application, "document_uploaded", user, detail=f"{kind}: {document.filename}")
+    return document
+
+
+def human_size(size: int) -> str:
+    if size < 1024 * 1024:
+        return f"{max(1, round(size / 1024))} KB"
+    return f"{size / (1024 * 1024):.1f} MB"

@@ -1,0 +1,365 @@
+"""What applicants do with an application: start it, save its sections, submit it,
+answer the office, message it, withdraw it. `send_message` serves the office too.
+
+Each operation guards, changes state, writes the audit event and the outbox rows,
+and flushes; the request commits.
+"""
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
+from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import BadRequest
+
+from ..audit.models import ApplicationEvent
+from ..audit.operations import record_event
+from ..errors import NotAllowed, WrongState
+from ..extensions import db
+from ..notifications.operations import notify_office, notify_organisation, queue_email
+from ..types import london, utcnow
+from ..votes.models import VoteStatus
+from .documents import UploadRefused, read_upload, store_document
+from .lifecycle import Action, State
+from .models import Application, ApplicationSection, Message, ReferenceCounter
+from .sections import (
+    answer_errors,
+    answers_as_text,
+    answers_from,
+    build_form,
+    get_section,
+    incomplete_sections,
+    section_title,
+)
+from .transitions import apply_transition, check_transition
+
+ACTIVE_STATES = {State.SUBMITTED, State.IN_REVIEW, State.INFO_REQUESTED, State.WITH_TRUSTEES}
+
+
+@dataclass
+class SaveResult:
+    """What happened to a section's save: saved (valid or not), or refused as a conflict."""
+
+    saved: bool
+    conflict: bool
+    errors: dict = field(default_factory=dict)
+    version: int = 0  # the section's version now: load the form at this version
+
+
+def _text_required(text: str | None, message: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise BadRequest(message)
+    return text
+
+
+def applications_for(user) -> list[Application]:
+    """The applications of every organisation the user acts for, newest first."""
+    if not user.organisation_ids:
+        return []
+    return list(
+        db.session.scalars(
+            select(Application)
+            .where(Application.organisation_id.in_(user.organisation_ids))
+            .order_by(Application.created_at.desc(), Application.id.desc())
+        )
+    )
+
+
+def start_application(user, organisation, hub) -> Application:
+    """A new draft, or the organisation's existing draft to this hub."""
+    if not (user.is_applicant and user.is_member_of(organisation.id)):
+        raise NotAllowed("Only the people who act for an organisation can start its applications.")
+    existing = db.session.scalars(
+        select(Application).where(
+            Application.organisation_id == organisation.id,
+            Application.hub_id == hub.id,
+            Application.state.in_([State.DRAFT, *ACTIVE_STATES]),
+        )
+    ).all()
+    draft = next((a for a in existing if a.state is State.DRAFT), None)
+    if draft is not None:
+        return draft
+    if existing:
+        raise WrongState(
+            f"{organisation.name} already has an application to {hub.name} in progress "
+            f"({existing[0].reference}). You can apply again once it has been decided."
+        )
+    application = Application(hub_id=hub.id, organisation_id=organisation.id, created_by_id=user.id)
+    db.session.add(application)
+    db.session.flush()
+    db.session.refresh(application)
+    record_event(application, "started", user)
+    return application
+
+
+def check_can_edit_section(application: Application, user, key: str) -> None:
+    """Refuse with 403 if the user does not act for the organisation, 409 if the section is closed."""
+    if not application.is_member(user):
+        raise NotAllowed("Only the organisation that applied can change its answers.")
+    if application.can_edit_section(user, key):
+        return
+    if application.state is State.INFO_REQUESTED:
+        raise WrongState(f"The office has not asked you to change “{section_title(key)}”.")
+    raise WrongState(
+        f"This application is {application.state.label.lower()}: its answers can no longer be changed."
+    )
+
+
+def _split_posted(posted) -> tuple[MultiDict, dict]:
+    """The posted text values, and the uploaded files by field (anything else is ignored)."""
+    if hasattr(posted, "getlist"):
+        items = posted.items(multi=True)
+    else:
+        items = ((name, item) for name, value in (posted or {}).items()
+                 for item in (value if isinstance(value, list | tuple) else [value]))
+    text, files = MultiDict(), {}
+    for name, value in items:
+        if isinstance(value, str):
+            text.add(name, value)
+        elif getattr(value, "filename", None):
+            files.setdefault(name, value)
+    return text, files
+
+
+def _store_uploads(application, form, files: dict, answers: dict, previous: dict, user) -> dict[str, list[str]]:
+    """Keep each valid new upload; refused ones leave the previous document in place."""
+    errors = {}
+    for file_field in form.file_fields():
+        answers[file_field.name] = previous.get(file_field.name, "")
+        upload = files.get(file_field.name)
+        if upload is None:
+            continue
+        try:
+            document = store_document(application, file_field.name, upload.filename, read_upload(upload.stream), user)
+        except UploadRefused as refusal:
+            errors[file_field.name] = [str(refusal)]
+        else:
+            answers[file_field.name] = str(document.id)
+    return errors
+
+
+def _current_version(application: Application, key: str) -> int:
+    return db.session.scalar(
+        select(ApplicationSection.version).where(
+            ApplicationSection.application_id == application.id, ApplicationSection.key == key
+        )
+    ) or 0
+
+
+def save_section(application: Application, key: str, posted: dict, user, loaded_version: int) -> SaveResult:
+    """Save a section's posted answers, valid or not, unless it changed since it was loaded.
+
+    The answers are stored as typed; the section is completed only when they are
+    valid. If the section's version moved on since `loaded_version` (another tab,
+    or a colleague), nothing is written and the result says so.
+    """
+    section = get_section(key)
+    if section is None or section.form_class is None:
+        raise WrongState("This section is filled in from your organisation's profile.")
+    check_can_edit_section(application, user, key)
+    row = application.section(key)
+    if (row.version if row else 0) != loaded_version:
+        return SaveResult(saved=False, conflict=True, version=row.version if row else 0)
+
+    text, files = _split_posted(posted)
+    previous = application.answers(key)
+    answers = answers_from(build_form(application, key, formdata=text))
+    upload_errors = _store_uploads(application, build_form(application, key, answers=previous), files, answers, previous, user)
+    db.session.expire(application, ["documents"])
+    errors = {**answer_errors(application, key, answers), **upload_errors}
+
+    if row is None:
+        row = ApplicationSection(application_id=application.id, key=key, answers={}, completed=False, version=0)
+        try:
+            with db.session.begin_nested():
+                db.session.add(row)
+        except IntegrityError:
+            db.session.expire(application, ["sections"])
+            return SaveResult(saved=False, conflict=True, version=_current_version(application, key))
+    changed = db.session.execute(
+        update(ApplicationSection)
+        .where(ApplicationSection.id == row.id, ApplicationSection.version == loaded_version)
+        .values(answers=answers, completed=not errors, version=loaded_version + 1, updated_at=utcnow(), updated_by_id=user.id)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.refresh(row)
+    if changed != 1:
+        return SaveResult(saved=False, conflict=True, version=row.version)
+    db.session.expire(application, ["sections"])
+    if application.state is State.INFO_REQUESTED:
+        record_event(application, "section_updated", user, detail=section.title)
+    return SaveResult(saved=True, conflict=False, errors=errors, version=row.version)
+
+
+def _snapshot_profile(application: Application, user) -> None:
+    """Copy the organisation's profile into section 1, as it stands now."""
+    row = application.section("organisation")
+    if row is None:
+        row = ApplicationSection(application_id=application.id, key="organisation", version=0)
+        db.session.add(row)
+    row.answers = application.organisation.profile()
+    row.completed = True
+    row.version = (row.version or 0) + 1
+    row.updated_at = utcnow()
+    row.updated_by_id = user.id
+    db.session.flush()
+    db.session.expire(application, ["sections"])
+
+
+def allocate_reference(hub, year: int) -> str:
+    """The hub's next reference for the year, e.g. NMEH-2026-0007, from an atomic counter.
+
+    The year's counter row is created if missing, tolerating a concurrent creation
+    (a savepoint around the insert); the number is then taken with one UPDATE, which
+    holds the row's lock until the transaction ends, so no two submissions share one.
+    """
+    counter = ReferenceCounter.__table__
+    where = (counter.c.hub_id == hub.id) & (counter.c.year == year)
+    if db.session.execute(select(counter.c.last_number).where(where)).first() is None:
+        try:
+            with db.session.begin_nested():
+                db.session.execute(insert(counter).values(hub_id=hub.id, year=year, last_number=0))
+        except IntegrityError:
+            pass
+    number = db.session.execute(
+        update(counter).where(where).values(last_number=counter.c.last_number + 1).returning(counter.c.last_number)
+    ).scalar_one()
+    return f"{hub.reference_prefix}-{year}-{number:04d}"
+
+
+def _lock(application: Application) -> None:
+    """Hold the application's row until the transaction ends, so a second submit or
+    response waits, then finds the state already moved on."""
+    db.session.execute(select(Application.id).where(Application.id == application.id).with_for_update())
+    db.session.refresh(application)
+
+
+def submit_application(application: Application, user) -> Application:
+    """Submit a complete draft while the hub is open: reference, receipt, office notice."""
+    _lock(application)
+    check_transition(application, Action.SUBMIT, user)
+    hub = application.hub
+    if not hub.is_open():
+        next_round = hub.next_round()
+        opens = f" The next round opens on {london(next_round.opens_at):%-d %B %Y}." if next_round else ""
+        raise WrongState(
+            f"Applications to {hub.name} are closed at the moment. Your draft is saved: "
+            f"you can submit it when applications open again.{opens}"
+        )
+    missing = incomplete_sections(application)
+    if missing:
+        raise WrongState(
+            "Complete every section before you submit. Not complete yet: "
+            + ", ".join(section.title for section in missing) + "."
+        )
+    _snapshot_profile(application, user)
+    now = utcnow()
+    reference = allocate_reference(hub, london(now).year)
+    apply_transition(application, Action.SUBMIT, user, reference=reference, submitted_at=now)
+    _send_receipt(application)
+    notify_office(
+        "submission_received_office",
+        f"New application {reference} from {application.organisation.name}",
+        application=application,
+    )
+    return application
+
+
+def _send_receipt(application: Application) -> None:
+    subject = f"We have received your application {application.reference}"
+    context = {"application": application, "answers_text": answers_as_text(application)}
+    messages = notify_organisation("submission_receipt", application.organisation, subject, **context)
+    contact = (application.organisation.contact_email or "").strip().lower()
+    if contact and contact not in {message.recipient.lower() for message in messages}:
+        queue_email("submission_receipt", contact, subject, organisation=application.organisation, **context)
+
+
+def withdraw_application(application: Application, user, reason: str) -> Application:
+    """Withdraw, with a reason; a vote still open on it closes as withdrawn."""
+    reason = _text_required(reason, "Say why you are withdrawing the application.")
+    check_transition(application, Action.WITHDRAW, user)
+    was_submitted = application.submitted_at is not None
+    apply_transition(application, Action.WITHDRAW, user, comment=reason)
+    now = utcnow()
+    for vote in application.votes:
+        if vote.status is VoteStatus.OPEN:
+            vote.status = VoteStatus.WITHDRAWN
+            vote.closed_at = now
+            record_event(application, "vote_withdrawn", user)
+    db.session.flush()
+    if was_submitted:
+        notify_office(
+            "application_withdrawn",
+            f"{application.reference} has been withdrawn",
+            application=application,
+            reason=reason,
+        )
+    return application
+
+
+def latest_request(application: Application) -> ApplicationEvent | None:
+    """The office's latest request for information (its detail is the officer's message)."""
+    return db.session.scalar(
+        select(ApplicationEvent)
+        .where(
+            ApplicationEvent.application_id == application.id,
+            ApplicationEvent.kind == Action.REQUEST_INFORMATION.value,
+        )
+        .order_by(ApplicationEvent.sequence.desc())
+        .limit(1)
+    )
+
+
+def respond_to_request(application: Application, user, message: str) -> Message:
+    """Answer the office's request: the reopened sections complete, with a message."""
+    body = _text_required(message, "Enter a message for the office.")
+    _lock(application)
+    check_transition(application, Action.RESPOND, user)
+    missing = incomplete_sections(application, list(application.reopened_sections or []))
+    if missing:
+        raise WrongState(
+            "Complete the sections the office asked about before you respond. Not complete yet: "
+            + ", ".join(section.title for section in missing) + "."
+        )
+    if "organisation" in (application.reopened_sections or []):
+        _snapshot_profile(application, user)
+    reply = Message(application_id=application.id, author_id=user.id, body=body)
+    db.session.add(reply)
+    db.session.flush()
+    apply_transition(application, Action.RESPOND, user, comment=body)
+    notify_office(
+        "information_provided",
+        f"{application.reference}: the applicant has responded",
+        application=application,
+        message=reply,
+    )
+    return reply
+
+
+def send_message(application: Application, user, body: str) -> Message:
+    """A message between the applicant and the office, in any state; the other side is emailed."""
+    body = _text_required(body, "Enter a message.")
+    if not application.can_message(user):
+        raise NotAllowed("Only the organisation that applied and the trust office can send messages here.")
+    message = Message(application_id=application.id, author_id=user.id, body=body)
+    db.session.add(message)
+    db.session.flush()
+    db.session.expire(application, ["messages"])
+    record_event(application, "message_sent", user, detail=body)
+    if application.is_member(user):
+        notify_office(
+            "message_to_office",
+            f"New message about {application.title} from {application.organisation.name}",
+            application=application,
+            message=message,
+        )
+    else:
+        notify_organisation(
+            "message_to_applicant",
+            application.organisation,
+            f"New message from the trust office about {application.title}",
+            application=application,
+            message=message,
+        )
+    return message
