@@ -7,9 +7,10 @@ def register_commands(app: Flask) -> None:
     """Add Consort's commands to `flask`; each commits once at its end."""
     from .accounts.cli import users
     from .audit.cli import audit
+    from .backups import backup_command, restore_command
     from .hubs.cli import hubs
     from .demo import demo_command
     from .tick import tick_command
 
-    for command in (audit, users, hubs, demo_command, tick_command):
+    for command in (audit, backup_command, restore_command, users, hubs, demo_command, tick_command):
         app.cli.add_command(command)
