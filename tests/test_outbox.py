@@ -5,10 +5,12 @@ from datetime import timedelta
 
 import pytest
 from aiosmtpd.controller import Controller
+from jinja2 import ChoiceLoader, FileSystemLoader
 from sqlalchemy import select
 
 from workflow.notifications.delivery import deliver_outbox
 from workflow.notifications.models import OutboxMessage
+from workflow.notifications.operations import queue_email
 from workflow.types import utcnow
 
 
@@ -85,3 +87,22 @@ def test_smtp_down_then_up_delivers_each_message_once(smtp_app, db):
     ]
     rows = db.session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids))).all()
     assert all(row.sent_at is not None for row in rows)
+
+
+
+def test_a_subject_cannot_carry_extra_headers(app, db, tmp_path):
+    (tmp_path / "emails").mkdir()
+    (tmp_path / "emails" / "probe.txt").write_text("Body for {{ name }}")
+    loader = app.jinja_loader
+    app.jinja_loader = ChoiceLoader([FileSystemLoader(str(tmp_path)), loader])
+    try:
+        with app.test_request_context():
+            message = queue_email("probe", "someone@example.org", "Hello\r\nBcc: evil@example.org\nX: y", name="Ada")
+            db.session.commit()
+        assert message.subject == "Hello Bcc: evil@example.org X: y"
+        assert deliver_outbox() == (1, 0)
+        [eml] = app.config["MAIL_FOLDER"].glob("*.eml")
+        headers = eml.read_bytes().split(b"\n\n", 1)[0]
+        assert b"\nBcc:" not in headers and b"\nX: y" not in headers
+    finally:
+        app.jinja_loader = loader

@@ -1,6 +1,7 @@
 """Refusals with a page that says why: 403 wrong role, 404 not yours, 409 wrong state."""
 
 from flask import Flask, render_template
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import Forbidden, HTTPException, NotFound, RequestEntityTooLarge
 from werkzeug.exceptions import Conflict as _Conflict
 
@@ -47,6 +48,14 @@ def init_errors(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException):
         return render(error.code or 500, error.description)
+
+    @app.errorhandler(CSRFError)
+    def _csrf(error):
+        return render(
+            400,
+            "This form has expired or was sent from another site, so nothing was saved. "
+            "Go back, reload the page and try again.",
+        )
 
     @app.errorhandler(RequestEntityTooLarge)
     def _too_large(error):

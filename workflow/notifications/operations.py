@@ -11,6 +11,8 @@ def queue_email(kind: str, recipient: str, subject: str, **context) -> OutboxMes
     body = render_template(
         f"emails/{kind}.txt", public_url=current_app.config["SERVER_NAME_FOR_MAIL"], **context
     )
+    # A subject is one line: names typed by users must not add headers to the email.
+    subject = " ".join(subject.split())[:300]
     message = OutboxMessage(kind=kind, recipient=recipient, subject=subject, body=body)
     db.session.add(message)
     db.session.info["outbox_written"] = True
