@@ -8,6 +8,7 @@ import os
 from datetime import timedelta
 
 import pytest
+from hypothesis import settings
 from flask import g
 from sqlalchemy import create_engine, text
 
@@ -19,6 +20,10 @@ from workflow.extensions import db as _db
 from workflow.hubs.operations import load_hubs
 from workflow.organisations.models import Membership, Organisation, OrganisationType
 from workflow.types import utcnow
+
+settings.register_profile("ci", max_examples=25, deadline=None, derandomize=True, print_blob=True)
+settings.register_profile("deep", max_examples=1000, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 PG_ADMIN_URL = os.environ.get("CONSORT_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 PASSWORD = "correct horse battery staple"
@@ -235,6 +240,7 @@ def login(client):
         with (test_client or client).session_transaction() as session:
             session["_user_id"] = user.get_id()
             session["_fresh"] = True
+            session["second_factor"] = True  # the two-factor step is done (workflow/accounts/sessions.py)
         return test_client or client
 
     return sign_in
