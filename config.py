@@ -39,10 +39,15 @@ class Config:
     MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", "8"))
     LEAD_ORGANISATION = os.environ.get("LEAD_ORGANISATION", "NMPAT (demo)")
     SERVER_NAME_FOR_MAIL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")
-    # The trustees' vote rule: see workflow/votes/rule.py.
-    VOTE_QUORUM = int(os.environ.get("VOTE_QUORUM", "3"))
+    # The trustees' vote rule: see workflow/votes/rule.py. The quorum is a count ("3")
+    # or a fraction of the board when a vote opens, rounded up ("1/2" or "50%").
+    VOTE_QUORUM = os.environ.get("VOTE_QUORUM", "3")
     VOTE_MAJORITY = os.environ.get("VOTE_MAJORITY", "simple")
     VOTE_REMINDER_DAYS = int(os.environ.get("VOTE_REMINDER_DAYS", "2"))
+    # Days after the decision or withdrawal before `flask tick` anonymises a declined or withdrawn application.
+    ANONYMISE_AFTER_DAYS = int(os.environ.get("ANONYMISE_AFTER_DAYS", "365"))
+    # Days before a partnership ends when `flask tick` reminds the office and the partner.
+    PARTNERSHIP_REMINDER_DAYS = int(os.environ.get("PARTNERSHIP_REMINDER_DAYS", "90"))
     MAX_CONTENT_LENGTH = 10 * 1024 * 1024 + 64 * 1024
     UPLOAD_MAX_BYTES = 10 * 1024 * 1024
     WTF_CSRF_TIME_LIMIT = None
@@ -52,6 +57,25 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     PERMANENT_SESSION_LIFETIME = int(os.environ.get("SESSION_LIFETIME_SECONDS", "3600"))
     SQLITE_BUSY_TIMEOUT_MS = 15000
+    # Sessions end after this long without a request, and this long after signing in;
+    # the password is asked again before sensitive changes if not typed this recently.
+    SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", "30"))
+    SESSION_MAX_HOURS = int(os.environ.get("SESSION_MAX_HOURS", "12"))
+    RECENT_PASSWORD_MINUTES = int(os.environ.get("RECENT_PASSWORD_MINUTES", "10"))
+    # Rate limits (Flask-Limiter): failed sign-ins per account and per address (loose,
+    # for an office sharing one address), and emails asked for per account.
+    SIGN_IN_RATE_LIMITS = True
+    SIGN_IN_LIMIT_PER_ACCOUNT = os.environ.get("SIGN_IN_LIMIT_PER_ACCOUNT", "5 per minute;20 per hour")
+    SIGN_IN_LIMIT_PER_ADDRESS = os.environ.get("SIGN_IN_LIMIT_PER_ADDRESS", "50 per 5 minutes")
+    EMAIL_LIMIT_PER_ACCOUNT = os.environ.get("EMAIL_LIMIT_PER_ACCOUNT", "5 per hour")
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "consort")
+    # Behind a reverse proxy: how many proxies set X-Forwarded-For (0: none, use the peer address).
+    PROXY_FIX_HOPS = int(os.environ.get("PROXY_FIX_HOPS", "0"))
+    # Applicants are warned this many minutes before their session times out, and can extend it.
+    SESSION_WARNING_MINUTES = int(os.environ.get("SESSION_WARNING_MINUTES", "5"))
+    # Answers posted after a session expired are held this long for the same person to sign in again.
+    HELD_ANSWERS_MINUTES = int(os.environ.get("HELD_ANSWERS_MINUTES", "120"))
 
 
 class ProductionConfig(Config):
@@ -61,7 +85,9 @@ class ProductionConfig(Config):
     SECRET_KEY = os.environ.get("SECRET_KEY")
     MAIL_TRANSPORT = os.environ.get("MAIL_TRANSPORT", "smtp")
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", True)
-    SESSION_COOKIE_NAME = "__Host-session"
+    # Browsers accept a __Host- cookie only over https; plain http on loopback
+    # (benchmarks) turns SESSION_COOKIE_SECURE off and keeps the ordinary name.
+    SESSION_COOKIE_NAME = "__Host-session" if SESSION_COOKIE_SECURE else "session"
     REMEMBER_COOKIE_SECURE = True
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_size": 10, "max_overflow": 10, "pool_pre_ping": True}
 
@@ -76,6 +102,8 @@ class TestConfig(Config):
     WTF_CSRF_ENABLED = False
     MAIL_TRANSPORT = "folder"
     SERVER_NAME_FOR_MAIL = "http://localhost"
+    # Off so the suite's sign-ins never trip them; the tests of the limits switch them on.
+    SIGN_IN_RATE_LIMITS = False
 
 
 def config_from_environment() -> type[Config]:

@@ -13,6 +13,7 @@ from workflow.applications.operations import save_section, start_application
 from workflow.extensions import db
 from workflow.hubs.operations import load_hubs, read_configuration
 from workflow.organisations.operations import update_profile
+from workflow.types import utcnow
 
 PASSWORD = "deadline-day-password"
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
@@ -35,6 +36,7 @@ def prepare(count: int) -> None:
                 name=f"Applicant {n}", email=f"applicant{n}@load.example.org", password=PASSWORD,
                 organisation_name=f"Load Test Ensemble {n}",
             )
+            user.email_verified_at = utcnow()
             organisation = user.memberships[0].organisation
             update_profile(organisation, user, dict(every["organisation"], name=f"Load Test Ensemble {n}"))
             application = start_application(user, organisation, hub)

@@ -5,6 +5,8 @@ from flask import current_app
 
 from alembic import context
 
+from workflow.database import include_in_autogenerate
+
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config
@@ -52,7 +54,7 @@ def run_migrations_offline():
     """
     url = config.get_main_option("sqlalchemy.url")
     context.configure(
-        url=url, target_metadata=get_metadata(), literal_binds=True
+        url=url, target_metadata=get_metadata(), literal_binds=True, include_object=include_in_autogenerate
     )
 
     with context.begin_transaction():
@@ -87,6 +89,7 @@ def run_migrations_online():
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
+            include_object=include_in_autogenerate,
             **conf_args
         )
 

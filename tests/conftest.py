@@ -8,18 +8,23 @@ import os
 from datetime import timedelta
 
 import pytest
-from hypothesis import settings
 from flask import g
+from hypothesis import settings
 from sqlalchemy import create_engine, text
 
 from config import TestConfig
 from workflow import create_app
 from workflow.accounts.models import Role, User, UserRole
 from workflow.accounts.passwords import hash_password
+from workflow.applications.lifecycle import State
 from workflow.extensions import db as _db
 from workflow.hubs.operations import load_hubs
 from workflow.organisations.models import Membership, Organisation, OrganisationType
+from workflow.reviews.models import Assessment, Recommendation
 from workflow.types import utcnow
+from workflow.votes.operations import open_vote
+
+from .builders import complete_answers, make_application
 
 settings.register_profile("ci", max_examples=25, deadline=None, derandomize=True, print_blob=True)
 settings.register_profile("deep", max_examples=1000, deadline=None)
@@ -156,6 +161,7 @@ def make_user(db, password_hash):
             email=f"person{n}@example.org",
             password_hash=password_hash,
             is_applicant=not roles,
+            email_verified_at=utcnow(),
         )
         user.role_rows = [UserRole(role=role) for role in roles]
         db.session.add(user)
@@ -249,3 +255,21 @@ def login(client):
 @pytest.fixture()
 def soon():
     return utcnow() + timedelta(days=7)
+
+
+@pytest.fixture()
+def world(db, hub, organisation, applicant, officer, trustees, soon, app):
+    """For the form-wide tests: an applicant's draft, an application in review with a
+    recommendation, and one with the trustees on an open vote; ids and people by name."""
+    draft = make_application(hub, organisation, applicant, State.DRAFT, answers=complete_answers(hub))
+    in_review = make_application(hub, organisation, applicant, State.IN_REVIEW, officer=officer)
+    with_trustees = make_application(hub, organisation, applicant, State.WITH_TRUSTEES, officer=officer)
+    for application in (in_review, with_trustees):
+        db.session.add(Assessment(application_id=application.id, recommendation=Recommendation.APPROVE, reasons="Good"))
+    with app.test_request_context():
+        vote = open_vote(with_trustees, officer, soon)
+    db.session.commit()
+    return {
+        "applicant": applicant, "officer": officer, "trustee": trustees[1], "anonymous": None,
+        "draft": draft.id, "in_review": in_review.id, "vote": vote.id,
+    }

@@ -18,6 +18,7 @@ from workflow.applications.operations import save_section, send_message, start_a
 from workflow.applications.sections import SECTION_KEYS
 from workflow.audit.models import ApplicationEvent
 from workflow.audit.operations import record_event
+from workflow.extensions import db as _db
 from workflow.notifications.models import OutboxMessage
 from workflow.types import london, utcnow
 from workflow.votes.models import Vote, VoteStatus
@@ -64,10 +65,16 @@ def loaded_version(client, url) -> int:
 
 
 def register(client, name, email, organisation):
+    """Register through the page, then confirm the email address by the emailed link."""
     response = client.post("/register", data={
         "name": name, "email": email, "organisation_name": organisation, "password": PASSWORD, "confirm": PASSWORD,
     })
     assert response.status_code == 302 and response.headers["Location"].endswith("/organisation")
+    body = _db.session.scalars(
+        select(OutboxMessage.body).where(OutboxMessage.recipient == email.lower(), OutboxMessage.kind == "verify_email")
+    ).one()
+    link = re.search(r"/verify-email/\S+", body).group(0)
+    assert client.post(link).status_code in {200, 302}
     return response
 
 
@@ -151,6 +158,7 @@ def test_register_profile_fill_check_submit(client, db, hub, app):
     receipts = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "submission_receipt")).all()
     assert [r.recipient for r in receipts] == ["mary@example.org"]
     assert application.reference in receipts[0].subject and "Weekly string groups" in receipts[0].body
+    assert f"/applications/{application.id}/copy.pdf" in receipts[0].body
     office = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "submission_received_office")).all()
     assert [o.recipient for o in office] == [app.config["OFFICE_EMAIL"]]
 

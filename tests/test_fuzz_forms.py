@@ -14,12 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from workflow.applications.lifecycle import State
 from workflow.extensions import db as _db
-from workflow.reviews.models import Assessment, Recommendation
-from workflow.votes.operations import open_vote
 
-from .builders import complete_answers, make_application
 
 SKIPPED_ACTIONS = ("/sign-out", "/withdraw", "/submit", "/issue", "/close", "/defer")
 
@@ -85,23 +81,6 @@ def form_data(form: dict):
 
 
 RAW_BYTES = st.binary(max_size=200).map(lambda raw: b"field=" + quote_from_bytes(raw).encode() + b"&x=%FF%FE")
-
-
-@pytest.fixture()
-def world(db, hub, organisation, applicant, officer, trustees, soon, app):
-    """An applicant's draft, an application in review, one with the trustees, one approved."""
-    draft = make_application(hub, organisation, applicant, State.DRAFT, answers=complete_answers(hub))
-    in_review = make_application(hub, organisation, applicant, State.IN_REVIEW, officer=officer)
-    with_trustees = make_application(hub, organisation, applicant, State.WITH_TRUSTEES, officer=officer)
-    for application in (in_review, with_trustees):
-        db.session.add(Assessment(application_id=application.id, recommendation=Recommendation.APPROVE, reasons="Good"))
-    with app.test_request_context():
-        vote = open_vote(with_trustees, officer, soon)
-    db.session.commit()
-    return {
-        "applicant": applicant, "officer": officer, "trustee": trustees[1], "anonymous": None,
-        "draft": draft.id, "in_review": in_review.id, "vote": vote.id,
-    }
 
 
 PAGES = [

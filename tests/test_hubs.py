@@ -4,6 +4,7 @@ import re
 import tomllib
 from datetime import timedelta
 from html.parser import HTMLParser
+from itertools import pairwise
 
 import pytest
 from sqlalchemy import func, select
@@ -399,6 +400,6 @@ def test_public_pages_have_one_h1_and_headings_in_order(client, nmpat, path):
     levels = [level for level, _ in page.headings if level > 0]
     assert response.status_code == 200
     assert levels.count(1) == 1 and levels[0] == 1
-    assert all(later - earlier <= 1 for earlier, later in zip(levels, levels[1:]))
+    assert all(later - earlier <= 1 for earlier, later in pairwise(levels))
     assert all(image.get("alt") for image in page.images)
     assert 'style="' not in response.get_data(as_text=True)

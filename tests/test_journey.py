@@ -102,3 +102,17 @@ def test_from_registration_to_the_decision_letter(client, login, db, hub, office
     assert kinds.index("submit") < kinds.index("take") < kinds.index("approve") < kinds.index("letter_issued")
     mail = {message.kind for message in db.session.scalars(select(OutboxMessage))}
     assert {"submission_receipt", "information_requested", "vote_opened", "letter_issued"} <= mail
+
+
+def test_an_unconfirmed_email_cannot_submit(client, login, db, hub, organisation, applicant):
+    from .builders import complete_answers, make_application
+
+    applicant.email_verified_at = None
+    db.session.commit()
+    application = make_application(hub, organisation, applicant, State.DRAFT, answers=complete_answers(hub))
+    login(applicant)
+    response = client.post(f"/applications/{application.id}/submit")
+    assert response.status_code == 409
+    assert "Confirm your email address before you submit" in response.get_data(as_text=True)
+    db.session.refresh(application)
+    assert application.state is State.DRAFT and application.reference is None

@@ -29,7 +29,12 @@ from workflow.letters.operations import (
     preview_pdf,
     save_free_paragraph,
 )
-from workflow.letters.templating import FIELDS, LetterTemplateError, render_letter_body, validate_template
+from workflow.letters.templating import (
+    FIELDS,
+    LetterTemplateError,
+    render_letter_body,
+    validate_template,
+)
 from workflow.notifications.models import OutboxMessage
 from workflow.types import london, utcnow
 from workflow.votes.rule import Choice
@@ -289,7 +294,8 @@ def test_issuing_stores_the_pdf_its_digest_and_who_issued_it(db, app, client, lo
         "Chair of the trustees",
         "Registered charity number 0000000",
         "Company number 00000000",
-        issued.verification_code,
+        f"{issued.verification_code[:5]}-{issued.verification_code[5:]}",
+        "http://localhost/verify",
         london(issued.issued_at).strftime("%-d %B %Y"),
     )
     assert "Page 1 of" in text
@@ -549,3 +555,74 @@ def test_names_in_other_scripts_render(db, client, login, officer, make_letter, 
         for font in page["/Resources"].get_object().get("/Font", {}).get_object().values()
     }
     assert any("CJK" in name for name in fonts), fonts
+
+
+# Archival and accessible
+
+
+def _structure(node, depth=0, found=None) -> list[tuple[int, str, str | None]]:
+    """The structure tree as (depth, role, alternative text), in reading order."""
+    found = [] if found is None else found
+    node = node.get_object()
+    if isinstance(node, dict) and "/S" in node:
+        found.append((depth, str(node["/S"]), node.get("/Alt")))
+        kids = node.get("/K")
+        for kid in kids if isinstance(kids, list) else [kids] if kids is not None else []:
+            _structure(kid, depth + 1, found)
+    return found
+
+
+def test_an_issued_letter_is_tagged_titled_and_declares_pdf_a_3a(db, client, login, officer, hub, letter, tmp_path):
+    import subprocess
+
+    hub.logo = "hubs/nmeh-demo-logo.svg"
+    hub.chair_signature = "hubs/demo-signature.svg"
+    db.session.commit()
+    _issue(login(officer), letter)
+    pdf = db.session.get(DecisionLetter, letter.id).pdf
+    reader = _reader(pdf)
+    catalog = reader.trailer["/Root"]
+
+    assert catalog["/Lang"] == "en-GB"
+    assert bool(catalog["/MarkInfo"]["/Marked"])
+    assert bool(catalog["/ViewerPreferences"]["/DisplayDocTitle"])
+    title = f"Decision letter {letter.application.reference}"
+    assert reader.metadata.title == title
+
+    tree = catalog["/StructTreeRoot"].get_object()
+    assert "/ParentTree" in tree
+    nodes = [node for kid in tree["/K"] for node in _structure(kid)]
+    assert nodes[0][:2] == (0, "/Document")
+    assert {role for depth, role, _ in nodes if depth == 1} >= {"/Part"}
+    roles = {role for _, role, _ in nodes}
+    assert {"/H1", "/Table", "/P"} <= roles
+    figures = [alt for _, role, alt in nodes if role == "/Figure"]
+    assert figures == ["Northamptonshire Music Education Hub", "Signature of Charlotte Chair"]
+
+    xmp = catalog["/Metadata"].get_object().get_data().decode("utf-8")
+    assert 'pdfaid:part="3"' in xmp and 'pdfaid:conformance="A"' in xmp
+    assert title in xmp
+    assert catalog["/OutputIntents"][0].get_object()["/S"] == "/GTS_PDFA1"
+
+    path = tmp_path / "letter.pdf"
+    path.write_bytes(pdf)
+    checked = subprocess.run(["qpdf", "--check", str(path)], capture_output=True, text=True, check=False)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "No syntax or stream encoding errors" in checked.stdout
+
+
+def test_an_issued_letter_carries_the_chairs_signature_and_the_official_details(db, client, login, officer, hub, letter):
+    hub.chair_signature = "hubs/demo-signature.svg"
+    db.session.commit()
+    letter.free_paragraph = "Share your safeguarding policy."
+    db.session.commit()
+    _issue(login(officer), letter)
+    issued = db.session.get(DecisionLetter, letter.id)
+    pages = [_squeezed(page.extract_text()) for page in _reader(issued.pdf).pages]
+    count = len(pages)
+    for number, page in enumerate(pages, start=1):
+        assert f"Page{number}of{count}" in page
+        assert "Registeredcharitynumber0000000" in page and "Companynumber00000000" in page
+        assert f"{issued.verification_code[:5]}-{issued.verification_code[5:]}" in page
+    assert _contains(issued.pdf, "Conditions of the approval", "Share your safeguarding policy.",
+                     "Partnership term", "Yours sincerely", "Charlotte Chair")

@@ -6,7 +6,7 @@ from flask import g
 from tests.builders import make_application
 from workflow.accounts.models import Role
 from workflow.applications.lifecycle import State
-from workflow.letters.models import DecisionLetter, LetterStatus
+from workflow.letters.models import DecisionLetter, LetterStatus, LetterTemplate
 from workflow.letters.operations import draft_letter, issue_letter
 from workflow.votes.rule import Choice
 
@@ -17,7 +17,17 @@ OFFICE = {
     "letters.preview": ("get", "/office/applications/{id}/letter/preview.pdf", None),
 }
 DOWNLOAD = "/applications/{id}/letter.pdf"
-ROUTES = {"letters.edit", "letters.issue", "letters.preview", "letters.download"}
+ADMIN = {
+    "letters.templates": ("get", "/admin/letters", None, 200),
+    "letters.edit_template GET": ("get", "/admin/letters/{hub}/approve", None, 200),
+    "letters.edit_template POST": ("post", "/admin/letters/{hub}/decline", {"body": "<p>Dear {{ contact }},</p>", "save": "y"}, 302),
+    "letters.template_version": ("get", "/admin/letters/{hub}/approve/1", None, 200),
+    "letters.template_preview": ("get", "/admin/letters/{hub}/approve/1/preview.pdf", None, 200),
+}
+ROUTES = {
+    "letters.edit", "letters.issue", "letters.preview", "letters.download", "letters.verify",
+    "letters.templates", "letters.edit_template", "letters.template_version", "letters.template_preview",
+}
 
 
 @pytest.fixture()
@@ -136,3 +146,45 @@ def test_signed_out_people_cannot_download(db, client, issued):
     assert response.status_code == 302
     assert "/sign-in" in response.headers["Location"]
 
+
+
+# Letter templates: admins only; checking a letter: anyone
+
+
+@pytest.mark.parametrize("route", ADMIN)
+@pytest.mark.parametrize("role", ["applicant", "officer", "trustee", "chair", "signed out"])
+def test_letter_templates_are_for_admins_only(db, client, login, people, drafted, route, role):
+    method, path, data, _ = ADMIN[route]
+    if role != "signed out":
+        login(people[role])
+    response = getattr(client, method)(path.format(hub=drafted.application.hub_id), data=data)
+    if role == "signed out":
+        assert response.status_code == 302 and "/sign-in" in response.headers["Location"]
+    else:
+        assert response.status_code == 403
+        assert "Only an admin" in response.get_data(as_text=True)
+    assert db.session.query(LetterTemplate).filter_by(outcome=Choice.DECLINE).count() == 0
+
+
+@pytest.mark.parametrize("route", ADMIN)
+def test_admins_edit_letter_templates(db, client, login, people, drafted, route):
+    method, path, data, expected = ADMIN[route]
+    login(people["admin"])
+    response = getattr(client, method)(path.format(hub=drafted.application.hub_id), data=data)
+    assert response.status_code == expected
+
+
+@pytest.mark.parametrize("path", ["/admin/letters/999999/approve", "/admin/letters/{hub}/abstain", "/admin/letters/{hub}/approve/9"])
+def test_unknown_hubs_outcomes_and_versions_are_404(db, client, login, people, drafted, path):
+    login(people["admin"])
+    assert client.get(path.format(hub=drafted.application.hub_id)).status_code == 404
+
+
+@pytest.mark.parametrize("role", ["signed out", "applicant", "officer", "trustee"])
+def test_anyone_may_check_a_letter(db, client, login, people, issued, role):
+    if role != "signed out":
+        login(people[role])
+    assert client.get("/verify").status_code == 200
+    response = client.get("/verify", query_string={"code": issued.verification_code})
+    assert response.status_code == 200
+    assert "This letter is genuine" in response.get_data(as_text=True)

@@ -2,7 +2,7 @@
 
 import re
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from html.parser import HTMLParser
 
 import pytest
@@ -11,10 +11,11 @@ from sqlalchemy import event, func, select, update
 from tests.builders import make_application
 from workflow.accounts.models import Role
 from workflow.applications.lifecycle import State
-from workflow.applications.models import Application, Document, Message
+from workflow.applications.models import Application, ApplicationSection, Document, Message
 from workflow.audit.models import ApplicationEvent
 from workflow.hubs.models import Hub
 from workflow.notifications.models import OutboxMessage
+from workflow.organisations.models import Organisation, OrganisationType
 from workflow.reviews.models import Assessment, Note, Recommendation
 from workflow.reviews.views import time_in_state
 from workflow.types import LONDON, utcnow
@@ -99,9 +100,14 @@ def tab_counts(response) -> dict[str, int]:
     return counts
 
 
+def queue_rows(response) -> list[list[str]]:
+    """The queue table's rows (header skipped) without the officer's selection column."""
+    return [row[1:] if row[0].startswith("Select") else row for row in parse(response).rows[1:]]
+
+
 def references(response) -> list[str]:
-    """The reference column of the queue table, in order (header row skipped)."""
-    return [row[0] for row in parse(response).rows[1:]]
+    """The reference column of the queue table, in order."""
+    return [row[0] for row in queue_rows(response)]
 
 
 @contextmanager
@@ -189,7 +195,7 @@ def test_queue_lists_the_chosen_state_longest_waiting_first(client, login, db, h
     login(officer)
     response = client.get("/office?state=in_review")
     assert references(response) == [oldest.reference, middle.reference, newest.reference]
-    rows = parse(response).rows[1:]
+    rows = queue_rows(response)
     assert rows[0] == [oldest.reference, organisation.name, hub.name, "Not assigned", "9 days"]
     assert rows[1][-1] == "3 days"
     assert rows[2][3:] == [officer.name, "12 hours"]
@@ -624,7 +630,7 @@ def test_internal_notes_stay_in_the_office(client, login, db, hub, organisation,
     for rule in app.url_map.iter_rules():
         if rule.endpoint.startswith("applications.") and "GET" in rule.methods and set(rule.arguments) <= {"application_id"}:
             page = client.get(rule.rule.replace("<int:application_id>", str(application.id)))
-            assert "Their treasurer is my cousin" not in page.get_data(as_text=True)
+            assert b"Their treasurer is my cousin" not in page.get_data()
             seen += [rule.endpoint] if page.status_code == 200 else []
     assert "applications.show" in seen
 
@@ -640,3 +646,229 @@ def test_message_the_applicant(client, login, db, hub, organisation, applicant, 
 
     empty = client.post(f"/office/applications/{application.id}/messages", data={"message-body": ""})
     assert empty.status_code == 200 and "Enter a message" in empty.get_data(as_text=True)
+
+
+# --- more filters, sorts and the far end of a long queue -------------------------------
+
+
+def _with_districts(db, application, *names):
+    from workflow.reviews.districts import index_districts
+
+    db.session.add(ApplicationSection(application_id=application.id, key="offer", answers={"districts": list(names)}))
+    db.session.commit()
+    db.session.refresh(application)
+    index_districts(application)
+    db.session.commit()
+
+
+def _submitted(db, application, when):
+    db.session.execute(update(Application).where(Application.id == application.id).values(submitted_at=when))
+    db.session.commit()
+
+
+def test_queue_filters_by_type_district_and_submission_dates(
+    client, login, db, hub, organisation, make_organisation, applicant, officer
+):
+    school = make_organisation("Corby Primary School")
+    db.session.execute(update(Organisation).where(Organisation.id == school.id).values(organisation_type=OrganisationType.SCHOOL))
+    db.session.commit()
+    charity_corby = make_application(hub, organisation, applicant, State.IN_REVIEW)
+    school_kettering = make_application(hub, school, applicant, State.IN_REVIEW)
+    school_both = make_application(hub, school, applicant, State.IN_REVIEW)
+    _with_districts(db, charity_corby, "Corby")
+    _with_districts(db, school_kettering, "Kettering")
+    _with_districts(db, school_both, "Corby", "Kettering")
+    london_noon = datetime(2026, 3, 10, 12, 0, tzinfo=LONDON)
+    _submitted(db, charity_corby, london_noon - timedelta(days=9))  # 1 March
+    _submitted(db, school_kettering, london_noon)  # 10 March
+    _submitted(db, school_both, london_noon + timedelta(days=5, hours=11, minutes=30))  # 15 March, 23:30 London
+    login(officer)
+
+    def shown(query):
+        return set(references(client.get("/office?state=in_review&" + query)))
+
+    assert shown("organisation_type=school") == {school_kettering.reference, school_both.reference}
+    assert shown("organisation_type=registered_charity") == {charity_corby.reference}
+    assert shown("district=Corby") == {charity_corby.reference, school_both.reference}
+    assert shown("district=Kettering&organisation_type=school") == {school_kettering.reference, school_both.reference}
+    assert shown("submitted_from=10&submitted_from=3&submitted_from=2026") == {school_kettering.reference, school_both.reference}
+    assert shown("submitted_to=15&submitted_to=3&submitted_to=2026") == {
+        charity_corby.reference, school_kettering.reference, school_both.reference
+    }
+    assert shown("submitted_to=14&submitted_to=3&submitted_to=2026") == {charity_corby.reference, school_kettering.reference}
+    assert shown(
+        "submitted_from=2&submitted_from=3&submitted_from=2026&submitted_to=10&submitted_to=3&submitted_to=2026"
+    ) == {school_kettering.reference}
+    # Dates that cannot be read, and a range the wrong way round, are said so and not applied.
+    response = client.get("/office?state=in_review&submitted_from=31&submitted_from=2&submitted_from=2026")
+    assert "Enter a real date" in response.get_data(as_text=True) and len(references(response)) == 3
+    response = client.get(
+        "/office?state=in_review&submitted_from=10&submitted_from=3&submitted_from=2026"
+        "&submitted_to=1&submitted_to=3&submitted_to=2026"
+    )
+    assert "same as or after the first" in response.get_data(as_text=True) and len(references(response)) == 3
+    assert len(shown("district=Nowhere&organisation_type=spaceship")) == 3
+    parse(response)
+
+
+@pytest.mark.parametrize(
+    "sort, key",
+    [
+        ("oldest", lambda a: (a["changed"], a["id"])),
+        ("newest", lambda a: (-a["changed"], -a["id"])),
+        ("submitted", lambda a: (a["submitted"], a["id"])),
+        ("reference", lambda a: a["reference"]),
+        ("organisation", lambda a: (a["organisation"], a["id"])),
+    ],
+)
+def test_queue_sorts_and_every_page_holds_the_right_rows(
+    client, login, db, hub, make_organisation, applicant, officer, sort, key
+):
+    organisations = [make_organisation(name) for name in ("Beta Band", "Alpha Choir", "Gamma Strings")]
+    now = utcnow()
+    expected = []
+    for n in range(113):
+        application = make_application(hub, organisations[n % 3], applicant, State.SUBMITTED)
+        changed, submitted = (n * 7) % 113, (n * 11) % 113
+        db.session.execute(
+            update(Application).where(Application.id == application.id).values(
+                state_changed_at=now - timedelta(hours=changed), submitted_at=now - timedelta(days=submitted)
+            )
+        )
+        expected.append({
+            "id": application.id, "reference": application.reference, "changed": -changed, "submitted": -submitted,
+            "organisation": organisations[n % 3].name,
+        })
+    db.session.commit()
+    ordered = [a["reference"] for a in sorted(expected, key=key)]
+    login(officer)
+    pages = [references(client.get(f"/office?sort={sort}&page={page}")) for page in (1, 2, 3)]
+    assert [len(page) for page in pages] == [50, 50, 13]
+    assert pages[0] + pages[1] + pages[2] == ordered
+
+
+# --- bulk actions ----------------------------------------------------------------------
+
+
+def _report(response) -> tuple[list[str], dict[str, str]]:
+    """The references done, and those not done with the reason, from a bulk report page."""
+    html = response.get_data(as_text=True)
+    done_part, _, refused_part = html.partition('id="not-done"')
+    done = re.findall(r">([A-Z]+-\d{4}-\d+)</a></li>", done_part)
+    refused = {row[0]: row[1] for row in parse(response).rows[1:]} if refused_part else {}
+    return done, refused
+
+
+def test_bulk_assign_applies_the_allowed_and_reports_the_rest(
+    client, login, db, hub, organisation, applicant, officer, colleague
+):
+    new = make_application(hub, organisation, applicant, State.SUBMITTED)
+    reviewing = make_application(hub, organisation, applicant, State.IN_REVIEW, officer=officer)
+    approved = make_application(hub, organisation, applicant, State.APPROVED, officer=officer)
+    login(officer)
+    response = client.post(
+        "/office/bulk", data={"action": "assign", "assignee": colleague.id, "selected": [new.id, approved.id, reviewing.id]}
+    )
+    assert response.status_code == 200
+    done, refused = _report(response)
+    assert done == [new.reference, reviewing.reference]
+    assert list(refused) == [approved.reference]
+    assert "cannot be assigned" in refused[approved.reference]
+    db.session.expire_all()
+    assert (new.state, new.assigned_officer_id) == (State.IN_REVIEW, colleague.id)
+    assert reviewing.assigned_officer_id == colleague.id
+    assert (approved.state, approved.assigned_officer_id) == (State.APPROVED, officer.id)
+    assert [e.kind for e in events_of(db, new)] == ["take"]
+    assert [e.kind for e in events_of(db, approved)] == []
+    parse(response)
+
+
+@pytest.mark.parametrize("data, error", [
+    ({"action": "assign", "assignee": ""}, "Choose an officer to assign the selected applications to"),
+    ({"action": "assign"}, "Select at least one application"),
+    ({"action": "request_information"}, "No applications are selected"),
+])
+def test_bulk_needs_a_selection_and_an_officer(client, login, db, hub, organisation, applicant, officer, colleague, data, error):
+    application = make_application(hub, organisation, applicant, State.SUBMITTED)
+    login(officer)
+    if error.startswith("Choose"):
+        data = {**data, "selected": [application.id]}
+    else:
+        data = {**data, "assignee": colleague.id}
+    response = client.post("/office/bulk", data=data)
+    assert response.status_code == 200
+    assert error in response.get_data(as_text=True)
+    parse(response)
+    db.session.expire_all()
+    assert application.state is State.SUBMITTED
+    assert client.post("/office/bulk", data={"action": "delete"}).status_code == 400
+
+
+def test_bulk_request_information_sends_one_message_to_each_in_review(client, login, db, hub, organisation, applicant, officer):
+    first = make_application(hub, organisation, applicant, State.IN_REVIEW, officer=officer)
+    second = make_application(hub, organisation, applicant, State.IN_REVIEW, officer=officer)
+    waiting = make_application(hub, organisation, applicant, State.INFO_REQUESTED, officer=officer)
+    login(officer)
+    ids = [first.id, waiting.id, second.id]
+    form = client.post("/office/bulk", data={"action": "request_information", "selected": ids})
+    assert form.status_code == 200
+    html = form.get_data(as_text=True)
+    assert all(f'name="selected" value="{n}"' in html for n in ids)
+    parse(form)
+
+    response = client.post(
+        "/office/bulk/request-information",
+        data={"selected": ids, "sections": ["offer"], "message": "Which districts do you serve?"},
+    )
+    done, refused = _report(response)
+    assert done == [first.reference, second.reference]
+    assert "only be requested while the application is in review" in refused[waiting.reference]
+    db.session.expire_all()
+    assert (first.state, second.state, waiting.state) == (State.INFO_REQUESTED, State.INFO_REQUESTED, State.INFO_REQUESTED)
+    bodies = db.session.scalars(select(Message.body).order_by(Message.application_id)).all()
+    assert bodies == ["Which districts do you serve?"] * 2
+    assert db.session.scalar(select(func.count(OutboxMessage.id)).where(OutboxMessage.kind == "information_requested")) == 2
+    assert events_of(db, waiting) == []
+
+    invalid = client.post("/office/bulk/request-information", data={"selected": ids, "message": ""})
+    assert invalid.status_code == 200 and "Select at least one section to reopen" in invalid.get_data(as_text=True)
+
+
+def test_bulk_put_to_trustees_takes_only_the_recommended(client, login, db, hub, organisation, applicant, officer, trustees):
+    ready = make_application(hub, organisation, applicant, State.IN_REVIEW, officer=officer)
+    unassessed = make_application(hub, organisation, applicant, State.IN_REVIEW, officer=officer)
+    new = make_application(hub, organisation, applicant, State.SUBMITTED)
+    login(officer)
+    client.post(f"/office/applications/{ready.id}/assessment", data=assessment_data(hub))
+    ids = [ready.id, unassessed.id, new.id]
+    form = client.post("/office/bulk", data={"action": "put_to_trustees", "selected": ids})
+    default = (utcnow().astimezone(LONDON) + timedelta(days=14)).date()
+    assert f'value="{default.year}"' in form.get_data(as_text=True)
+
+    response = client.post("/office/bulk/put-to-trustees", data={"selected": ids, "deadline": deadline_fields(10)})
+    done, refused = _report(response)
+    assert done == [ready.reference]
+    assert "Record a recommendation with reasons" in refused[unassessed.reference]
+    assert "Only an application in review" in refused[new.reference]
+    db.session.expire_all()
+    assert (ready.state, unassessed.state, new.state) == (State.WITH_TRUSTEES, State.IN_REVIEW, State.SUBMITTED)
+    assert db.session.scalar(select(func.count(Vote.id))) == 1
+    assert [e.kind for e in events_of(db, unassessed)] == []
+
+
+def test_a_failure_after_the_change_rolls_back_that_row_only(client, login, db, hub, organisation, applicant, officer, make_user):
+    """Without a quorum of trustees the vote cannot open after the state moved: the savepoint undoes the move."""
+    make_user(Role.CHAIR, Role.TRUSTEE)
+    first = make_application(hub, organisation, applicant, State.IN_REVIEW, officer=officer)
+    second = make_application(hub, organisation, applicant, State.IN_REVIEW, officer=officer)
+    login(officer)
+    for application in (first, second):
+        client.post(f"/office/applications/{application.id}/assessment", data=assessment_data(hub))
+    response = client.post("/office/bulk/put-to-trustees", data={"selected": [first.id, second.id], "deadline": deadline_fields()})
+    done, refused = _report(response)
+    assert done == [] and set(refused) == {first.reference, second.reference}
+    assert all("quorum" in reason for reason in refused.values())
+    db.session.expire_all()
+    assert (first.state, second.state) == (State.IN_REVIEW, State.IN_REVIEW)
+    assert [e.kind for e in events_of(db, first)] == ["assessment_recorded"]
+    assert db.session.scalar(select(func.count(OutboxMessage.id)).where(OutboxMessage.kind == "put_to_trustees_office")) == 0

@@ -18,6 +18,11 @@ from workflow.votes.models import Vote
 # Every office URL, with the methods it answers; {id} is an application's id.
 OFFICE_URLS = [
     ("GET", "/office"),
+    ("GET", "/office/dashboard"),
+    ("GET", "/office/export.csv"),
+    ("POST", "/office/bulk"),
+    ("POST", "/office/bulk/request-information"),
+    ("POST", "/office/bulk/put-to-trustees"),
     ("GET", "/office/applications/{id}"),
     ("POST", "/office/applications/{id}/take"),
     ("POST", "/office/applications/{id}/assign"),
@@ -161,3 +166,18 @@ def test_put_to_trustees_without_a_quorum_of_trustees_changes_nothing(client, lo
     assert response.status_code == 409
     assert "quorum" in response.get_data(as_text=True)
     assert _snapshot(db, application) == before
+
+
+@pytest.mark.parametrize("url, data", [
+    ("/office/bulk", {"action": "assign"}),
+    ("/office/bulk", {"action": "request_information"}),
+    ("/office/bulk/request-information", {}),
+    ("/office/bulk/put-to-trustees", {}),
+])
+def test_an_admin_who_is_not_an_officer_cannot_act_in_bulk(client, login, db, make_user, application, url, data):
+    admin_only = make_user(Role.ADMIN)
+    login(admin_only)
+    response = client.post(url, data={"selected": [application.id], "assignee": admin_only.id, **data})
+    assert response.status_code == 403
+    db.session.refresh(application)
+    assert application.event_count == 0

@@ -313,6 +313,15 @@ def test_a_request_over_the_request_limit_gets_a_page_that_says_the_limit(client
     assert draft.section("documents") is None
 
 
+def test_an_11_mb_upload_gets_the_limit_page_and_saves_nothing(client, db, hub, draft):
+    eleven_mb = b"%PDF-1.4\n" + b"0" * (11 * 1024 * 1024)
+    response = post_section(client, draft, "documents", _documents_answers(hub), safeguarding_policy=(eleven_mb, "policy.pdf"))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 413
+    assert "The file is too large" in page and "Files must be 10 MB or smaller" in page
+    assert db.session.scalars(select(Document)).all() == []
+
+
 # --- Two tabs or two colleagues ------------------------------------------------
 
 

@@ -159,7 +159,7 @@ def test_a_tie_at_the_deadline_asks_the_chair_once(
     assert asked == [trustees[0].email]
 
 
-def test_too_few_eligible_at_the_deadline_defers(
+def test_too_few_eligible_at_the_deadline_is_left_to_the_office(
     app, db, client, login, hub, organisation, applicant, officer, trustees
 ):
     vote = put_to_vote(hub, organisation, applicant, officer)
@@ -167,9 +167,16 @@ def test_too_few_eligible_at_the_deadline_defers(
         sign_in(login, trustee)
         client.post(f"/trustees/votes/{vote.id}/conflict", data={"reason": "Employee"})
     set_deadline(vote, utcnow() - timedelta(minutes=1))
-    assert "Closed 1 vote(s)" in tick(app)
+    assert "Closed 0 vote(s)" in tick(app)
+    assert "Closed 0 vote(s)" in tick(app)
     db.session.expire_all()
-    assert (vote.status, vote.application.state) == (VoteStatus.DEFERRED, State.IN_REVIEW)
+    assert (vote.status, vote.overdue, vote.application.state) == (VoteStatus.OPEN, True, State.WITH_TRUSTEES)
+    assert kinds(vote).count("vote_overdue") == 1
+    told = db.session.scalars(
+        select(OutboxMessage.subject).where(OutboxMessage.kind == "vote_needs_attention").order_by(OutboxMessage.id)
+    ).all()
+    assert len(told) == 2  # once when the second conflict left too few, once at the deadline
+    assert "overdue" in told[-1]
 
 
 def test_reminders_skip_conflicted_and_inactive_trustees(

@@ -1,5 +1,7 @@
 """The trustees' decision rule (SPEC section 5), table-driven."""
 
+from fractions import Fraction
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -11,21 +13,24 @@ from workflow.votes.rule import (
     Tally,
     VoteRule,
     decide,
+    parse_quorum,
     quorum_reachable,
     rule_from_config,
 )
 
 S, T, U = Majority.SIMPLE, Majority.TWO_THIRDS, Majority.UNANIMOUS
 A, D = Choice.APPROVE, Choice.DECLINE
+HALF, TWO_THIRDS_OF, ALL = Fraction(1, 2), Fraction(2, 3), Fraction(1)
+UNREACHABLE = Result.QUORUM_UNREACHABLE
 
 
 # (id, quorum, majority, tally, expected)
 CASES = [
     # quorum reachability
-    ("eligible below quorum", 3, S, Tally(eligible=2, approve=2), Result.DEFER),
-    ("eligible zero", 3, S, Tally(eligible=0), Result.DEFER),
-    ("eligible below quorum, two thirds", 5, T, Tally(eligible=4, approve=4), Result.DEFER),
-    ("eligible below quorum, unanimous", 4, U, Tally(eligible=3, approve=3), Result.DEFER),
+    ("eligible below quorum", 3, S, Tally(eligible=2, approve=2), UNREACHABLE),
+    ("eligible zero", 3, S, Tally(eligible=0), UNREACHABLE),
+    ("eligible below quorum, two thirds", 5, T, Tally(eligible=4, approve=4), UNREACHABLE),
+    ("eligible below quorum, unanimous", 4, U, Tally(eligible=3, approve=3), UNREACHABLE),
     ("eligible equals quorum, all voted", 3, S, Tally(eligible=3, approve=2, decline=1), Result.APPROVED),
     # quorum met / not met, abstentions counting
     ("nobody voted", 3, S, Tally(eligible=5), Result.NO_QUORUM),
@@ -75,6 +80,20 @@ CASES = [
     ("unanimous all decline", 3, U, Tally(eligible=3, decline=3), Result.DECLINED),
     ("unanimous all abstain", 3, U, Tally(eligible=3, abstain=3), Result.DECLINED),
     ("unanimous casting ignored", 3, U, Tally(eligible=3, approve=2, decline=1, casting=A), Result.DECLINED),
+    # a quorum as a fraction of the board at opening, rounded up
+    ("half of 4 is 2, met", HALF, S, Tally(board=4, eligible=4, approve=1, decline=0, abstain=1), Result.APPROVED),
+    ("half of 4 is 2, one voted", HALF, S, Tally(board=4, eligible=4, approve=1), Result.NO_QUORUM),
+    ("half of 5 is 3, two voted", HALF, S, Tally(board=5, eligible=5, approve=2), Result.NO_QUORUM),
+    ("half of 5 is 3, met", HALF, S, Tally(board=5, eligible=5, approve=2, decline=1), Result.APPROVED),
+    ("half of 5, conflicts leave 2", HALF, S, Tally(board=5, eligible=2, approve=2), UNREACHABLE),
+    ("half of 1 is 1", HALF, S, Tally(board=1, eligible=1, decline=1), Result.DECLINED),
+    ("two thirds of 6 is 4, tie", TWO_THIRDS_OF, S, Tally(board=6, eligible=6, approve=2, decline=2),
+     Result.AWAITING_CASTING_VOTE),
+    ("two thirds of 6, chair conflicted", TWO_THIRDS_OF, S,
+     Tally(board=6, eligible=5, approve=2, decline=2, chair_can_cast=False), Result.DEFER),
+    ("all of 3, one abstains", ALL, U, Tally(board=3, eligible=3, approve=2, abstain=1), Result.APPROVED),
+    ("all of 3, two voted", ALL, U, Tally(board=3, eligible=3, approve=2), Result.NO_QUORUM),
+    ("all of 3, one conflicted", ALL, T, Tally(board=3, eligible=2, approve=2), UNREACHABLE),
 ]
 
 
@@ -107,6 +126,23 @@ def test_quorum_reachable(quorum, eligible, reachable):
     assert quorum_reachable(VoteRule(quorum=quorum), eligible) is reachable
 
 
+@pytest.mark.parametrize(
+    "quorum, board, count",
+    [(3, 10, 3), (HALF, 4, 2), (HALF, 5, 3), (HALF, 1, 1), (HALF, 0, 1), (TWO_THIRDS_OF, 7, 5),
+     (ALL, 6, 6), (Fraction(1, 10), 3, 1)],
+)
+def test_quorum_for_a_board(quorum, board, count):
+    rule = VoteRule(quorum=quorum, majority=T)
+    assert rule.quorum_for(board) == count
+    assert rule.for_board(board) == VoteRule(quorum=count, majority=T)
+    assert quorum_reachable(rule, count, board) and not quorum_reachable(rule, count - 1, board)
+
+
+def test_a_fractional_quorum_needs_the_board():
+    with pytest.raises(ValueError, match="size of the board"):
+        decide(VoteRule(quorum=HALF), Tally(eligible=3, approve=2))
+
+
 def test_defaults():
     rule = VoteRule()
     assert (rule.quorum, rule.majority) == (3, Majority.SIMPLE)
@@ -124,7 +160,12 @@ def test_defaults():
         lambda: Tally(eligible=3, casting=Choice.ABSTAIN),
         lambda: Tally(eligible=3, casting="maybe"),
         lambda: VoteRule(quorum=0),
+        lambda: VoteRule(quorum=True),
+        lambda: VoteRule(quorum=Fraction(0)),
+        lambda: VoteRule(quorum=Fraction(3, 2)),
         lambda: VoteRule(majority="most"),
+        lambda: Tally(eligible=2, approve=2, abstain=1),
+        lambda: Tally(eligible=2, board=-1),
     ],
 )
 def test_invalid_values_rejected(make):
@@ -164,6 +205,24 @@ def test_describe_simple_example_text():
     )
 
 
+@pytest.mark.parametrize(
+    "quorum, words",
+    [(HALF, "At least half of the board"), (TWO_THIRDS_OF, "At least two thirds of the board"),
+     (Fraction(2, 5), "At least 2 in 5 of the board")],
+)
+def test_describe_a_fraction(quorum, words):
+    text = VoteRule(quorum=quorum).describe()
+    assert text.startswith(words) and "rounded up" in text
+
+
+def test_describe_the_whole_board():
+    assert VoteRule(quorum=ALL).describe().startswith("Every trustee on the board when the vote opens must vote")
+
+
+def test_describe_says_what_happens_when_quorum_cannot_be_reached():
+    assert "takes it to a board meeting" in VoteRule().describe()
+
+
 def test_describe_singular():
     assert VoteRule(quorum=1).describe().startswith("At least 1 trustee must vote")
 
@@ -178,6 +237,13 @@ def test_describe_singular():
         ({"VOTE_QUORUM": "6", "VOTE_MAJORITY": " Two-Thirds "}, VoteRule(6, T)),
         ({"VOTE_MAJORITY": Majority.UNANIMOUS}, VoteRule(3, U)),
         ({"VOTE_QUORUM": 4, "OTHER": "ignored"}, VoteRule(4, S)),
+        ({"VOTE_QUORUM": "1/2"}, VoteRule(HALF, S)),
+        ({"VOTE_QUORUM": " 2 / 3 ", "VOTE_MAJORITY": "unanimous"}, VoteRule(TWO_THIRDS_OF, U)),
+        ({"VOTE_QUORUM": "50%"}, VoteRule(HALF, S)),
+        ({"VOTE_QUORUM": "1/1"}, VoteRule(ALL, S)),
+        ({"VOTE_QUORUM": "100%"}, VoteRule(ALL, S)),
+        ({"VOTE_QUORUM": "1"}, VoteRule(1, S)),
+        ({"VOTE_QUORUM": Fraction(1, 3)}, VoteRule(Fraction(1, 3), S)),
     ],
 )
 def test_rule_from_config(config, expected):
@@ -186,11 +252,18 @@ def test_rule_from_config(config, expected):
 
 @pytest.mark.parametrize(
     "config",
-    [{"VOTE_MAJORITY": "most"}, {"VOTE_QUORUM": 0}, {"VOTE_QUORUM": "three"}],
+    [{"VOTE_MAJORITY": "most"}, {"VOTE_QUORUM": 0}, {"VOTE_QUORUM": "three"}, {"VOTE_QUORUM": "0/3"},
+     {"VOTE_QUORUM": "3/2"}, {"VOTE_QUORUM": "1/0"}, {"VOTE_QUORUM": "150%"}, {"VOTE_QUORUM": "-2"},
+     {"VOTE_QUORUM": "1/2/3"}, {"VOTE_QUORUM": ""}],
 )
 def test_rule_from_config_rejects(config):
     with pytest.raises(ValueError):
         rule_from_config(config)
+
+
+def test_a_whole_board_fraction_is_not_one_trustee():
+    assert parse_quorum("1/1") == Fraction(1) and isinstance(parse_quorum("1/1"), Fraction)
+    assert VoteRule(quorum=parse_quorum("1/1")).quorum_for(5) == 5
 
 
 counts = st.integers(min_value=0, max_value=30)
@@ -204,7 +277,7 @@ def test_simple_without_tie_is_plain_majority(quorum, approve, decline, abstain,
                   casting=casting, chair_can_cast=chair)
     result = decide(VoteRule(quorum=quorum, majority=S), tally)
     if tally.eligible < quorum:
-        assert result is Result.DEFER
+        assert result is UNREACHABLE
     elif voted < quorum:
         assert result is Result.NO_QUORUM
     elif approve != decline:
@@ -216,7 +289,7 @@ def test_simple_without_tie_is_plain_majority(quorum, approve, decline, abstain,
 def test_stricter_rules_never_approve_what_simple_declines(quorum, approve, decline, abstain, majority):
     tally = Tally(eligible=approve + decline + abstain, approve=approve, decline=decline, abstain=abstain)
     result = decide(VoteRule(quorum, majority), tally)
-    assert result in {Result.APPROVED, Result.DECLINED, Result.NO_QUORUM, Result.DEFER,
+    assert result in {Result.APPROVED, Result.DECLINED, Result.NO_QUORUM, UNREACHABLE,
                       Result.AWAITING_CASTING_VOTE}
     if majority is not S and result is Result.APPROVED:
         assert decide(VoteRule(quorum, S), tally) is Result.APPROVED

@@ -67,8 +67,11 @@ def outbox(kind: str) -> list[str]:
 
 
 def sign_in(login, user, test_client=None):
-    """Sign in as `user` (the conftest login forgets the previously cached user)."""
-    return login(user, test_client)
+    """Sign in as `user`, second factor done (the conftest login forgets the previously cached user)."""
+    signed_in = login(user, test_client)
+    with signed_in.session_transaction() as session:
+        session["second_factor"] = True
+    return signed_in
 
 
 def post(client, login, user, vote, action, **data):
@@ -426,7 +429,7 @@ def test_last_ballots_at_once_close_the_vote_exactly_once(
         vote_id, application_id = vote.id, vote.application_id
         # every trustee at once, and the first one twice (a double click)
         voters = list(zip(board, choices)) + [(board[0], "approve")]
-        clients = [login(user, app.test_client()) for user, _ in voters]
+        clients = [sign_in(login, user, app.test_client()) for user, _ in voters]
         db.session.commit()
         barrier = threading.Barrier(len(voters))
         statuses = []

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from workflow.accounts.models import Role
 from workflow.audit.models import ApplicationEvent
-from workflow.votes.models import VoteStatus
+from workflow.votes.models import TrusteeInterest, VoteStatus
 
 from .test_votes import put_to_vote, sign_in
 
@@ -18,6 +18,19 @@ ACTIONS = {
     "casting_vote": ("POST", "/trustees/votes/{id}/casting-vote", {"casting_choice": "approve"}),
     "close": ("POST", "/trustees/votes/{id}/close", {}),
     "defer": ("POST", "/trustees/votes/{id}/defer", {"reasons": "Needs a site visit"}),
+    "interests": ("GET", "/trustees/interests", {}),
+    "add_interest": ("POST", "/trustees/interests", {"organisation_name": "Kettering Community Strings"}),
+    "board_pack": ("GET", "/trustees/board-pack.pdf", {}),
+    "meetings": ("GET", "/office/meetings", {}),
+    "new_meeting": ("GET", "/office/meetings/new", {}),
+}
+# Routes about one meeting or one interest: their tables are in test_meetings.py and test_vote_interests.py.
+OTHER_ROUTES = {
+    "/trustees/interests/<int:interest_id>/remove",
+    "/office/meetings/<int:meeting_id>",
+    "/trustees/meetings/<int:meeting_id>",
+    "/office/meetings/<int:meeting_id>/items/<int:item_id>",
+    "/office/meetings/<int:meeting_id>/board-pack.pdf",
 }
 ROLES = ("anonymous", "applicant", "other_applicant", "officer", "admin", "trustee", "chair", "conflicted", "non_member")
 S, D = 302, 302  # S: anonymous people are sent to sign in; D: done (POST/redirect/GET)
@@ -33,6 +46,11 @@ OPEN = {  # an open vote before its deadline
     "casting_vote": (S,   403, 403,  403, 403,  403, 409,  403,  403),
     "close":        (S,   403, 403,  409, 409,  403, 409,  403,  403),
     "defer":        (S,   403, 403,  D,   D,    403, D,    403,  403),
+    "interests":    (S,   403, 403,  403, 403,  200, 200,  200,  200),
+    "add_interest": (S,   403, 403,  403, 403,  D,   D,    D,    D),
+    "board_pack":   (S,   403, 403,  200, 200,  200, 200,  200,  200),
+    "meetings":     (S,   403, 403,  200, 200,  200, 200,  200,  200),
+    "new_meeting":  (S,   403, 403,  200, 200,  403, 403,  403,  403),
 }
 CLOSED = {  # the vote closed with a result: the application is approved
     **OPEN,
@@ -103,15 +121,20 @@ def test_access(db, client, login, board_vote, people, state, role, action, expe
     if role == "anonymous":
         assert "/sign-in" in response.headers["Location"]
     events_after = db.session.scalar(select(func.count(ApplicationEvent.id)))
-    if expected != D or method == "GET" or role == "anonymous":
+    if expected != D or method == "GET" or role == "anonymous" or action == "add_interest":
         assert events_after == events_before  # a refusal changes nothing
     else:
         assert events_after > events_before
+    if action == "add_interest":
+        added = db.session.scalar(select(func.count(TrusteeInterest.id)))
+        assert added == (1 if expected == D and role != "anonymous" else 0)
+    if action == "board_pack" and expected == 200:
+        assert response.mimetype == "application/pdf" and response.data.startswith(b"%PDF")
 
 
 def test_every_route_of_the_votes_area_is_in_the_table(app):
     rules = {rule.rule for rule in app.url_map.iter_rules() if rule.endpoint.startswith("votes.")}
-    assert rules == {path.replace("{id}", "<int:vote_id>") for _, path, _ in ACTIONS.values()}
+    assert rules == {path.replace("{id}", "<int:vote_id>") for _, path, _ in ACTIONS.values()} | OTHER_ROUTES
 
 
 @pytest.mark.parametrize("role", ["trustee", "officer"])

@@ -4,7 +4,6 @@ as literal text in the decision letter, and only in plain-text emails."""
 import io
 
 from pypdf import PdfReader
-from sqlalchemy import select
 
 from workflow.applications.lifecycle import State
 from workflow.letters.operations import draft_letter, issue_letter
@@ -12,7 +11,7 @@ from workflow.notifications.delivery import deliver_outbox
 from workflow.votes.rule import Choice
 
 from .builders import make_application
-from .test_fuzz_forms import PAGES, SKIPPED_ACTIONS, Forms, world  # noqa: F401  (the fixture)
+from .test_fuzz_forms import PAGES, SKIPPED_ACTIONS, Forms
 
 PAYLOADS = [
     '<script>alert("x1")</script>',

@@ -10,7 +10,7 @@ from config import BASE_DIR, Config, config_from_environment
 
 from .database import init_database
 from .errors import init_errors
-from .extensions import csrf, login_manager, migrate
+from .extensions import csrf, limiter, login_manager, migrate
 from .security import init_security_headers
 
 
@@ -47,6 +47,15 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     login_manager.init_app(app)
+    limiter.init_app(app)
+    if app.config["PROXY_FIX_HOPS"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["PROXY_FIX_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    from .accounts.sessions import init_sessions
+
+    init_sessions(app)
     init_errors(app)
     init_security_headers(app)
 

@@ -10,7 +10,8 @@ def register_commands(app: Flask) -> None:
     from .backups import backup_command, restore_command
     from .hubs.cli import hubs
     from .demo import demo_command
+    from .reviews.seed import seed
     from .tick import tick_command
 
-    for command in (audit, backup_command, restore_command, users, hubs, demo_command, tick_command):
+    for command in (audit, backup_command, restore_command, users, hubs, demo_command, seed, tick_command):
         app.cli.add_command(command)

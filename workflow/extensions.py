@@ -1,5 +1,7 @@
 """Flask extensions, created once and bound to the app in `create_app`."""
 
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -26,3 +28,6 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
+# Rate limits (sign-in and emails asked for): storage from RATELIMIT_STORAGE_URI
+# (memory by default, Redis when configured); see workflow/accounts/limits.py.
+limiter = Limiter(key_func=get_remote_address)

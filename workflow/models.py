@@ -1,19 +1,14 @@
 """Every area's models, imported together so Alembic and create_all see them all."""
 
-from .accounts.models import Role, User, UserRole
-from .applications.models import Application, ApplicationSection, Document, Message, ReferenceCounter
-from .audit.models import ApplicationEvent, EventDetail
-from .hubs.models import Criterion, District, Goal, Hub, Round
-from .letters.models import DecisionLetter, LetterTemplate
-from .notifications.models import OutboxMessage
-from .organisations.models import Membership, Organisation
-from .reviews.models import Assessment, Note
-from .votes.models import Ballot, Conflict, Vote, VoteMember
-
-__all__ = [
-    "Application", "ApplicationEvent", "ApplicationSection", "Assessment", "Ballot",
-    "Conflict", "Criterion", "DecisionLetter", "District", "Document", "EventDetail",
-    "Goal", "Hub", "LetterTemplate", "Membership", "Message", "Note", "Organisation",
-    "OutboxMessage", "ReferenceCounter", "Role", "Round", "User", "UserRole", "Vote",
-    "VoteMember",
-]
+from .accounts import models as accounts  # noqa: F401
+from .admin import models as admin  # noqa: F401
+from .applications import models as applications  # noqa: F401
+from .audit import models as audit  # noqa: F401
+from .directory import models as directory  # noqa: F401
+from .hubs import models as hubs  # noqa: F401
+from .letters import models as letters  # noqa: F401
+from .notifications import models as notifications  # noqa: F401
+from .organisations import models as organisations  # noqa: F401
+from .privacy import models as privacy  # noqa: F401
+from .reviews import models as reviews  # noqa: F401
+from .votes import models as votes  # noqa: F401

@@ -9,14 +9,22 @@ from .notifications.delivery import deliver_outbox
 
 @click.command("tick")
 def tick_command() -> None:
-    """Close votes that are due, send reminders, then deliver the outbox."""
+    """Close votes that are due, send reminders, anonymise, then deliver the outbox.
+
+    Running it twice in a row changes nothing more the second time.
+    """
+    from .directory.partnerships import remind_partnerships_ending
+    from .privacy.anonymise import anonymise_due_applications
     from .votes.operations import close_due_votes, send_vote_reminders
 
     closed = close_due_votes()
     reminded = send_vote_reminders()
+    ending = remind_partnerships_ending()
+    anonymised = anonymise_due_applications()
     db.session.commit()
     sent, failed = deliver_outbox()
     click.echo(
         f"Closed {closed} vote(s); reminded {reminded} trustee(s); "
+        f"reminded {ending} partnership(s) ending; anonymised {anonymised} application(s); "
         f"delivered {sent} message(s) by {current_app.config['MAIL_TRANSPORT']}, {failed} to retry."
     )

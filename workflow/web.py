@@ -9,14 +9,19 @@ from .types import london
 def init_web(app: Flask) -> None:
     """Register every area's blueprint and the shared template helpers."""
     from .accounts.views import bp as accounts
+    from .admin.views import bp as admin
+    from .admin.views import public as invitations
     from .applications.views import bp as applications
+    from .directory.views import bp as directory
     from .hubs.views import bp as hubs
     from .letters.views import bp as letters
+    from .organisations import members  # noqa: F401  (adds the members pages to the organisations blueprint)
     from .organisations.views import bp as organisations
+    from .privacy.views import bp as privacy
     from .reviews.views import bp as reviews
     from .votes.views import bp as votes
 
-    for blueprint in (accounts, applications, hubs, letters, organisations, reviews, votes):
+    for blueprint in (accounts, applications, hubs, letters, organisations, reviews, votes, admin, invitations, directory, privacy):
         app.register_blueprint(blueprint)
 
     @app.route("/")
@@ -52,6 +57,7 @@ def init_web(app: Flask) -> None:
             "footer_links": [
                 {"href": url_for("hubs.accessibility"), "text": "Accessibility statement"},
                 {"href": url_for("hubs.privacy"), "text": "Privacy notice"},
+                {"href": url_for("letters.verify"), "text": "Check a decision letter"},
             ],
             "lead_organisation": app.config["LEAD_ORGANISATION"],
         }
@@ -63,14 +69,17 @@ def navigation() -> list[dict]:
 
     items = []
     if not current_user.is_authenticated:
-        items = [("hubs.home", "Hubs"), ("accounts.sign_in", "Sign in"), ("accounts.register", "Create an account")]
+        items = [("hubs.home", "Hubs"), ("directory.partners", "Partners"), ("accounts.sign_in", "Sign in"), ("accounts.register", "Create an account")]
     else:
         if current_user.is_applicant:
-            items += [("applications.home", "Your applications"), ("organisations.profile", "Organisation profile")]
+            items += [("applications.home", "Your applications"), ("organisations.profile", "Organisation profile"), ("directory.partnerships", "Partnerships")]
         if current_user.is_staff:
-            items += [("reviews.queue", "Applications")]
+            items += [("reviews.queue", "Applications"), ("reviews.dashboard", "Dashboard"), ("votes.meetings_list", "Board meetings")]
         if current_user.is_trustee:
             items += [("votes.my_votes", "Votes")]
+        items += [("accounts.account", "Your account")]
+        if current_user.is_admin:
+            items += [("admin.index", "Administration")]
     return [
         {"href": url_for(endpoint), "text": text, "active": request.endpoint == endpoint}
         for endpoint, text in items

@@ -33,6 +33,12 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Two-factor sign-in: the TOTP secret (base32) once enrolled, and the last time step
+    # accepted, so that a code cannot be used twice.
+    totp_secret: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    totp_last_step: Mapped[int] = mapped_column(default=0)
 
     role_rows: Mapped[list["UserRole"]] = relationship(
         cascade="all, delete-orphan", lazy="selectin"
@@ -69,6 +75,24 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:
         return self.active
 
+    @property
+    def is_email_verified(self) -> bool:
+        return self.email_verified_at is not None
+
+    @property
+    def has_second_factor(self) -> bool:
+        return self.totp_enabled_at is not None
+
+    @property
+    def requires_second_factor(self) -> bool:
+        """Officers, admins and trustees must sign in with a second factor."""
+        return self.is_staff or self.is_trustee
+
+    @property
+    def needs_second_factor(self) -> bool:
+        """Whether signing in takes a code as well as the password."""
+        return self.has_second_factor or self.requires_second_factor
+
     def get_id(self) -> str:
         """Flask-Login id: the user id and session version, so old sessions end."""
         return f"{self.id}:{self.session_version}"
@@ -90,3 +114,50 @@ class UserRole(db.Model):
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
     role: Mapped[Role] = mapped_column(enum_column(Role, "role"), primary_key=True)
+
+
+class RecoveryCode(db.Model):
+    """A single-use code to sign in without the authenticator app; only its digest is kept."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_digest: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class AccountEvent(db.Model):
+    """The account audit log: sign-ins, failures, second-factor and password changes, roles."""
+
+    __tablename__ = "account_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(40))
+    ip: Mapped[str] = mapped_column(String(45), default="")
+    detail: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class Invitation(db.Model):
+    """An invitation for a colleague to act for an organisation; only the token's digest is kept."""
+
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(String(254))
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    token_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    organisation: Mapped["Organisation"] = relationship(lazy="joined")  # noqa: F821
+    invited_by: Mapped[User | None] = relationship(foreign_keys=[invited_by_id])
+
+    def is_open(self, now: datetime) -> bool:
+        return self.accepted_at is None and self.cancelled_at is None and now < self.expires_at

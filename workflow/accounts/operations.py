@@ -1,11 +1,17 @@
-"""Creating accounts and signing in."""
+"""Creating accounts, signing in, and keeping an account: email, password, sessions, the account log."""
 
+import hashlib
+
+from flask import has_request_context, request
 from sqlalchemy import func, select
 
 from ..errors import NotAllowed
 from ..extensions import db
+from ..notifications.operations import queue_email
 from ..organisations.models import Membership, Organisation
-from .models import Role, User, UserRole
+from ..types import utcnow
+from . import tokens
+from .models import AccountEvent, Role, User, UserRole
 from .passwords import hash_password, needs_rehash, verify_password
 
 # A real hash to verify against when the email is unknown, so that a wrong
@@ -21,15 +27,35 @@ def email_taken(email: str) -> bool:
     return find_user(email) is not None
 
 
-def register_applicant(*, name: str, email: str, password: str, organisation_name: str) -> User:
-    """An applicant's account and their organisation, with them as its first member."""
+def register_applicant(
+    *, name: str, email: str, password: str, organisation_name: str, verified: bool = False
+) -> User:
+    """An applicant's account and their organisation, with them as its first member.
+
+    Unless `verified` (the demo), a link to verify the email address is sent.
+    """
     user = User(name=name.strip(), email=email.strip().lower(), password_hash=hash_password(password), is_applicant=True)
     organisation = Organisation(name=organisation_name.strip(), contact_name=name.strip(), contact_email=user.email)
     db.session.add_all([user, organisation])
     db.session.flush()
     db.session.add(Membership(user_id=user.id, organisation_id=organisation.id))
+    if verified:
+        user.email_verified_at = utcnow()
+    else:
+        send_verification(user)
     db.session.flush()
     db.session.refresh(user)
+    return user
+
+
+def register_invited(*, name: str, email: str, password: str) -> User:
+    """An applicant's account made from an invitation (which proved the email address)."""
+    user = User(
+        name=name.strip(), email=email.strip().lower(), password_hash=hash_password(password),
+        is_applicant=True, email_verified_at=utcnow(),
+    )
+    db.session.add(user)
+    db.session.flush()
     return user
 
 
@@ -67,3 +93,141 @@ def authenticate(email: str, password: str) -> User | None:
 def end_other_sessions(user: User) -> None:
     """Invalidate every session of this user, by moving its session version on."""
     user.session_version += 1
+
+
+def _ip() -> str:
+    return (request.remote_addr or "")[:45] if has_request_context() else ""
+
+
+def record_account_event(user: User | None, kind: str, actor: User | None = None, detail: str = "") -> AccountEvent:
+    """Write to the account audit log (sign-ins, failures, password and role changes).
+
+    Kinds: signed_in, sign_in_failed, two_factor_failed, recovery_code_used,
+    two_factor_enabled, two_factor_reset, recovery_codes_replaced, password_changed,
+    password_reset, email_verified, email_changed, signed_out, signed_out_everywhere,
+    roles_changed (with `actor` the admin and `detail` the roles).
+    """
+    event = AccountEvent(
+        user_id=user.id if user is not None else None,
+        actor_id=actor.id if actor is not None else None,
+        kind=kind, ip=_ip(), detail=detail[:500],
+    )
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
+def record_failed_sign_in(email: str) -> None:
+    """A wrong email or password: logged against the account when the email is one."""
+    record_account_event(find_user(email), "sign_in_failed")
+
+
+def sign_out(user: User) -> None:
+    """Sign out: the session version moves on, so no copy of the session works again."""
+    end_other_sessions(user)
+    record_account_event(user, "signed_out")
+
+
+def sign_out_everywhere(user: User) -> None:
+    """End every session of this person, on every device."""
+    end_other_sessions(user)
+    record_account_event(user, "signed_out_everywhere")
+
+
+# Email verification
+
+def send_verification(user: User) -> None:
+    """Email a link that verifies the account's address."""
+    token = tokens.make_token(tokens.VERIFY_EMAIL, u=user.id, e=user.email)
+    queue_email("verify_email", user.email, "Confirm your email address", user=user, token=token)
+
+
+def verification_user(token: str) -> User | None:
+    """The account a genuine, unexpired verification link is for (its address unchanged)."""
+    payload = tokens.read_token(tokens.VERIFY_EMAIL, token)
+    user = db.session.get(User, payload.get("u")) if payload else None
+    return user if user is not None and user.active and user.email == payload.get("e") else None
+
+
+def verify_email(user: User) -> None:
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()
+        record_account_event(user, "email_verified")
+
+
+# Password reset: a link tied to the password hash it was made for, so it works once.
+
+def _fingerprint(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def request_password_reset(email: str) -> None:
+    """Email a reset link if there is such an account; the caller says the same either way."""
+    user = find_user(email)
+    if user is None or not user.active:
+        return
+    token = tokens.make_token(tokens.PASSWORD_RESET, u=user.id, h=_fingerprint(user.password_hash))
+    queue_email("password_reset", user.email, "Reset your password", user=user, token=token)
+
+
+def password_reset_user(token: str) -> User | None:
+    """The account of a genuine, unexpired, unused reset link."""
+    payload = tokens.read_token(tokens.PASSWORD_RESET, token)
+    user = db.session.get(User, payload.get("u")) if payload else None
+    if user is None or not user.active or _fingerprint(user.password_hash) != payload.get("h"):
+        return None
+    return user
+
+
+def _set_password(user: User, password: str, kind: str) -> None:
+    user.password_hash = hash_password(password)
+    end_other_sessions(user)
+    record_account_event(user, kind)
+    queue_email("password_changed", user.email, "Your password has been changed", user=user)
+
+
+def reset_password(user: User, password: str) -> None:
+    """Set a new password from a reset link: every session ends; the email is proven too."""
+    _set_password(user, password, "password_reset")
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()
+    db.session.flush()
+
+
+def change_password(user: User, current: str, new: str) -> bool:
+    """Change the password if `current` is right; every other session ends. False when it is wrong."""
+    if not verify_password(user.password_hash, current):
+        return False
+    _set_password(user, new, "password_changed")
+    db.session.flush()
+    return True
+
+
+# Changing the email address: verified by a link sent to the new address.
+
+def request_email_change(user: User, new_email: str) -> None:
+    """Email the new address a link that makes it the account's address."""
+    new_email = new_email.strip().lower()
+    token = tokens.make_token(tokens.CHANGE_EMAIL, u=user.id, e=new_email, o=user.email)
+    queue_email("verify_email", new_email, "Confirm your new email address", user=user, token=token, change=True)
+
+
+def email_change(token: str) -> tuple[User, str] | None:
+    """The account and new address of a genuine, unexpired, unused email-change link."""
+    payload = tokens.read_token(tokens.CHANGE_EMAIL, token)
+    user = db.session.get(User, payload.get("u")) if payload else None
+    if user is None or not user.active or user.email != payload.get("o"):
+        return None
+    return user, payload["e"]
+
+
+def change_email(user: User, new_email: str) -> None:
+    """Make the verified new address the account's; the old address is told."""
+    if email_taken(new_email):
+        raise NotAllowed("Another account already uses this email address.")
+    old = user.email
+    user.email = new_email
+    user.email_verified_at = utcnow()
+    record_account_event(user, "email_changed")
+    queue_email("email_changed", old, "Your email address has been changed", user=user, old_email=old)
+    db.session.flush()

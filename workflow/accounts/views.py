@@ -1,20 +1,80 @@
-"""Sign in, sign out and register."""
+"""Sign in (with the second step), sign out, register, and the account's own pages."""
 
-from urllib.parse import urlsplit
-
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_limiter.errors import RateLimitExceeded
+from flask_login import current_user, login_required
 
 from ..extensions import db, login_manager
-from .forms import RegisterForm, SignInForm
+from . import limits
+from .forms import (
+    ChangeEmailForm,
+    ChangePasswordForm,
+    CodeForm,
+    ConfirmPasswordForm,
+    EmptyForm,
+    EnrolForm,
+    ForgotPasswordForm,
+    RegisterForm,
+    ResetPasswordForm,
+    SignInForm,
+)
 from .models import User
-from .operations import authenticate, register_applicant
+from .operations import (
+    authenticate,
+    change_email,
+    change_password,
+    email_change,
+    password_reset_user,
+    record_account_event,
+    record_failed_sign_in,
+    register_applicant,
+    request_email_change,
+    request_password_reset,
+    reset_password,
+    send_verification,
+    sign_out,
+    sign_out_everywhere,
+    verification_user,
+    verify_email,
+)
+from .passwords import verify_password
+from .sessions import (
+    end_session,
+    keep_session,
+    mark_password_typed,
+    require_recent_password,
+    safe_next,
+    second_factor_done,
+    start_session,
+)
+from .two_factor import (
+    check_second_factor,
+    enable_two_factor,
+    new_secret,
+    provisioning_uri,
+    recovery_codes_left,
+    replace_recovery_codes,
+    turn_off_two_factor,
+)
 
 bp = Blueprint("accounts", __name__)
+bp.app_errorhandler(RateLimitExceeded)(limits.too_many_attempts)
 
 login_manager.login_view = "accounts.sign_in"
 login_manager.login_message = "Sign in to continue."
 login_manager.login_message_category = "info"
+
+CANDIDATE_SECRET = "totp_candidate"
+NEW_RECOVERY_CODES = "new_recovery_codes"
 
 
 @login_manager.user_loader
@@ -29,16 +89,17 @@ def load_user(user_id: str) -> User | None:
     return user
 
 
-def _safe_next(target: str | None) -> str | None:
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    return target
+def _next_url() -> str:
+    return safe_next(request.args.get("next")) or url_for("index")
+
+
+def _expired_link(what: str):
+    return render_template("accounts/link_expired.html", what=what), 410
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
+@limits.per_account("SIGN_IN_LIMIT_PER_ACCOUNT")
+@limits.per_address("SIGN_IN_LIMIT_PER_ADDRESS")
 def sign_in():
     if current_user.is_authenticated:
         return redirect(url_for("index"))
@@ -46,19 +107,112 @@ def sign_in():
     if form.validate_on_submit():
         user = authenticate(form.email.data, form.password.data)
         if user is None:
+            record_failed_sign_in(form.email.data)
+            limits.failed()
             form.email.errors.append("Enter a correct email address and password")
         else:
-            session.clear()
-            login_user(user)
-            return redirect(_safe_next(request.args.get("next")) or url_for("index"))
+            start_session(user)
+            if user.needs_second_factor:
+                step = "accounts.two_factor" if user.has_second_factor else "accounts.two_factor_setup"
+                return redirect(url_for(step, next=safe_next(request.args.get("next"))))
+            record_account_event(user, "signed_in")
+            return redirect(_next_url())
     return render_template("accounts/sign_in.html", form=form)
 
 
-@bp.route("/sign-out", methods=["POST"])
+@bp.route("/sign-in/two-factor", methods=["GET", "POST"])
+@limits.per_account("SIGN_IN_LIMIT_PER_ACCOUNT")
+@limits.per_address("SIGN_IN_LIMIT_PER_ADDRESS")
 @login_required
-def sign_out():
-    logout_user()
-    session.clear()
+def two_factor():
+    """The second step: a code from the authenticator app, or a recovery code."""
+    if session.get("second_factor"):
+        return redirect(_next_url())
+    if not current_user.has_second_factor:
+        return redirect(url_for("accounts.two_factor_setup", next=request.args.get("next")))
+    form = CodeForm()
+    if form.validate_on_submit():
+        used = check_second_factor(current_user, form.code.data)
+        if used is None:
+            record_account_event(current_user, "two_factor_failed")
+            limits.failed()
+            form.code.errors.append("The code is not right, or has been used: enter the code your app shows now")
+        else:
+            second_factor_done()
+            if used == "recovery":
+                record_account_event(current_user, "recovery_code_used")
+                flash(f"You used a recovery code. You have {recovery_codes_left(current_user)} left.", "info")
+            record_account_event(current_user, "signed_in")
+            return redirect(_next_url())
+    return render_template("accounts/two_factor.html", form=form)
+
+
+@bp.route("/account/two-factor", methods=["GET", "POST"])
+@login_required
+@require_recent_password
+def two_factor_setup():
+    """Enrol an authenticator app: its secret and otpauth URI as text, then a code to prove it."""
+    if current_user.has_second_factor and not session.get("second_factor"):
+        return redirect(url_for("accounts.two_factor", next=request.args.get("next")))
+    secret = session.get(CANDIDATE_SECRET) or new_secret()
+    session[CANDIDATE_SECRET] = secret
+    form = EnrolForm()
+    if form.validate_on_submit():
+        codes = enable_two_factor(current_user, secret, form.code.data)
+        if codes is None:
+            form.code.errors.append("The code is not right: check the secret is typed correctly and enter the code your app shows now")
+        else:
+            session.pop(CANDIDATE_SECRET, None)
+            session[NEW_RECOVERY_CODES] = codes
+            second_factor_done()
+            record_account_event(current_user, "two_factor_enabled")
+            record_account_event(current_user, "signed_in")
+            return redirect(url_for("accounts.recovery_codes", next=safe_next(request.args.get("next"))))
+    return render_template(
+        "accounts/two_factor_setup.html", form=form, secret=secret,
+        uri=provisioning_uri(current_user, secret), replacing=current_user.has_second_factor,
+    )
+
+
+@bp.route("/account/recovery-codes", methods=["GET", "POST"])
+@login_required
+def recovery_codes():
+    """New recovery codes, shown once; POST replaces them (after the password again)."""
+    if request.method == "POST":
+        if not session.get("second_factor"):
+            abort(404)
+        return _replace_recovery_codes()
+    codes = session.pop(NEW_RECOVERY_CODES, None)
+    if not codes:
+        return redirect(url_for("accounts.account"))
+    return render_template("accounts/recovery_codes.html", codes=codes, next_url=_next_url())
+
+
+@require_recent_password
+def _replace_recovery_codes():
+    if EmptyForm().validate_on_submit():
+        session[NEW_RECOVERY_CODES] = replace_recovery_codes(current_user)
+        record_account_event(current_user, "recovery_codes_replaced")
+    return redirect(url_for("accounts.recovery_codes", next=url_for("accounts.account")))
+
+
+@bp.route("/account/two-factor/turn-off", methods=["POST"])
+@login_required
+@require_recent_password
+def turn_off_second_factor():
+    if EmptyForm().validate_on_submit():
+        turn_off_two_factor(current_user)
+        record_account_event(current_user, "two_factor_turned_off")
+        flash("Two-factor sign-in is off.", "success")
+    return redirect(url_for("accounts.account"))
+
+
+@bp.route("/sign-out", methods=["POST"], endpoint="sign_out")
+@login_required
+def sign_out_page():
+    """Sign out: the session version moves on, so no copy of this session's cookie works again."""
+    sign_out(current_user)
+    end_session()
     flash("You have signed out.", "success")
     return redirect(url_for("accounts.sign_in"))
 
@@ -75,8 +229,152 @@ def register():
             password=form.password.data,
             organisation_name=form.organisation_name.data,
         )
-        session.clear()
-        login_user(user)
-        flash("Your account has been created. Start by completing your organisation's profile.", "success")
+        start_session(user)
+        record_account_event(user, "signed_in")
+        flash(
+            f"Your account has been created. We have sent a link to {user.email}: follow it to confirm "
+            "your email address. Start by completing your organisation's profile.",
+            "success",
+        )
         return redirect(url_for("organisations.profile"))
     return render_template("accounts/register.html", form=form)
+
+
+@bp.route("/confirm-password", methods=["GET", "POST"])
+@limits.per_account("SIGN_IN_LIMIT_PER_ACCOUNT")
+@login_required
+def confirm_password():
+    """The password again, before changing the email, the second factor or anyone's roles."""
+    form = ConfirmPasswordForm()
+    if form.validate_on_submit():
+        if verify_password(current_user.password_hash, form.password.data):
+            mark_password_typed()
+            return redirect(_next_url())
+        record_account_event(current_user, "password_confirm_failed")
+        limits.failed()
+        form.password.errors.append("The password is not right")
+    return render_template("accounts/confirm_password.html", form=form)
+
+
+@bp.route("/session/extend", methods=["POST"])
+@login_required
+def extend_session():
+    """Called by the timeout warning's "Stay signed in": this request counts as activity."""
+    return "", 204
+
+
+@bp.route("/account")
+@login_required
+def account():
+    return render_template(
+        "accounts/account.html", form=EmptyForm(),
+        codes_left=recovery_codes_left(current_user) if current_user.has_second_factor else 0,
+    )
+
+
+@bp.route("/account/sign-out-everywhere", methods=["POST"])
+@login_required
+def sign_out_all():
+    if EmptyForm().validate_on_submit():
+        sign_out_everywhere(current_user)
+        end_session()
+        flash("You have signed out on every device.", "success")
+    return redirect(url_for("accounts.sign_in"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@limits.per_account("SIGN_IN_LIMIT_PER_ACCOUNT")
+@login_required
+def change_own_password():
+    form = ChangePasswordForm(user=current_user)
+    if form.validate_on_submit():
+        if change_password(current_user, form.current.data, form.password.data):
+            keep_session(current_user)
+            flash("Your password has been changed. You have been signed out on your other devices.", "success")
+            return redirect(url_for("accounts.account"))
+        limits.failed()
+        record_account_event(current_user, "password_confirm_failed")
+        form.current.errors.append("Your current password is not right")
+    return render_template("accounts/change_password.html", form=form)
+
+
+@bp.route("/account/email", methods=["GET", "POST"])
+@login_required
+@require_recent_password
+def change_own_email():
+    form = ChangeEmailForm()
+    if form.validate_on_submit():
+        request_email_change(current_user, form.email.data)
+        return render_template("accounts/check_email.html", email=form.email.data.strip().lower(), change=True)
+    return render_template("accounts/change_email.html", form=form)
+
+
+@bp.route("/account/email/confirm/<token>", methods=["GET", "POST"])
+def confirm_email_change(token: str):
+    found = email_change(token)
+    if found is None:
+        return _expired_link("email change")
+    user, new_email = found
+    form = EmptyForm()
+    if form.validate_on_submit():
+        change_email(user, new_email)
+        flash(f"Your email address is now {new_email}.", "success")
+        return redirect(url_for("accounts.account" if current_user.is_authenticated else "accounts.sign_in"))
+    return render_template("accounts/confirm_email.html", form=form, email=new_email, change=True)
+
+
+@bp.route("/verify-email/<token>", methods=["GET", "POST"])
+def verify(token: str):
+    """The emailed link: a button to confirm (a mail scanner's GET changes nothing)."""
+    user = verification_user(token)
+    if user is None:
+        return _expired_link("email confirmation")
+    form = EmptyForm()
+    if form.validate_on_submit():
+        verify_email(user)
+        flash("Thank you: your email address is confirmed.", "success")
+        return redirect(url_for("index"))
+    return render_template("accounts/confirm_email.html", form=form, email=user.email, change=False)
+
+
+@bp.route("/account/verify-email", methods=["POST"])
+@limits.per_account("EMAIL_LIMIT_PER_ACCOUNT")
+@login_required
+def resend_verification():
+    if EmptyForm().validate_on_submit() and not current_user.is_email_verified:
+        send_verification(current_user)
+        limits.failed()
+        flash(f"We have sent a new link to {current_user.email}.", "success")
+    return redirect(safe_next(request.form.get("next")) or url_for("accounts.account"))
+
+
+@bp.route("/password-reset", methods=["GET", "POST"])
+@limits.per_account("EMAIL_LIMIT_PER_ACCOUNT")
+@limits.per_address("SIGN_IN_LIMIT_PER_ADDRESS")
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        request_password_reset(form.email.data)
+        limits.failed()
+        return render_template("accounts/check_email.html", email=form.email.data.strip().lower(), change=False)
+    return render_template("accounts/forgot_password.html", form=form)
+
+
+@bp.route("/password-reset/<token>", methods=["GET", "POST"])
+def reset(token: str):
+    user = password_reset_user(token)
+    if user is None:
+        return _expired_link("password reset")
+    form = ResetPasswordForm(user=user)
+    if form.validate_on_submit():
+        reset_password(user, form.password.data)
+        if current_user.is_authenticated:
+            end_session()
+        flash("Your password has been changed. Sign in with your new password.", "success")
+        return redirect(url_for("accounts.sign_in"))
+    return render_template("accounts/reset_password.html", form=form)
+
+
+@bp.app_template_global()
+def can_turn_off_second_factor(user) -> bool:
+    return user.has_second_factor and not user.requires_second_factor

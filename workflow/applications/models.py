@@ -29,6 +29,15 @@ class Application(db.Model):
             name="decided_iff_decided_at",
         ),
         Index("ix_applications_state_changed", "state", "state_changed_at"),
+        # The office's queues: each sort within a state, with the id as the tie-breaker.
+        Index("ix_applications_state_changed_id", "state", "state_changed_at", "id"),
+        Index("ix_applications_state_submitted_id", "state", "submitted_at", "id"),
+        Index("ix_applications_state_reference", "state", "reference"),
+        Index("ix_applications_state_hub", "state", "hub_id", "state_changed_at", "id"),
+        Index("ix_applications_state_officer", "state", "assigned_officer_id", "state_changed_at", "id"),
+        # The office's dashboard: partners by type, and applications by month.
+        Index("ix_applications_state_organisation", "state", "organisation_id"),
+        Index("ix_applications_submitted", "submitted_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -175,3 +184,21 @@ class Message(db.Model):
     @property
     def from_office(self) -> bool:
         return not self.author.is_applicant
+
+
+class HeldAnswers(db.Model):
+    """A section's answers posted after the session expired, kept briefly for the same user.
+
+    Only the token's SHA-256 is stored. They go back into the form (unsaved) when that
+    user, still a member of the organisation, signs in again before `expires_at`.
+    """
+
+    __tablename__ = "held_answers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(40))
+    posted: Mapped[dict] = mapped_column(JSON, default=dict)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

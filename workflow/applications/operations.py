@@ -17,6 +17,7 @@ from ..audit.operations import record_event
 from ..errors import NotAllowed, WrongState
 from ..extensions import db
 from ..notifications.operations import notify_office, notify_organisation, queue_email
+from ..reviews.districts import index_districts
 from ..types import london, utcnow
 from ..votes.models import VoteStatus
 from .documents import UploadRefused, read_upload, store_document
@@ -247,6 +248,11 @@ def submit_application(application: Application, user) -> Application:
             f"Applications to {hub.name} are closed at the moment. Your draft is saved: "
             f"you can submit it when applications open again.{opens}"
         )
+    if not user.is_email_verified:
+        raise WrongState(
+            "Confirm your email address before you submit: we sent you a link. "
+            "You can send it again from your account page. Your answers are saved."
+        )
     missing = incomplete_sections(application)
     if missing:
         raise WrongState(
@@ -257,6 +263,7 @@ def submit_application(application: Application, user) -> Application:
     now = utcnow()
     reference = allocate_reference(hub, london(now).year)
     apply_transition(application, Action.SUBMIT, user, reference=reference, submitted_at=now)
+    index_districts(application)
     _send_receipt(application)
     notify_office(
         "submission_received_office",
@@ -328,6 +335,7 @@ def respond_to_request(application: Application, user, message: str) -> Message:
     db.session.add(reply)
     db.session.flush()
     apply_transition(application, Action.RESPOND, user, comment=body)
+    index_districts(application)
     notify_office(
         "information_provided",
         f"{application.reference}: the applicant has responded",

@@ -10,7 +10,7 @@ from ..audit.operations import record_event
 from ..errors import NotAllowed, WrongState
 from ..extensions import db
 from ..types import utcnow
-from .lifecycle import TRANSITIONS, Action, Actor, actors_for, role_allows, state_allows
+from .lifecycle import TRANSITIONS, Action, Actor, State, actors_for, role_allows, state_allows
 from .models import Application
 
 STATE_REFUSALS = {
@@ -67,3 +67,8 @@ def apply_transition(
         )
     db.session.refresh(application)
     record_event(application, action.value, None if system else user, from_state=source, to_state=target, detail=comment)
+    if target is State.APPROVED:
+        # However the trustees decided (online vote or meeting), the partnership starts.
+        from ..directory.partnerships import start_partnership
+
+        start_partnership(application)

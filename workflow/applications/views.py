@@ -1,16 +1,22 @@
 """The applicant's pages: their applications, the form's sections, submitting, and after."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, send_file, url_for,
+)
 from flask_login import current_user, login_required
+from flask_wtf.csrf import CSRFError, validate_csrf
 from sqlalchemy import select
 from werkzeug.datastructures import CombinedMultiDict
+from wtforms.validators import ValidationError
 
 from ..errors import NotAllowed, WrongState
-from ..extensions import db
+from ..extensions import csrf, db, login_manager
 from ..hubs.models import Hub
 from ..organisations.operations import profile_errors
+from .copy import submission_copy_pdf
 from .documents import document_path
 from .forms import EmptyForm, MessageForm, RespondForm, StartForm, WithdrawForm, as_choices
+from .held import answered_by_mark, hold_answers, mark_owner, take_held_answers
 from .lifecycle import Action, State
 from .models import Application, Document
 from .operations import (
@@ -77,6 +83,16 @@ def can_change_section(application: Application, key: str) -> bool:
 @bp.app_template_global()
 def state_colour(state: State) -> str | None:
     return STATE_COLOURS.get(state)
+
+
+@bp.app_template_global()
+def session_timeout_seconds() -> int:
+    """How long a session lasts without a request, for the timeout warning."""
+    idle = current_app.config.get("SESSION_IDLE_MINUTES")
+    if idle:
+        return int(idle) * 60
+    lifetime = current_app.config["PERMANENT_SESSION_LIFETIME"]
+    return int(lifetime.total_seconds() if hasattr(lifetime, "total_seconds") else lifetime)
 
 
 def _applicant():
@@ -178,15 +194,20 @@ def _after_section_saved(application: Application):
     return redirect(url_for("applications.show", application_id=application.id))
 
 
-@bp.route("/applications/<int:application_id>/sections/<key>", methods=["GET", "POST"])
+def _section_page(application, section, form, version: int, status: int = 200, **context):
+    return render_template(
+        "applications/section.html", application=application, section=section, form=form, version=version,
+        held_for=answered_by_mark(current_user, application, section.key), **context,
+    ), status
+
+
+@bp.get("/applications/<int:application_id>/sections/<key>")
 @login_required
 def section(application_id: int, key: str):
     application = _member_application(application_id)
     section = get_section(key) or abort(404)
     check_can_edit_section(application, current_user, key)
     if section.form_class is None:
-        if request.method == "POST":
-            raise WrongState("This section is filled in from your organisation's profile: change the profile instead.")
         return render_template(
             "applications/organisation_section.html",
             application=application,
@@ -194,24 +215,72 @@ def section(application_id: int, key: str):
             rows=section_rows(application, key),
             errors=profile_errors(application.organisation),
         )
-    if request.method == "GET":
-        row = application.section(key)
-        form = build_form(application, key)
-        return render_template(
-            "applications/section.html", application=application, section=section, form=form,
-            version=row.version if row else 0,
+    row = application.section(key)
+    held = take_held_answers(request.args.get("held"), application, key, current_user)
+    if held is not None:
+        return _section_page(
+            application, section, build_form(application, key, formdata=held),
+            held.get("version", default=0, type=int), restored=True,
         )
+    return _section_page(application, section, build_form(application, key), row.version if row else 0)
+
+
+def _csrf_refusal() -> CSRFError | None:
+    """Why the posted CSRF token is refused, or None if it is good (or CSRF is off)."""
+    if not current_app.config.get("WTF_CSRF_ENABLED", True):
+        return None
+    try:
+        validate_csrf(request.form.get("csrf_token"))
+    except ValidationError as error:
+        return CSRFError(str(error))
+    return None
+
+
+def _hold_and_sign_in(application_id: int, key: str, refusal: CSRFError | None):
+    """The session (or the page) expired: keep what was posted for its author, then sign in again.
+
+    Without a genuine mark of the person who loaded the page nothing is kept: a bad
+    token is refused as any other, and a signed-out visitor is asked to sign in.
+    """
+    owner = mark_owner(request.form.get("held_for"), application_id, key)
+    signed_in = current_user.is_authenticated
+    if owner is None or (signed_in and owner != current_user.id):
+        if refusal is not None:
+            raise refusal
+        return login_manager.unauthorized()
+    token = hold_answers(owner, application_id, key, request.form)
+    back = url_for("applications.section", application_id=application_id, key=key, held=token)
+    flash(
+        "Your answers have not been saved yet because this page had expired. "
+        + ("" if signed_in else "Sign in again, then ")
+        + "check your answers and save them.",
+        "info",
+    )
+    return redirect(back if signed_in else url_for(login_manager.login_view, next=back))
+
+
+@bp.post("/applications/<int:application_id>/sections/<key>")
+@csrf.exempt
+def save_section_answers(application_id: int, key: str):
+    """Save a section. CSRF is checked here, after a refused save's answers are held."""
+    refusal = _csrf_refusal()
+    if refusal is not None or not current_user.is_authenticated:
+        return _hold_and_sign_in(application_id, key, refusal)
+    application = _member_application(application_id)
+    section = get_section(key) or abort(404)
+    check_can_edit_section(application, current_user, key)
+    if section.form_class is None:
+        raise WrongState("This section is filled in from your organisation's profile: change the profile instead.")
 
     posted = CombinedMultiDict([request.form, request.files])
     loaded_version = request.form.get("version", default=-1, type=int)
     result = save_section(application, key, posted, current_user, loaded_version)
     form = build_form(application, key, formdata=request.form)
     if result.conflict:
-        row = application.section(key)
-        return render_template(
-            "applications/section.html", application=application, section=section, form=form,
-            version=result.version, conflict=row, theirs=section_rows(application, key),
-        ), 409
+        return _section_page(
+            application, section, form, result.version, 409,
+            conflict=application.section(key), theirs=section_rows(application, key),
+        )
     for name, errors in result.errors.items():
         form[name].errors = list(errors)
     if not result.errors:
@@ -220,10 +289,7 @@ def section(application_id: int, key: str):
     if "later" in request.form:
         flash(f"Your answers to “{section.title}” are saved. The section is not complete yet.", "success")
         return _after_section_saved(application)
-    return render_template(
-        "applications/section.html", application=application, section=section, form=form,
-        version=result.version, saved_with_errors=True,
-    )
+    return _section_page(application, section, form, result.version, saved_with_errors=True)
 
 
 @bp.route("/applications/<int:application_id>/check")
@@ -301,6 +367,20 @@ def respond(application_id: int):
         status_labels=STATUS_LABELS,
         **context,
     )
+
+
+@bp.route("/applications/<int:application_id>/copy.pdf")
+@login_required
+def copy_pdf(application_id: int):
+    """A PDF copy of what was submitted, for the organisation's members and staff."""
+    application = db.get_or_404(Application, application_id)
+    if not application.can_view(current_user) or application.submitted_at is None:
+        abort(404)
+    response = make_response(submission_copy_pdf(application))
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = f'attachment; filename="{application.reference}-application.pdf"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.route("/applications/<int:application_id>/documents/<int:document_id>")

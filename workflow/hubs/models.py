@@ -27,6 +27,8 @@ class Hub(db.Model):
     charity_number: Mapped[str] = mapped_column(String(20), default="")
     company_number: Mapped[str] = mapped_column(String(20), default="")
     logo: Mapped[str] = mapped_column(String(200), default="")
+    # The chair's signature image for decision letters: a path under the static folder.
+    chair_signature: Mapped[str] = mapped_column(String(200), default="")
     partnership_term_years: Mapped[int] = mapped_column(default=3)
     open_all_year: Mapped[bool] = mapped_column(default=True)
 

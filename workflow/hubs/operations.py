@@ -1,7 +1,7 @@
 """Loading hubs from a configuration file (SPEC 2)."""
 
 import tomllib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import select
@@ -20,7 +20,7 @@ DEFAULT_CRITERIA = (
 
 HUB_FIELDS = (
     "name", "reference_prefix", "introduction", "commitments", "how_to_apply", "contact",
-    "address", "charity_number", "company_number", "logo", "partnership_term_years",
+    "address", "charity_number", "company_number", "logo", "chair_signature", "partnership_term_years",
     "open_all_year",
 )
 
@@ -33,8 +33,8 @@ def read_configuration(path: str | Path) -> dict:
 
 def _moment(value) -> datetime:
     if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-    return datetime.fromisoformat(str(value)).astimezone(timezone.utc)
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return datetime.fromisoformat(str(value)).astimezone(UTC)
 
 
 def _placed(row, position: int, **values):

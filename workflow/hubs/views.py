@@ -31,5 +31,7 @@ def accessibility():
 
 @bp.route("/privacy")
 def privacy():
-    """The privacy notice (UK GDPR)."""
-    return render_template("hubs/privacy.html")
+    """The privacy notice (UK GDPR), with the anonymisation period in force."""
+    from ..admin.settings import deployment_settings
+
+    return render_template("hubs/privacy.html", anonymise_after_days=deployment_settings().anonymise_after_days)

@@ -3,7 +3,14 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, backref, deferred, mapped_column, relationship
 
 from ..extensions import db
@@ -31,6 +38,8 @@ class LetterTemplate(db.Model):
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    created_by: Mapped["User | None"] = relationship()  # noqa: F821
 
 
 class DecisionLetter(db.Model):

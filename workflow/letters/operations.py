@@ -11,7 +11,8 @@ import secrets
 from datetime import date, datetime
 
 from flask import current_app, url_for
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from ..accounts.models import Role, User, UserRole
 from ..audit.operations import record_event
@@ -22,11 +23,18 @@ from ..types import london, utcnow
 from ..votes.rule import Choice
 from .models import DecisionLetter, LetterStatus, LetterTemplate
 from .render import render_pdf, static_url
-from .templating import LetterTemplateError, render_letter_body
+from .templating import (
+    SAMPLE_FIELDS,
+    LetterTemplateError,
+    render_letter_body,
+    validate_template,
+)
 
 OUTCOME_WORDS = {Choice.APPROVE: "approved", Choice.DECLINE: "declined"}
 NO_CHAIR = "The Chair"
 CODE_LENGTH = 10
+DRAFT_MARK = "Draft for checking: this letter has not been issued."
+SAMPLE_MARK = "Sample letter for checking the template: made-up details, not a real letter."
 ISSUED_ALREADY = "This letter has already been issued. An issued letter never changes."
 
 
@@ -102,6 +110,11 @@ def chair_name() -> str:
     return name or NO_CHAIR
 
 
+def signature_url(hub) -> str:
+    """Where the letter reads the chair's signature image from, or "" if the hub has none."""
+    return static_url(hub.chair_signature) if hub.chair_signature else ""
+
+
 def postal_lines(organisation) -> list[str]:
     """The organisation's postal address, one line per item, postcode last."""
     lines = [line.strip() for line in (organisation.address or "").splitlines()]
@@ -114,6 +127,7 @@ def merge_fields(letter: DecisionLetter, on: datetime) -> dict:
     application = letter.application
     organisation = application.organisation
     approved = letter.outcome is Choice.APPROVE
+    term = partnership_term(letter, on)
     return {
         "organisation": organisation.name,
         "contact": organisation.contact_name or organisation.name,
@@ -124,38 +138,56 @@ def merge_fields(letter: DecisionLetter, on: datetime) -> dict:
         "outcome": OUTCOME_WORDS[letter.outcome],
         "conditions": letter.free_paragraph or "",
         "chair_name": chair_name(),
-        "chair_signature": "",
+        "chair_signature": signature_url(application.hub),
         "term_years": application.hub.partnership_term_years,
-        "term_end": _day(partnership_term(letter, on)[1]) if approved else "",
+        "term_start": _day(term[0]) if approved else "",
+        "term_end": _day(term[1]) if approved else "",
     }
 
 
-def _document(letter: DecisionLetter, *, on: datetime, verification_code: str | None) -> str:
-    """The letter as a complete HTML page, dated `on`; a draft without a code."""
-    fields = merge_fields(letter, on)
+def verification_url() -> str:
+    """The public page where anyone can check a letter (printed in every issued letter)."""
+    return current_app.config["SERVER_NAME_FOR_MAIL"].rstrip("/") + "/verify"
+
+
+def display_code(code: str) -> str:
+    """A verification code as printed: two groups of five, like "ABCDE-FGHIJ"."""
+    return f"{code[:5]}-{code[5:]}" if len(code) == CODE_LENGTH else code
+
+
+def _page(hub, fields: dict, body_template: str, *, addressee: list[str], mark: str, code: str | None) -> str:
+    """A complete letter page (letterhead, details, body, signature, footer) as HTML."""
     try:
-        body = render_letter_body(letter.template.body, fields)
+        body = render_letter_body(body_template, fields)
     except LetterTemplateError as problem:
         raise WrongState(
             f"The letter template has a problem on line {problem.line}: {problem.message}. "
             "An admin must correct the template before this letter can be previewed or issued."
         ) from None
-    hub, organisation = letter.application.hub, letter.application.organisation
-    term_start, term_last = partnership_term(letter, on)
     return current_app.jinja_env.get_template("letters/letter.html").render(
-        letter=letter,
-        application=letter.application,
         hub=hub,
         fields=fields,
         body=body,
         logo_url=static_url(hub.logo) if hub.logo else "",
         hub_address=[line.strip() for line in (hub.address or "").splitlines() if line.strip()],
+        addressee=addressee,
+        approved=fields["outcome"] == OUTCOME_WORDS[Choice.APPROVE],
+        mark=mark,
+        verification_code=display_code(code) if code else "",
+        verification_url=verification_url(),
+    )
+
+
+def _document(letter: DecisionLetter, *, on: datetime, verification_code: str | None) -> str:
+    """The letter as a complete HTML page, dated `on`; a draft without a code."""
+    organisation = letter.application.organisation
+    return _page(
+        letter.application.hub,
+        merge_fields(letter, on),
+        letter.template.body,
         addressee=[line for line in (organisation.contact_name, organisation.name) if line] + postal_lines(organisation),
-        approved=letter.outcome is Choice.APPROVE,
-        term_start=_day(term_start),
-        term_end=_day(term_last),
-        verification_code=verification_code,
-        draft=verification_code is None,
+        mark="" if verification_code else DRAFT_MARK,
+        code=verification_code,
     )
 
 
@@ -250,3 +282,71 @@ def issue_letter(letter: DecisionLetter, officer) -> DecisionLetter:
         letter_path=url_for("letters.download", application_id=application.id),
     )
     return letter
+
+
+# Templates: every version kept, edited by admins only
+
+
+def template_versions(hub_id: int, outcome: Choice) -> list[LetterTemplate]:
+    """Every saved version of the hub's template for this outcome, newest first."""
+    return list(db.session.scalars(
+        select(LetterTemplate)
+        .where(LetterTemplate.hub_id == hub_id, LetterTemplate.outcome == outcome)
+        .order_by(LetterTemplate.version.desc())
+    ))
+
+
+def save_template_version(hub, outcome: Choice, body: str, admin) -> LetterTemplate:
+    """Keep `body` as the next version of the hub's template; letters drafted from now on use it.
+
+    Refuses (:class:`LetterTemplateError`, with the line) a body that does not pass
+    :func:`validate_template`: nothing is saved. Two admins saving at once: one wins,
+    the other is refused (409) and nothing of theirs is saved.
+    """
+    if not (admin and admin.is_authenticated and admin.is_admin):
+        raise NotAllowed("Only an admin can change letter templates.")
+    if outcome not in OUTCOME_WORDS:
+        raise ValueError(f"a decision letter approves or declines, not {outcome!r}")
+    body = (body or "").replace("\r\n", "\n")
+    problem = validate_template(body)
+    if problem is not None:
+        raise LetterTemplateError(*problem)
+    latest = db.session.scalar(
+        select(func.max(LetterTemplate.version))
+        .where(LetterTemplate.hub_id == hub.id, LetterTemplate.outcome == outcome)
+    )
+    template = LetterTemplate(
+        hub_id=hub.id, outcome=outcome, version=(latest or 0) + 1, body=body, created_by_id=admin.id
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(template)
+    except IntegrityError:
+        raise WrongState("Someone saved a new version of this template at the same moment. Check it and save again.") from None
+    return template
+
+
+def sample_fields(hub, outcome: Choice, on: datetime) -> dict:
+    """Made-up merge fields for previewing a template, with the hub's own details."""
+    start = london(on).date()
+    approved = outcome is Choice.APPROVE
+    return {
+        **SAMPLE_FIELDS[0],
+        "reference": f"{hub.reference_prefix}-{start.year}-0000",
+        "date": _day(start),
+        "hub": hub.name,
+        "outcome": OUTCOME_WORDS[outcome],
+        "chair_name": chair_name(),
+        "chair_signature": signature_url(hub),
+        "term_years": hub.partnership_term_years,
+        "term_start": _day(start) if approved else "",
+        "term_end": _day(add_years(start, hub.partnership_term_years)) if approved else "",
+    }
+
+
+def template_preview_pdf(hub, outcome: Choice, body: str) -> bytes:
+    """A PDF of `body` as a letter to a made-up organisation, marked as a sample."""
+    fields = sample_fields(hub, outcome, utcnow())
+    addressee = [fields["contact"], fields["organisation"], *fields["address"].splitlines()]
+    html = _page(hub, fields, body, addressee=addressee, mark=SAMPLE_MARK, code=None)
+    return render_pdf(html, static_folder=current_app.static_folder, title=f"Sample decision letter, {hub.name}")

@@ -10,6 +10,7 @@ whatever an organisation or officer typed comes out escaped.
 import operator
 import re
 import traceback
+from functools import lru_cache
 
 from jinja2 import StrictUndefined, TemplateSyntaxError, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
@@ -17,7 +18,7 @@ from markupsafe import Markup, escape
 
 FIELDS = (
     "organisation", "contact", "address", "reference", "date", "hub", "outcome",
-    "conditions", "chair_name", "chair_signature", "term_years", "term_end",
+    "conditions", "chair_name", "chair_signature", "term_years", "term_start", "term_end",
 )
 
 #: Values for checking a template: once with every optional field filled, once empty.
@@ -27,13 +28,14 @@ SAMPLE_FIELDS = (
         "address": "1 Example Road\nExampletown\nEX1 1AA", "reference": "HUB-2026-0001",
         "date": "25 November 2026", "hub": "Example Music Education Hub", "outcome": "approved",
         "conditions": "A condition.\n\nAnother condition.", "chair_name": "Sam Example",
-        "chair_signature": "/static/signature.png", "term_years": 3, "term_end": "25 November 2029",
+        "chair_signature": "/static/signature.png", "term_years": 3, "term_start": "25 November 2026",
+        "term_end": "25 November 2029",
     },
     {
         "organisation": "Example Band", "contact": "", "address": "", "reference": "HUB-2026-0002",
         "date": "25 November 2026", "hub": "Example Music Education Hub", "outcome": "declined",
         "conditions": "", "chair_name": "The Chair", "chair_signature": "", "term_years": 3,
-        "term_end": "",
+        "term_start": "", "term_end": "",
     },
 )
 
@@ -132,14 +134,25 @@ def _check_names(tree: nodes.Template) -> None:
             raise LetterTemplateError(node.lineno, f"'{node.name}' is not a merge field (they are: {known})")
 
 
+@lru_cache(maxsize=64)
+def _compiled(body: str):
+    """The template compiled once per process (bodies are few: the versions in use)."""
+    _parse(body)
+    try:
+        return ENVIRONMENT.from_string(body)
+    except TemplateSyntaxError as error:
+        raise LetterTemplateError(error.lineno or 1, error.message or "syntax error") from None
+    except Exception as error:  # noqa: BLE001 - the body is user-written code: any failure is its fault
+        raise LetterTemplateError(_template_line(error), str(error) or type(error).__name__) from None
+
+
 def render_letter_body(template_body: str, fields: dict) -> Markup:
     """Render a template body with the merge fields; escaped HTML.
 
     Raises :class:`LetterTemplateError` for any template that does not render.
     """
-    _parse(template_body)
+    template = _compiled(template_body)
     try:
-        template = ENVIRONMENT.from_string(template_body)
         return Markup(template.render({name: fields.get(name, "") for name in FIELDS}))
     except LetterTemplateError:
         raise

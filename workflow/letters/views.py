@@ -2,14 +2,46 @@
 
 import re
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
+from sqlalchemy import select
 
 from ..applications.models import Application
 from ..errors import NotAllowed
 from ..extensions import db
-from .forms import FREE_PARAGRAPH_MAX, FreeParagraphForm, IssueForm
-from .operations import OUTCOME_WORDS, issue_letter, preview_pdf, save_free_paragraph
+from ..hubs.models import Hub
+from ..votes.rule import Choice
+from .defaults import default_template_body
+from .forms import (
+    FREE_PARAGRAPH_MAX,
+    FreeParagraphForm,
+    IssueForm,
+    TemplateForm,
+    VerifyCodeForm,
+    VerifyUploadForm,
+)
+from .models import LetterTemplate
+from .operations import (
+    OUTCOME_WORDS,
+    display_code,
+    issue_letter,
+    preview_pdf,
+    save_free_paragraph,
+    save_template_version,
+    template_preview_pdf,
+    template_versions,
+)
+from .templating import FIELDS
+from .verification import normalise_code, verify_code, verify_pdf
 
 bp = Blueprint("letters", __name__)
 
@@ -98,3 +130,109 @@ def download(application_id: int):
     if letter is None or not letter.can_download(current_user):
         abort(404)
     return _pdf(letter.pdf, _filename(application, "-decision.pdf"), attachment=True, etag=letter.pdf_sha256)
+
+
+# Letter templates: admins only
+
+
+def _require_admin() -> None:
+    if not current_user.is_admin:
+        raise NotAllowed("Only an admin can see and change letter templates.")
+
+
+def _hub_and_outcome(hub_id: int, outcome: str) -> tuple[Hub, Choice]:
+    hub = db.get_or_404(Hub, hub_id)
+    chosen = next((choice for choice in OUTCOME_WORDS if choice.value == outcome), None)
+    if chosen is None:
+        abort(404)
+    return hub, chosen
+
+
+@bp.route("/admin/letters")
+@login_required
+def templates():
+    """Each hub's approval and decline templates, with their newest version."""
+    _require_admin()
+    hubs = db.session.scalars(select(Hub).order_by(Hub.name)).all()
+    return render_template(
+        "letters/admin_templates.html",
+        rows=[(hub, outcome, template_versions(hub.id, outcome)) for hub in hubs for outcome in OUTCOME_WORDS],
+        outcome_words=OUTCOME_WORDS,
+    )
+
+
+@bp.route("/admin/letters/<int:hub_id>/<outcome>", methods=["GET", "POST"])
+@login_required
+def edit_template(hub_id: int, outcome: str):
+    """Edit the template: preview with sample details, or save it as a new version."""
+    _require_admin()
+    hub, chosen = _hub_and_outcome(hub_id, outcome)
+    versions = template_versions(hub.id, chosen)
+    form = TemplateForm()
+    if form.validate_on_submit():
+        if form.preview.data:
+            pdf = template_preview_pdf(hub, chosen, form.body.data.replace("\r\n", "\n"))
+            return _pdf(pdf, f"{hub.reference_prefix}-{chosen.value}-sample.pdf", attachment=False)
+        template = save_template_version(hub, chosen, form.body.data, current_user)
+        flash(f"Version {template.version} is saved. Letters drafted from now on use it.", "success")
+        return redirect(url_for("letters.edit_template", hub_id=hub.id, outcome=chosen.value))
+    if not form.is_submitted():
+        form.body.data = versions[0].body if versions else default_template_body(chosen)
+    return render_template(
+        "letters/admin_edit.html", hub=hub, outcome=chosen, outcome_word=OUTCOME_WORDS[chosen],
+        versions=versions, form=form, fields=FIELDS,
+    )
+
+
+def _version(hub_id: int, outcome: str, version: int) -> tuple[Hub, Choice, LetterTemplate]:
+    hub, chosen = _hub_and_outcome(hub_id, outcome)
+    template = db.session.scalar(
+        select(LetterTemplate).where(
+            LetterTemplate.hub_id == hub.id, LetterTemplate.outcome == chosen, LetterTemplate.version == version
+        )
+    )
+    if template is None:
+        abort(404)
+    return hub, chosen, template
+
+
+@bp.route("/admin/letters/<int:hub_id>/<outcome>/<int:version>")
+@login_required
+def template_version(hub_id: int, outcome: str, version: int):
+    """One kept version of a template, as it was saved."""
+    _require_admin()
+    hub, chosen, template = _version(hub_id, outcome, version)
+    return render_template(
+        "letters/admin_version.html", hub=hub, outcome=chosen, outcome_word=OUTCOME_WORDS[chosen], template=template
+    )
+
+
+@bp.route("/admin/letters/<int:hub_id>/<outcome>/<int:version>/preview.pdf")
+@login_required
+def template_preview(hub_id: int, outcome: str, version: int):
+    """A kept version rendered with sample details."""
+    _require_admin()
+    hub, chosen, template = _version(hub_id, outcome, version)
+    pdf = template_preview_pdf(hub, chosen, template.body)
+    return _pdf(pdf, f"{hub.reference_prefix}-{chosen.value}-v{version}-sample.pdf", attachment=False)
+
+
+# Public: is this letter genuine?
+
+
+@bp.route("/verify", methods=["GET", "POST"])
+def verify():
+    """Check a letter by its code (GET) or its PDF (POST); says only who issued it and when."""
+    code_form = VerifyCodeForm(request.args, meta={"csrf": False})
+    upload_form = VerifyUploadForm()
+    checked, found = None, None
+    if request.method == "POST":
+        if upload_form.validate_on_submit():
+            checked, found = "file", verify_pdf(upload_form.letter.data.read())
+    elif "code" in request.args and code_form.validate():
+        checked, found = "code", verify_code(code_form.code.data)
+    shown = upload_form if upload_form.errors else code_form
+    return render_template(
+        "letters/verify.html", code_form=code_form, upload_form=upload_form, form=shown, checked=checked, found=found,
+        code=display_code(normalise_code(code_form.code.data or "")) if checked == "code" else "",
+    )

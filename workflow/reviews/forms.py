@@ -25,10 +25,11 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional, StopValidation, ValidationError
 
 from ..applications.lifecycle import State
+from ..organisations.models import OrganisationType
 from ..types import LONDON, utcnow
 from .models import Recommendation
 from .operations import CRITERION_RESULTS, section_titles
-from .queries import MINE, NEWEST, UNASSIGNED, QueueFilter, officer_or_none
+from .queries import MINE, SORTS, UNASSIGNED, QueueFilter, officer_or_none
 
 VOTE_DAYS = 14
 
@@ -55,6 +56,23 @@ class EmptyForm(FlaskForm):
     """A POST-only button, covered by CSRF."""
 
 
+class DayField(DateField):
+    """A GOV.UK day, month and year date that says plainly when it cannot be read."""
+
+    message = "Enter a real date, for example 27 3 2026"
+
+    def process_formdata(self, valuelist):
+        # The widget shows the day, month and year typed: always three parts.
+        self.raw_data = (list(valuelist) + ["", "", ""])[:3] if valuelist else None
+        if not valuelist or not "".join(valuelist).strip():
+            self.data = None
+            return
+        try:
+            super().process_formdata([" ".join(part.strip() for part in valuelist)])
+        except ValueError as error:
+            raise ValueError(self.message) from error
+
+
 class QueueFilterForm(FlaskForm):
     """The queue's filters, read from the query string (GET, so no CSRF)."""
 
@@ -63,45 +81,79 @@ class QueueFilterForm(FlaskForm):
 
     hub = SelectField("Hub", coerce=_optional_int, validate_choice=False, widget=GovSelect())
     officer = SelectField("Assigned officer", validate_choice=False, widget=GovSelect())
+    organisation_type = SelectField(
+        "Type of organisation",
+        choices=[SelectChoice("", "All types")] + [SelectChoice(kind.value, kind.label) for kind in OrganisationType],
+        validate_choice=False,
+        widget=GovSelect(),
+    )
+    district = SelectField("District", validate_choice=False, widget=GovSelect())
+    submitted_from = DayField("Submitted on or after", format="%d %m %Y", widget=GovDateInput())
+    submitted_to = DayField("Submitted on or before", format="%d %m %Y", widget=GovDateInput())
     q = StringField(
         "Reference or organisation", filters=[_strip], validators=[Length(max=200)], widget=GovTextInput()
     )
     sort = SelectField(
         "Order",
-        choices=[SelectChoice("oldest", "Longest waiting first"), SelectChoice(NEWEST, "Newest first")],
+        choices=[SelectChoice(value, label) for value, label in SORTS.items()],
         validate_choice=False,
         widget=GovSelect(),
     )
     submit = SubmitField("Apply filters", widget=GovSubmitInput())
 
-    def set_choices(self, hubs, officers) -> None:
+    def set_choices(self, hubs, officers, districts) -> None:
         self.hub.choices = [SelectChoice("", "All hubs")] + [SelectChoice(hub.id, hub.name) for hub in hubs]
         self.officer.choices = [
             SelectChoice("", "Anyone or no one"),
             SelectChoice(MINE, "Assigned to me"),
             SelectChoice(UNASSIGNED, "Not assigned"),
         ] + [SelectChoice(str(person.id), person.name) for person in officers]
+        self.district.choices = [SelectChoice("", "All districts")] + [SelectChoice(name, name) for name in districts]
+
+    def validate_submitted_to(self, field):
+        if field.data and self.submitted_from.data and field.data < self.submitted_from.data:
+            raise ValidationError("The second date must be the same as or after the first")
 
     def criteria(self, state: State) -> QueueFilter:
         """The filter these fields describe; values that name nothing are ignored."""
         hub_ids = {choice.value for choice in self.hub.choices}
+        districts = {choice.value for choice in self.district.choices} - {""}
         officer = self.officer.data or None
         if officer not in (MINE, UNASSIGNED):
             officer = _optional_int(officer)
+        try:
+            organisation_type = OrganisationType(self.organisation_type.data)
+        except ValueError:
+            organisation_type = None
+        dated = not (self.submitted_from.errors or self.submitted_to.errors)
         return QueueFilter(
             state=state,
             hub_id=self.hub.data if self.hub.data in hub_ids else None,
             officer=officer,
             search=(self.q.data or "")[:200],
-            newest_first=self.sort.data == NEWEST,
+            sort=self.sort.data if self.sort.data in SORTS else "oldest",
+            organisation_type=organisation_type,
+            district=self.district.data if self.district.data in districts else "",
+            submitted_from=self.submitted_from.data if dated else None,
+            submitted_to=self.submitted_to.data if dated else None,
         )
 
 
-class AssignForm(FlaskForm):
-    assignee = SelectField(
-        "Assign to", coerce=_optional_int, validate_choice=False, widget=GovSelect()
+class SelectedForm(FlaskForm):
+    """The applications ticked on a queue page, for a bulk action."""
+
+    selected = SelectMultipleField(
+        "Selected applications",
+        coerce=int,
+        validate_choice=False,
+        validators=[DataRequired("Select at least one application")],
     )
-    submit = SubmitField("Assign", widget=GovSubmitInput())
+
+
+class ChoosesAnOfficer:
+    """An `assignee` field listing the officers; `person` is the one chosen."""
+
+    missing_officer = "Choose an officer"
 
     def set_choices(self, officers) -> None:
         self.assignee.choices = [SelectChoice("", "Choose an officer")] + [
@@ -110,11 +162,26 @@ class AssignForm(FlaskForm):
 
     def validate_assignee(self, field):
         if officer_or_none(field.data) is None:
-            raise ValidationError("Choose an officer to assign this application to")
+            raise ValidationError(self.missing_officer)
 
     @property
     def person(self):
         return officer_or_none(self.assignee.data)
+
+
+class BulkAssignForm(ChoosesAnOfficer, SelectedForm):
+    missing_officer = "Choose an officer to assign the selected applications to"
+    assignee = SelectField(
+        "Assign the selected applications to", coerce=_optional_int, validate_choice=False, widget=GovSelect()
+    )
+
+
+class AssignForm(ChoosesAnOfficer, FlaskForm):
+    missing_officer = "Choose an officer to assign this application to"
+    assignee = SelectField(
+        "Assign to", coerce=_optional_int, validate_choice=False, widget=GovSelect()
+    )
+    submit = SubmitField("Assign", widget=GovSubmitInput())
 
 
 class RequestInformationForm(FlaskForm):
@@ -269,3 +336,23 @@ class MessageForm(FlaskForm):
         widget=GovTextArea(),
     )
     submit = SubmitField("Send message", widget=GovSubmitInput())
+
+
+class BulkRequestInformationForm(RequestInformationForm):
+    """One request, with one message, for every selected application."""
+
+    selected = SelectMultipleField(
+        "Selected applications", coerce=int, validate_choice=False,
+        validators=[DataRequired("Select at least one application")],
+    )
+    submit = SubmitField("Send the request to every selected applicant", widget=GovSubmitInput())
+
+
+class BulkPutToTrusteesForm(PutToTrusteesForm):
+    """One deadline for the votes on every selected application."""
+
+    selected = SelectMultipleField(
+        "Selected applications", coerce=int, validate_choice=False,
+        validators=[DataRequired("Select at least one application")],
+    )
+    submit = SubmitField("Put the selected applications to the trustees", widget=GovSubmitInput())

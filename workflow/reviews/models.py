@@ -3,9 +3,10 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..applications.models import Application
 from ..extensions import db
 from ..types import UTCDateTime, enum_column, utcnow
 
@@ -53,3 +54,25 @@ class Note(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     author: Mapped["User"] = relationship(lazy="joined")  # noqa: F821
+
+
+class ApplicationDistrict(db.Model):
+    """A district an application's offer serves: the offer's answer, kept where the queues can filter on it."""
+
+    __tablename__ = "application_districts"
+    __table_args__ = (Index("ix_application_districts_district", "district", "application_id"),)
+
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), primary_key=True
+    )
+    district: Mapped[str] = mapped_column(String(100), primary_key=True)
+
+
+# The dashboard's median time to decision on SQLite: an index on the days from
+# submission to decision, over decided applications only (PostgreSQL uses percentile_cont).
+_applications = Application.__table__.c
+Index(
+    "ix_applications_decision_days",
+    func.julianday(_applications.decided_at) - func.julianday(_applications.submitted_at),
+    sqlite_where=_applications.decided_at.is_not(None),
+).ddl_if(dialect="sqlite")

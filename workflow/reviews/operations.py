@@ -4,6 +4,8 @@ Each operation checks its guard, changes what it changes, writes the audit event
 and the emails, and flushes; the request commits.
 """
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from ..applications.lifecycle import Action, State
@@ -49,6 +51,12 @@ def check_assess(application: Application, user) -> None:
         )
 
 
+def check_bulk(user) -> None:
+    """Refuse with 403 unless an officer: bulk actions are officer work."""
+    if not _is_officer(user):
+        raise NotAllowed("Only an officer can act on several applications at once.")
+
+
 def check_add_note(application: Application, user) -> None:
     """Refuse with 403 unless staff; the office keeps notes on any application it works."""
     if not (user and user.is_authenticated and user.is_staff):
@@ -71,6 +79,10 @@ def can_assign(application: Application, user) -> bool:
 
 def can_assess(application: Application, user) -> bool:
     return _allowed(check_assess, application, user)
+
+
+def can_bulk(user) -> bool:
+    return _is_officer(user)
 
 
 def can_add_note(application: Application, user) -> bool:
@@ -183,3 +195,51 @@ def add_note(application: Application, officer, body: str) -> Note:
     db.session.flush()
     record_event(application, "note_added", officer)
     return note
+
+
+@dataclass(frozen=True)
+class BulkOutcome:
+    """What happened to one selected application."""
+
+    application_id: int
+    reference: str
+    done: bool
+    reason: str = ""
+
+
+def apply_to_each(applications: list[Application], operation: Callable[[Application], object]) -> list[BulkOutcome]:
+    """Run `operation` on each application in its own savepoint.
+
+    A refusal (403 or 409) undoes that application's changes only, and is reported
+    with its reason; the others go ahead.
+    """
+    outcomes = []
+    for application in applications:
+        application_id, reference = application.id, application.reference
+        try:
+            with db.session.begin_nested():
+                operation(application)
+        except (NotAllowed, WrongState) as refusal:
+            outcomes.append(BulkOutcome(application_id, reference, False, refusal.description))
+        else:
+            outcomes.append(BulkOutcome(application_id, reference, True))
+    return outcomes
+
+
+def assign_each(applications: list[Application], officer, assignee) -> list[BulkOutcome]:
+    """Assign every selected application to `assignee`; new ones start their review."""
+    return apply_to_each(applications, lambda application: assign_application(application, officer, assignee))
+
+
+def request_information_from_each(
+    applications: list[Application], officer, sections: list[str], message: str
+) -> list[BulkOutcome]:
+    """Send the same request, reopening the same sections, on every selected application."""
+    return apply_to_each(
+        applications, lambda application: request_information(application, officer, sections, message)
+    )
+
+
+def put_each_to_trustees(applications: list[Application], officer, deadline: datetime) -> list[BulkOutcome]:
+    """Put every selected application with a recorded recommendation to the trustees."""
+    return apply_to_each(applications, lambda application: put_to_trustees(application, officer, deadline))

@@ -5,19 +5,22 @@ many rows there are.
 """
 
 from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
 from math import ceil
 
 from flask import abort
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import contains_eager, joinedload, lazyload, selectinload
+from sqlalchemy.sql import operators
 
 from ..accounts.models import Role, User, UserRole
 from ..applications.lifecycle import State
 from ..applications.models import Application, Message
 from ..extensions import db
-from ..hubs.models import Hub
-from ..organisations.models import Organisation
-from .models import Assessment, Note
+from ..hubs.models import District, Hub
+from ..organisations.models import Organisation, OrganisationType
+from ..types import LONDON
+from .models import ApplicationDistrict, Assessment, Note
 
 # The office's queues, in the order an application moves through them; drafts are the applicant's own.
 QUEUE_STATES = (
@@ -31,13 +34,28 @@ QUEUE_STATES = (
 )
 QUEUE_LABELS = {State.SUBMITTED: "New"}
 PAGE_SIZE = 50
+MAX_SELECTED = 500  # rows one bulk action may change
 MINE, UNASSIGNED = "mine", "unassigned"
 NEWEST = "newest"
+
+
+def name_only(path):
+    """Options loading people for their names only: not their roles and memberships."""
+    return [path.lazyload(User.role_rows), path.lazyload(User.memberships)]
 
 
 def queue_label(state: State) -> str:
     """A queue's name on its tab: "New" for submitted, else the state's label."""
     return QUEUE_LABELS.get(state, state.label)
+
+
+SORTS = {
+    "oldest": "Longest in this state first",
+    NEWEST: "Newest in this state first",
+    "submitted": "Submitted, earliest first",
+    "reference": "Reference",
+    "organisation": "Organisation, A to Z",
+}
 
 
 @dataclass(frozen=True)
@@ -48,7 +66,11 @@ class QueueFilter:
     hub_id: int | None = None
     officer: str | int | None = None  # a user id, MINE or UNASSIGNED
     search: str = ""
-    newest_first: bool = False
+    sort: str = "oldest"
+    organisation_type: OrganisationType | None = None
+    district: str = ""
+    submitted_from: date | None = None
+    submitted_to: date | None = None
 
 
 @dataclass
@@ -62,6 +84,10 @@ class QueuePage:
     total: int
 
 
+def _london_midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0, 0), LONDON).astimezone(timezone.utc)
+
+
 def _in_office(statement, criteria: QueueFilter, viewer: User):
     """Narrow a statement over applications to those the office works, and the filters."""
     statement = statement.where(Application.submitted_at.is_not(None))
@@ -73,13 +99,33 @@ def _in_office(statement, criteria: QueueFilter, viewer: User):
         statement = statement.where(Application.assigned_officer_id.is_(None))
     elif criteria.officer is not None:
         statement = statement.where(Application.assigned_officer_id == criteria.officer)
-    term = criteria.search.strip().lower()
+    if criteria.organisation_type is not None:
+        statement = statement.where(
+            Application.organisation_id.in_(
+                select(Organisation.id).where(Organisation.organisation_type == criteria.organisation_type)
+            )
+        )
+    if criteria.district:
+        statement = statement.where(
+            Application.id.in_(
+                select(ApplicationDistrict.application_id).where(ApplicationDistrict.district == criteria.district)
+            )
+        )
+    if criteria.submitted_from is not None:
+        statement = statement.where(Application.submitted_at >= _london_midnight(criteria.submitted_from))
+    if criteria.submitted_to is not None:
+        statement = statement.where(
+            Application.submitted_at < _london_midnight(criteria.submitted_to + timedelta(days=1))
+        )
+    term = criteria.search.strip()
     if term:
+        # A reference is found by its beginning (an index range); an organisation by any part of its name.
+        prefix = term.upper()
         statement = statement.where(
             or_(
-                func.lower(Application.reference).contains(term, autoescape=True),
+                and_(Application.reference >= prefix, Application.reference < prefix + "\uffff"),
                 Application.organisation_id.in_(
-                    select(Organisation.id).where(func.lower(Organisation.name).contains(term, autoescape=True))
+                    select(Organisation.id).where(func.lower(Organisation.name).contains(term.lower(), autoescape=True))
                 ),
             )
         )
@@ -89,35 +135,87 @@ def _in_office(statement, criteria: QueueFilter, viewer: User):
 def queue_counts(criteria: QueueFilter, viewer: User) -> dict[State, int]:
     """How many applications each queue holds under the filters, in one grouped count."""
     statement = _in_office(
-        select(Application.state, func.count(Application.id)).group_by(Application.state), criteria, viewer
+        select(Application.state, func.count()).select_from(Application).group_by(Application.state),
+        criteria,
+        viewer,
     )
     counted = dict(db.session.execute(statement).tuples().all())
     return {state: counted.get(state, 0) for state in QUEUE_STATES}
 
 
+def _order(sort: str) -> list:
+    """The ORDER BY of a sort, ending with the id so every row has one place."""
+    if sort == NEWEST:
+        return [Application.state_changed_at.desc(), Application.id.desc()]
+    if sort == "submitted":
+        return [Application.submitted_at, Application.id]
+    if sort == "reference":
+        return [Application.reference]
+    if sort == "organisation":
+        return [Organisation.name, Application.id]
+    return [Application.state_changed_at, Application.id]
+
+
+def _reversed(clause):
+    """ASC for DESC and DESC for ASC."""
+    if getattr(clause, "modifier", None) is operators.desc_op:
+        return clause.element.asc()
+    return clause.desc()
+
+
+def _page_statement(criteria: QueueFilter, viewer: User):
+    return _in_office(
+        select(Application)
+        .join(Application.organisation)
+        .where(Application.state == criteria.state)
+        .options(
+            contains_eager(Application.organisation),
+            *name_only(joinedload(Application.assigned_officer)),
+        ),
+        criteria,
+        viewer,
+    )
+
+
 def queue_page(criteria: QueueFilter, viewer: User, page: int = 1, per_page: int = PAGE_SIZE) -> QueuePage:
-    """One page of the chosen queue: longest in its state first unless asked otherwise."""
+    """One page of the chosen queue: longest in its state first unless asked otherwise.
+
+    A page in the back half of the queue is read from the far end, in the reverse
+    order, so the last page costs what the first does.
+    """
     counts = queue_counts(criteria, viewer)
     total = counts.get(criteria.state, 0)
     pages = max(1, ceil(total / per_page))
     page = min(max(1, page), pages)
-    order = (
-        (Application.state_changed_at.desc(), Application.id.desc())
-        if criteria.newest_first
-        else (Application.state_changed_at, Application.id)
-    )
-    statement = _in_office(
-        select(Application)
-        .where(Application.state == criteria.state)
-        .options(joinedload(Application.assigned_officer))
-        .order_by(*order)
-        .limit(per_page)
-        .offset((page - 1) * per_page),
-        criteria,
-        viewer,
-    )
-    applications = list(db.session.scalars(statement).unique())
+    start, end = (page - 1) * per_page, min(page * per_page, total)
+    order = _order(criteria.sort)
+    statement = _page_statement(criteria, viewer)
+    if start > total - end:
+        statement = statement.order_by(*[_reversed(clause) for clause in order]).limit(end - start).offset(total - end)
+        applications = list(db.session.scalars(statement).unique())[::-1]
+    else:
+        statement = statement.order_by(*order).limit(per_page).offset(start)
+        applications = list(db.session.scalars(statement).unique())
     return QueuePage(applications=applications, counts=counts, page=page, pages=pages, total=total)
+
+
+def selected_applications(ids: list[int]) -> list[Application]:
+    """The submitted applications with these ids (at most MAX_SELECTED), in the order given; unknown ids are left out."""
+    ids = list(dict.fromkeys(ids))[:MAX_SELECTED]
+    if not ids:
+        return []
+    found = {
+        application.id: application
+        for application in db.session.scalars(
+            select(Application).where(Application.id.in_(ids), Application.submitted_at.is_not(None))
+        ).unique()
+    }
+    return [found[n] for n in ids if n in found]
+
+
+def district_names() -> list[str]:
+    """Every hub's districts, by name, once each: the district filter's choices."""
+    return list(db.session.scalars(select(District.name).distinct().order_by(District.name)))
 
 
 def hubs() -> list[Hub]:
@@ -133,6 +231,7 @@ def officers() -> list[User]:
             .join(UserRole, UserRole.user_id == User.id)
             .where(UserRole.role == Role.OFFICER, User.active.is_(True))
             .order_by(User.name, User.id)
+            .options(lazyload(User.role_rows), lazyload(User.memberships))
         ).unique()
     )
 
@@ -154,10 +253,10 @@ def office_application_or_404(application_id: int) -> Application:
         select(Application)
         .where(Application.id == application_id, Application.submitted_at.is_not(None))
         .options(
-            joinedload(Application.assigned_officer),
+            *name_only(joinedload(Application.assigned_officer)),
             selectinload(Application.sections),
             selectinload(Application.documents),
-            selectinload(Application.messages).joinedload(Message.author),
+            *name_only(selectinload(Application.messages).joinedload(Message.author)),
             selectinload(Application.votes),
         )
     )
@@ -168,13 +267,20 @@ def office_application_or_404(application_id: int) -> Application:
 
 def assessment_for(application: Application) -> Assessment | None:
     """The office's assessment of the application, if one has been started."""
-    return db.session.scalar(select(Assessment).where(Assessment.application_id == application.id))
+    return db.session.scalar(
+        select(Assessment)
+        .where(Assessment.application_id == application.id)
+        .options(*name_only(joinedload(Assessment.recorded_by)))
+    )
 
 
 def notes_for(application: Application) -> list[Note]:
     """The internal notes on an application, oldest first."""
     return list(
         db.session.scalars(
-            select(Note).where(Note.application_id == application.id).order_by(Note.created_at, Note.id)
+            select(Note)
+            .where(Note.application_id == application.id)
+            .order_by(Note.created_at, Note.id)
+            .options(*name_only(joinedload(Note.author)))
         )
     )

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_login import current_user, login_required
 
 from ..applications.lifecycle import Action, State
@@ -12,8 +12,14 @@ from ..audit.operations import history
 from ..errors import NotAllowed
 from ..types import utcnow
 from . import operations
+from .charts import bar_chart
+from .dashboard import figures
+from .export import export_lines
 from .forms import (
     AssignForm,
+    BulkAssignForm,
+    BulkPutToTrusteesForm,
+    BulkRequestInformationForm,
     EmptyForm,
     MessageForm,
     NoteForm,
@@ -24,18 +30,21 @@ from .forms import (
 )
 from .queries import (
     QUEUE_STATES,
+    SORTS,
     assessment_for,
+    district_names,
     hubs,
     notes_for,
     office_application_or_404,
     officers,
     queue_label,
     queue_page,
+    selected_applications,
 )
 
 bp = Blueprint("reviews", __name__)
 
-FILTER_ARGS = ("hub", "officer", "q", "sort")
+FILTER_ARGS = ("hub", "officer", "organisation_type", "district", "submitted_from", "submitted_to", "q", "sort")
 
 EVENT_LABELS = {
     "started": "Application started",
@@ -114,20 +123,39 @@ def _pagination(page, endpoint_args: dict) -> dict | None:
     }
 
 
-@bp.route("/office")
-def queue():
-    """The queue of one state, with every queue's count under the same filters."""
+def _queue_state() -> State:
     try:
         state = State(request.args.get("state", State.SUBMITTED.value))
     except ValueError:
         abort(404)
     if state not in QUEUE_STATES:
         abort(404)
+    return state
+
+
+def _filters() -> QueueFilterForm:
     filters = QueueFilterForm(request.args)
-    filters.set_choices(hubs(), officers())
+    filters.set_choices(hubs(), officers(), district_names())
     filters.validate()  # an error shows beside its field; `criteria` ignores values that name nothing
-    page = queue_page(filters.criteria(state), current_user, request.args.get("page", 1, type=int))
-    kept = {name: request.args[name] for name in FILTER_ARGS if request.args.get(name)}
+    return filters
+
+
+def _kept() -> dict:
+    """The filters in the query string, to carry into the tabs, pages and export."""
+    given = {name: request.args.getlist(name) for name in FILTER_ARGS}
+    return {name: values for name, values in given.items() if any(values)}
+
+
+@bp.route("/office")
+def queue():
+    """The queue of one state, with every queue's count under the same filters."""
+    state = _queue_state()
+    filters = _filters()
+    criteria = filters.criteria(state)
+    page = queue_page(criteria, current_user, request.args.get("page", 1, type=int))
+    kept = _kept()
+    bulk = BulkAssignForm(formdata=None)
+    bulk.set_choices(officers())
     return render_template(
         "reviews/queue.html",
         state=state,
@@ -143,9 +171,110 @@ def queue():
         queue_name=queue_label(state),
         page=page,
         filters=filters,
+        sort_label=SORTS[criteria.sort],
         kept=kept,
+        bulk_form=bulk,
+        can_bulk=operations.can_bulk(current_user),
+        export_href=url_for("reviews.export", state=state.value, **kept),
         pagination=_pagination(page, {"state": state.value, **kept}),
     )
+
+
+@bp.route("/office/export.csv")
+def export():
+    """The filtered queue as a CSV file for a board report, streamed as it is read."""
+    state = _queue_state()
+    criteria = _filters().criteria(state)
+    filename = f"applications-{state.value}-{utcnow():%Y-%m-%d}.csv"
+    return Response(
+        stream_with_context(export_lines(criteria, current_user)),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@bp.route("/office/dashboard")
+def dashboard():
+    """Key figures with charts drawn on the server, each beside its table."""
+    shown = figures()
+    return render_template(
+        "reviews/dashboard.html",
+        figures=shown,
+        charts={
+            "state": bar_chart("chart-state", "Applications by state", [(s.label, n) for s, n in shown.by_state]),
+            "month": bar_chart("chart-month", "Applications submitted by month", shown.by_month),
+            "district": bar_chart("chart-district", "Partners by district", shown.partners_by_district),
+            "type": bar_chart("chart-type", "Partners by type of organisation", shown.partners_by_type),
+        },
+    )
+
+
+BULK_ACTIONS = {"assign", "request_information", "put_to_trustees"}
+
+
+def _bulk_page(action: str, form, status: int = 200):
+    return (
+        render_template(
+            "reviews/bulk.html",
+            action=action,
+            form=form,
+            applications=selected_applications(form.selected.data or []),
+        ),
+        status,
+    )
+
+
+def _bulk_report(title: str, outcomes):
+    return render_template(
+        "reviews/bulk_report.html",
+        title=title,
+        done=[outcome for outcome in outcomes if outcome.done],
+        refused=[outcome for outcome in outcomes if not outcome.done],
+    )
+
+
+@bp.post("/office/bulk")
+def bulk():
+    """A bulk action on the rows ticked in a queue: assign now, or ask for what the others need."""
+    operations.check_bulk(current_user)
+    action = request.form.get("action", "")
+    if action not in BULK_ACTIONS:
+        abort(400)
+    if action == "assign":
+        form = BulkAssignForm()
+        form.set_choices(officers())
+        if not form.validate_on_submit():
+            return _bulk_page(action, form)
+        outcomes = operations.assign_each(selected_applications(form.selected.data), current_user, form.person)
+        return _bulk_report(f"Assigning to {form.person.name}", outcomes)
+    form_class = BulkRequestInformationForm if action == "request_information" else BulkPutToTrusteesForm
+    form = form_class(formdata=None)
+    form.selected.data = request.form.getlist("selected", type=int)
+    if not form.selected.data:
+        form.selected.errors = ["Select at least one application"]
+    return _bulk_page(action, form)
+
+
+@bp.post("/office/bulk/request-information")
+def bulk_request_information():
+    operations.check_bulk(current_user)
+    form = BulkRequestInformationForm()
+    if not form.validate_on_submit():
+        return _bulk_page("request_information", form)
+    outcomes = operations.request_information_from_each(
+        selected_applications(form.selected.data), current_user, form.sections.data, form.message.data
+    )
+    return _bulk_report("Requesting information", outcomes)
+
+
+@bp.post("/office/bulk/put-to-trustees")
+def bulk_put_to_trustees():
+    operations.check_bulk(current_user)
+    form = BulkPutToTrusteesForm()
+    if not form.validate_on_submit():
+        return _bulk_page("put_to_trustees", form)
+    outcomes = operations.put_each_to_trustees(selected_applications(form.selected.data), current_user, form.deadline_at)
+    return _bulk_report("Putting to the trustees", outcomes)
 
 
 def _load(application_id: int):

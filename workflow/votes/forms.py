@@ -1,14 +1,35 @@
-"""The trustees' forms: a conflict, a ballot, the casting vote, closing and deferral.
+"""The trustees' forms: a conflict, a ballot, the casting vote, closing and deferral;
+a trustee's register of interests; the office's record of a board meeting.
 
 The fields' names differ between forms, as several share the vote page; the
 buttons are in the templates.
 """
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovCharacterCount, GovRadioInput
-from wtforms import RadioField, TextAreaField
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCharacterCount,
+    GovCheckboxesInput,
+    GovDateInput,
+    GovRadioInput,
+    GovTextInput,
+)
+from wtforms import (
+    DateField,
+    IntegerField,
+    RadioField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from .rule import Choice
 
@@ -71,3 +92,100 @@ class DeferForm(FlaskForm):
 
 class CloseForm(FlaskForm):
     """A POST-only button."""
+
+
+class InterestForm(FlaskForm):
+    organisation_name = StringField(
+        "Organisation",
+        description="Its name as it would appear on an application.",
+        validators=[
+            DataRequired("Enter the organisation's name"),
+            Length(max=200, message="The name must be 200 characters or fewer"),
+        ],
+        widget=GovTextInput(),
+    )
+    connection = StringField(
+        "How you are connected (optional)",
+        description="For example, trustee, employee, or a close relative works there.",
+        validators=[Optional(), Length(max=500, message="Your connection must be 500 characters or fewer")],
+        widget=GovTextInput(),
+    )
+
+
+class MeetingForm(FlaskForm):
+    """A board meeting; the choices of trustees and applications are set by the view."""
+
+    held_on = DateField(
+        "Date of the meeting",
+        format="%d %m %Y",
+        description="For example, 27 3 2027",
+        widget=GovDateInput(),
+        validators=[InputRequired("Enter the date of the meeting")],
+    )
+    present = SelectMultipleField(
+        "Trustees present", coerce=int, widget=GovCheckboxesInput(),
+        validators=[InputRequired("Select the trustees present")],
+    )
+    apologies = SelectMultipleField("Apologies", coerce=int, widget=GovCheckboxesInput(), validators=[Optional()])
+    applications = SelectMultipleField(
+        "Applications considered", coerce=int, widget=GovCheckboxesInput(),
+        validators=[InputRequired("Select the applications the meeting considered")],
+    )
+    minutes = TextAreaField(
+        "Minutes",
+        validators=[Optional(), Length(max=20000, message="The minutes must be 20,000 characters or fewer")],
+        widget=GovCharacterCount(),
+    )
+
+    def validate_apologies(self, field) -> None:
+        if set(field.data or []) & set(self.present.data or []):
+            raise ValidationError("A trustee is either present or sent apologies, not both")
+
+
+def _count(label: str, message: str) -> IntegerField:
+    return IntegerField(
+        label,
+        widget=GovTextInput(),
+        validators=[InputRequired(message), NumberRange(min=0, message=f"{label} must be 0 or more")],
+    )
+
+
+class ResolutionForm(FlaskForm):
+    """The counts on one item; a conflict field per trustee present is added by :func:`resolution_form`."""
+
+    approve = _count("For", "Enter how many voted for")
+    decline = _count("Against", "Enter how many voted against")
+    abstain = _count("Abstaining", "Enter how many abstained")
+    casting = RadioField(
+        "The chair's casting vote, on a tie",
+        choices=[SelectChoice("", "None"), SelectChoice("approve", "Approve"), SelectChoice("decline", "Decline")],
+        default="",
+        validators=[Optional()],
+        widget=GovRadioInput(),
+    )
+    minute = TextAreaField(
+        "Minute (optional)",
+        validators=[Optional(), Length(max=5000, message="The minute must be 5,000 characters or fewer")],
+        widget=GovCharacterCount(),
+    )
+
+
+def resolution_form(trustees, **kwargs) -> ResolutionForm:
+    """The resolution form with one optional "conflict of interest" field per trustee present."""
+
+    class Form(ResolutionForm):
+        pass
+
+    for trustee in trustees:
+        setattr(
+            Form,
+            f"conflict_{trustee.id}",
+            StringField(
+                f"{trustee.name}: conflict of interest (leave empty if none)",
+                validators=[Optional(), Length(max=1000, message="A conflict must be 1,000 characters or fewer")],
+                widget=GovTextInput(),
+            ),
+        )
+    form = Form(**kwargs)
+    form.conflict_fields = [form[f"conflict_{trustee.id}"] for trustee in trustees]
+    return form

@@ -1,9 +1,18 @@
-"""The trustees' votes on applications: who may vote, ballots, conflicts, the close."""
+"""The trustees' decisions: online votes (ballots, conflicts, the close), board
+meetings (attendance, the items considered and their counts), and each trustee's
+standing register of interests."""
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..applications.lifecycle import Action
@@ -19,6 +28,7 @@ class VoteStatus(str, enum.Enum):
     CLOSED = "closed"  # closed with a result
     DEFERRED = "deferred"
     WITHDRAWN = "withdrawn"
+    SUPERSEDED = "superseded"  # the application was decided at a board meeting instead
 
     @property
     def label(self) -> str:
@@ -53,13 +63,13 @@ class Vote(db.Model):
     application: Mapped["Application"] = relationship(back_populates="votes")  # noqa: F821
     opened_by: Mapped["User"] = relationship(foreign_keys=[opened_by_id])  # noqa: F821
     members: Mapped[list["VoteMember"]] = relationship(
-        back_populates="vote", cascade="all, delete-orphan", lazy="selectin"
+        back_populates="vote", cascade="all, delete-orphan", lazy="selectin", order_by="VoteMember.trustee_id"
     )
     ballots: Mapped[list["Ballot"]] = relationship(
-        back_populates="vote", cascade="all, delete-orphan", lazy="selectin"
+        back_populates="vote", cascade="all, delete-orphan", lazy="selectin", order_by="Ballot.id"
     )
     conflicts: Mapped[list["Conflict"]] = relationship(
-        back_populates="vote", cascade="all, delete-orphan", lazy="selectin"
+        back_populates="vote", cascade="all, delete-orphan", lazy="selectin", order_by="Conflict.id"
     )
 
     @property
@@ -118,6 +128,12 @@ class Vote(db.Model):
     def can_vote(self, user) -> bool:
         """An eligible trustee may vote, or change their vote, while it is open."""
         return bool(user and user.is_authenticated and self.is_open and user.id in self.eligible_ids)
+
+    @property
+    def quorum_unreachable(self) -> bool:
+        """Open, with fewer eligible trustees than the quorum: the office must defer it
+        or take it to a board meeting."""
+        return self.is_open and len(self.eligible_ids) < self.quorum
 
     def can_declare_conflict(self, user) -> bool:
         """A trustee of the vote declares a conflict before voting."""
@@ -197,4 +213,167 @@ class Conflict(db.Model):
     declared_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     vote: Mapped[Vote] = relationship(back_populates="conflicts")
+    trustee: Mapped["User"] = relationship(lazy="joined")  # noqa: F821
+
+
+class TrusteeInterest(db.Model):
+    """An organisation a trustee is connected to, from their standing register of
+    interests: by name, linked to the organisation's record when one matches."""
+
+    __tablename__ = "trustee_interests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trustee_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    organisation_name: Mapped[str] = mapped_column(String(200))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
+    connection: Mapped[str] = mapped_column(String(500), default="")
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    trustee: Mapped["User"] = relationship(lazy="joined")  # noqa: F821
+
+    def matches(self, organisation) -> bool:
+        """Whether this interest names ``organisation`` (its record, or its name in any case)."""
+        if self.organisation_id is not None and self.organisation_id == organisation.id:
+            return True
+        return normalise_name(self.organisation_name) == normalise_name(organisation.name)
+
+
+def normalise_name(name: str) -> str:
+    """An organisation's name for matching: case and spacing ignored."""
+    return " ".join((name or "").split()).casefold()
+
+
+class MeetingItemResult(str, enum.Enum):
+    """What a board meeting resolved on one application."""
+
+    PENDING = "pending"  # not yet recorded
+    APPROVED = "approved"
+    DECLINED = "declined"
+    DEFERRED = "deferred"
+    NOT_DECIDED = "not_decided"  # no quorum: it stays with the trustees
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+class Attendance(str, enum.Enum):
+    PRESENT = "present"
+    APOLOGIES = "apologies"
+    ABSENT = "absent"
+
+
+class BoardMeeting(db.Model):
+    """A meeting of the trustees recorded by the trust office, deciding applications
+    by the same rule as an online vote (the quorum fixed for the board that day)."""
+
+    __tablename__ = "board_meetings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    held_on: Mapped[date]
+    minutes: Mapped[str] = mapped_column(Text, default="")
+    quorum: Mapped[int]
+    majority: Mapped[Majority] = mapped_column(enum_column(Majority, "meeting_majority"))
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    recorded_by: Mapped["User"] = relationship(foreign_keys=[recorded_by_id])  # noqa: F821
+    attendees: Mapped[list["MeetingAttendee"]] = relationship(
+        back_populates="meeting", cascade="all, delete-orphan", lazy="selectin"
+    )
+    items: Mapped[list["MeetingItem"]] = relationship(
+        back_populates="meeting", cascade="all, delete-orphan", lazy="selectin", order_by="MeetingItem.id"
+    )
+
+    @property
+    def rule(self) -> VoteRule:
+        return VoteRule(quorum=self.quorum, majority=self.majority)
+
+    def attendees_by(self, attendance: Attendance) -> list["MeetingAttendee"]:
+        return sorted((a for a in self.attendees if a.attendance is attendance), key=lambda a: a.trustee.name)
+
+    @property
+    def present_ids(self) -> set[int]:
+        return {a.trustee_id for a in self.attendees if a.attendance is Attendance.PRESENT}
+
+    @property
+    def chair_id(self) -> int | None:
+        return next((a.trustee_id for a in self.attendees if a.is_chair), None)
+
+    def can_record(self, user) -> bool:
+        """The trust office records the resolutions of a meeting."""
+        return bool(user.is_officer)
+
+
+class MeetingAttendee(db.Model):
+    """A trustee on the board at a meeting: present, apologies or absent."""
+
+    __tablename__ = "meeting_attendees"
+
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("board_meetings.id", ondelete="CASCADE"), primary_key=True)
+    trustee_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True, index=True)
+    attendance: Mapped[Attendance] = mapped_column(enum_column(Attendance, "attendance"))
+    is_chair: Mapped[bool] = mapped_column(default=False)
+
+    meeting: Mapped[BoardMeeting] = relationship(back_populates="attendees")
+    trustee: Mapped["User"] = relationship(lazy="joined")  # noqa: F821
+
+
+class MeetingItem(db.Model):
+    """One application considered at a meeting, with the counts once recorded."""
+
+    __tablename__ = "meeting_items"
+    __table_args__ = (
+        UniqueConstraint("meeting_id", "application_id", name="uq_meeting_items_meeting_application"),
+        CheckConstraint("approve >= 0 AND decline >= 0 AND abstain >= 0", name="counts_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("board_meetings.id", ondelete="CASCADE"), index=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
+    approve: Mapped[int] = mapped_column(default=0)
+    decline: Mapped[int] = mapped_column(default=0)
+    abstain: Mapped[int] = mapped_column(default=0)
+    casting_vote: Mapped[Choice | None] = mapped_column(enum_column(Choice, "meeting_casting_vote"), nullable=True)
+    result: Mapped[MeetingItemResult] = mapped_column(
+        enum_column(MeetingItemResult, "meeting_item_result"), default=MeetingItemResult.PENDING
+    )
+    minute: Mapped[str] = mapped_column(Text, default="")
+    recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    meeting: Mapped[BoardMeeting] = relationship(back_populates="items")
+    application: Mapped["Application"] = relationship(lazy="joined")  # noqa: F821
+    conflicts: Mapped[list["MeetingConflict"]] = relationship(
+        back_populates="item", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    @property
+    def is_recorded(self) -> bool:
+        return self.result is not MeetingItemResult.PENDING
+
+    def tally(self) -> Tally:
+        """The meeting's count: eligible are the trustees present less the conflicted."""
+        conflicted = {c.trustee_id for c in self.conflicts}
+        present = self.meeting.present_ids
+        chair = self.meeting.chair_id
+        return Tally(
+            eligible=len(present - conflicted),
+            approve=self.approve,
+            decline=self.decline,
+            abstain=self.abstain,
+            casting=self.casting_vote,
+            chair_can_cast=chair in present and chair not in conflicted,
+        )
+
+
+class MeetingConflict(db.Model):
+    """A trustee's conflict of interest on one item of a meeting, with the reason."""
+
+    __tablename__ = "meeting_conflicts"
+
+    item_id: Mapped[int] = mapped_column(ForeignKey("meeting_items.id", ondelete="CASCADE"), primary_key=True)
+    trustee_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    reason: Mapped[str] = mapped_column(String(1000))
+
+    item: Mapped[MeetingItem] = relationship(back_populates="conflicts")
     trustee: Mapped["User"] = relationship(lazy="joined")  # noqa: F821

@@ -14,6 +14,7 @@ from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from ..admin.settings import deployment_settings
 from ..applications.lifecycle import Action, State
 from ..applications.models import Application
 from ..applications.transitions import apply_transition, check_transition
@@ -23,9 +24,17 @@ from ..extensions import db
 from ..letters.operations import draft_letter
 from ..notifications.operations import notify_office, notify_organisation, queue_email
 from ..types import utcnow
+from .deployment import current_vote_rule
+from .interests import likely_conflicts
 from .models import Ballot, Conflict, Vote, VoteMember, VoteStatus
-from .queries import board, due_vote_ids, has_event_since, open_vote_of, reminder_due_ids
-from .rule import Choice, Result, quorum_reachable, rule_from_config
+from .queries import (
+    board,
+    due_vote_ids,
+    has_event_since,
+    open_vote_of,
+    reminder_due_ids,
+)
+from .rule import Choice, Result
 
 OUTCOMES = {
     Result.APPROVED: (Choice.APPROVE, Action.APPROVE),
@@ -67,8 +76,8 @@ def open_vote(application: Application, officer, deadline: datetime) -> Vote:
         raise WrongState("A vote can only be opened on an application with the trustees.")
     if open_vote_of(application) is not None:
         raise WrongState("The trustees are already voting on this application.")
-    rule = rule_from_config(current_app.config)
     trustees = board()
+    rule = current_vote_rule().for_board(len(trustees))
     if len(trustees) < rule.quorum:
         raise WrongState(
             f"The board has {len(trustees)} trustee(s), fewer trustees than the quorum of {rule.quorum}: "
@@ -95,7 +104,29 @@ def open_vote(application: Application, officer, deadline: datetime) -> Vote:
             vote=vote,
             application=application,
         )
+    _flag_likely_conflicts(vote, trustees)
     return vote
+
+
+def _flag_likely_conflicts(vote: Vote, trustees) -> None:
+    """Tell the office which trustees' registers of interests name the applicant."""
+    application = vote.application
+    flagged = likely_conflicts(application.organisation, [trustee.id for trustee in trustees])
+    if not flagged:
+        return
+    names = {trustee.id: trustee.name for trustee in trustees}
+    lines = [
+        f"{names[trustee_id]}: {', '.join(i.organisation_name for i in interests)}"
+        for trustee_id, interests in sorted(flagged.items(), key=lambda item: names[item[0]])
+    ]
+    record_event(application, "likely_conflicts", None, detail="; ".join(lines))
+    notify_office(
+        "likely_conflicts",
+        f"{application.reference}: likely conflicts of interest",
+        vote=vote,
+        application=application,
+        lines=lines,
+    )
 
 
 def check_conflict(vote: Vote, trustee) -> None:
@@ -126,9 +157,7 @@ def declare_conflict(vote: Vote, trustee, reason: str) -> Conflict:
     record_event(vote.application, "conflict_declared", trustee, detail=reason)
     db.session.expire(vote, ["conflicts"])
     eligible = len(vote.eligible_ids)
-    if vote.everyone_voted:
-        _conclude(vote, utcnow())
-    elif eligible == vote.quorum - 1:
+    if eligible == vote.quorum - 1:
         notify_office(
             "vote_needs_attention",
             f"{vote.application.reference}: the trustees' vote cannot reach its quorum",
@@ -139,6 +168,8 @@ def declare_conflict(vote: Vote, trustee, reason: str) -> Conflict:
                 f"of {vote.quorum}. Defer the application or take it to a board meeting."
             ),
         )
+    if vote.everyone_voted:
+        _conclude(vote, utcnow())
     return conflict
 
 
@@ -260,7 +291,15 @@ def _conclude(vote: Vote, now: datetime, closer=None) -> Result | None:
     result = vote.result
     if result in OUTCOMES:
         return result if _record_outcome(vote, result, now, closer) else None
-    if result is Result.NO_QUORUM:
+    if result is Result.QUORUM_UNREACHABLE:
+        eligible = len(vote.eligible_ids)
+        if closer is not None:
+            raise WrongState(
+                f"Only {eligible} trustee(s) can vote, fewer than the quorum of {vote.quorum}: "
+                "defer the application or take it to a board meeting."
+            )
+        _mark_overdue(vote, now, f"Only {eligible} trustee(s) can vote, fewer than the quorum of {vote.quorum}.")
+    elif result is Result.NO_QUORUM:
         if closer is not None:
             tally = vote.tally()
             raise WrongState(
@@ -272,7 +311,12 @@ def _conclude(vote: Vote, now: datetime, closer=None) -> Result | None:
         _ask_chair(vote)
         _mark_overdue(vote, now, "The votes are tied and the chair has been asked for a casting vote.")
     else:
-        defer_application(vote.application, None, _deferral_reasons(vote), system=True)
+        defer_application(
+            vote.application,
+            None,
+            "The votes were tied and the chair could not give a casting vote (conflicted or not on the board).",
+            system=True,
+        )
     return result
 
 
@@ -323,7 +367,8 @@ def _mark_overdue(vote: Vote, now: datetime, reason: str) -> None:
         f"{vote.application.reference}: the trustees' vote is overdue",
         vote=vote,
         application=vote.application,
-        reason=f"The deadline has passed. {reason} Close the vote by hand once it can be decided, or defer it.",
+        reason=f"The deadline has passed. {reason} Close the vote by hand once it can be decided, "
+        "defer it, or take it to a board meeting.",
     )
 
 
@@ -342,16 +387,6 @@ def _ask_chair(vote: Vote) -> None:
             vote=vote,
             application=vote.application,
         )
-
-
-def _deferral_reasons(vote: Vote) -> str:
-    eligible = len(vote.eligible_ids)
-    if not quorum_reachable(vote.rule, eligible):
-        return (
-            f"Only {eligible} trustee(s) could vote, fewer than the quorum of {vote.quorum}, "
-            "so the vote could not be decided."
-        )
-    return "The votes were tied and the chair could not give a casting vote (conflicted or not on the board)."
 
 
 def check_defer(vote: Vote, user) -> None:
@@ -408,10 +443,10 @@ def close_due_votes(now: datetime | None = None) -> int:
 
 def send_vote_reminders(now: datetime | None = None) -> int:
     """`flask tick`: remind eligible trustees who have not voted, once per vote, when
-    its deadline is within VOTE_REMINDER_DAYS days. Returns how many were reminded."""
+    its deadline is within the deployment's reminder days. Returns how many were reminded."""
     now = now or utcnow()
     reminded = 0
-    for vote_id in reminder_due_ids(now, current_app.config["VOTE_REMINDER_DAYS"]):
+    for vote_id in reminder_due_ids(now, deployment_settings().vote_reminder_days):
         claimed = db.session.execute(
             update(Vote)
             .where(Vote.id == vote_id, Vote.status == VoteStatus.OPEN, Vote.reminded_at.is_(None))

@@ -7,8 +7,10 @@ No Flask or database imports: callers build a :class:`Tally` from their own reco
 from __future__ import annotations
 
 import enum
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from fractions import Fraction
 
 __all__ = [
     "Choice",
@@ -17,6 +19,7 @@ __all__ = [
     "Tally",
     "VoteRule",
     "decide",
+    "parse_quorum",
     "quorum_reachable",
     "rule_from_config",
 ]
@@ -45,50 +48,92 @@ class Result(str, enum.Enum):
     DECLINED = "declined"
     NO_QUORUM = "no_quorum"  # too few eligible trustees have voted yet (abstentions count)
     AWAITING_CASTING_VOTE = "awaiting_casting_vote"  # simple-majority tie, chair may cast
-    DEFER = "defer"  # tie with the chair conflicted/absent, or quorum can never be reached
+    DEFER = "defer"  # simple-majority tie with the chair conflicted or absent
+    QUORUM_UNREACHABLE = "quorum_unreachable"  # fewer eligible than the quorum: defer or take to a meeting
+
+
+FRACTION_WORDS = {Fraction(1, 2): "half", Fraction(1, 3): "a third", Fraction(2, 3): "two thirds",
+                  Fraction(1, 4): "a quarter", Fraction(3, 4): "three quarters"}
 
 
 @dataclass(frozen=True)
 class VoteRule:
-    """A deployment's rule: the quorum (trustees who voted, abstentions included)
-    and the majority needed."""
+    """A deployment's rule: the quorum (trustees who voted, abstentions included) and
+    the majority needed. The quorum is a count, or a fraction of the board at opening
+    (rounded up); :meth:`for_board` turns a fraction into the count for one board."""
 
-    quorum: int = 3
+    quorum: int | Fraction = 3
     majority: Majority = Majority.SIMPLE
 
     def __post_init__(self) -> None:
-        if self.quorum < 1:
-            raise ValueError(f"quorum must be at least 1, not {self.quorum}")
+        quorum = self.quorum
+        if isinstance(quorum, Fraction):
+            if not 0 < quorum <= 1:
+                raise ValueError(f"a quorum fraction must be above 0 and at most 1, not {quorum}")
+        elif isinstance(quorum, bool) or not isinstance(quorum, int) or quorum < 1:
+            raise ValueError(f"quorum must be at least 1, not {quorum!r}")
         object.__setattr__(self, "majority", Majority(self.majority))
+
+    @property
+    def is_fraction(self) -> bool:
+        return isinstance(self.quorum, Fraction)
+
+    def quorum_for(self, board: int) -> int:
+        """The quorum as a count for a board of ``board`` trustees (at least 1)."""
+        if not self.is_fraction:
+            return self.quorum
+        return max(1, math.ceil(self.quorum * board))
+
+    def for_board(self, board: int) -> VoteRule:
+        """This rule with its quorum fixed as a count for a board of ``board`` trustees."""
+        return VoteRule(quorum=self.quorum_for(board), majority=self.majority)
 
     def describe(self) -> str:
         """The rule in plain English, for trustees."""
-        noun = "trustee" if self.quorum == 1 else "trustees"
-        parts = [f"At least {self.quorum} {noun} must vote (abstentions count)."]
+        if self.is_fraction and self.quorum == 1:
+            parts = ["Every trustee on the board when the vote opens must vote (abstentions count)."]
+        elif self.is_fraction:
+            share = FRACTION_WORDS.get(self.quorum, f"{self.quorum.numerator} in {self.quorum.denominator}")
+            parts = [f"At least {share} of the board when the vote opens (rounded up) must vote (abstentions count)."]
+        else:
+            noun = "trustee" if self.quorum == 1 else "trustees"
+            parts = [f"At least {self.quorum} {noun} must vote (abstentions count)."]
         if self.majority is Majority.SIMPLE:
             parts += [
                 "The application is approved when approvals outnumber declines.",
-                "On a tie the chair has a casting vote; if the chair is conflicted"
-                " or absent, the application is deferred.",
+                (
+                    "On a tie the chair has a casting vote; if the chair is conflicted"
+                    " or absent, the application is deferred."
+                ),
             ]
         elif self.majority is Majority.TWO_THIRDS:
             parts += [
-                "The application is approved when approvals are at least two thirds"
-                " of approvals and declines together; otherwise it is declined.",
+                (
+                    "The application is approved when approvals are at least two thirds"
+                    " of approvals and declines together; otherwise it is declined."
+                ),
             ]
         else:
             parts += [
-                "The application is approved only when it is unanimous: at least one"
-                " trustee approves and no trustee declines.",
+                (
+                    "The application is approved only when it is unanimous: at least one"
+                    " trustee approves and no trustee declines."
+                ),
             ]
         parts.append("Abstentions do not count towards the result.")
+        parts.append(
+            "If fewer trustees than the quorum can vote (after conflicts of interest), the trust"
+            " office defers the application or takes it to a board meeting."
+        )
         return " ".join(parts)
 
 
 @dataclass(frozen=True)
 class Tally:
-    """Counts for one vote. ``eligible`` is the board at opening less the conflicted;
-    ``casting`` is the chair's casting vote (APPROVE or DECLINE) if recorded."""
+    """Counts for one vote. ``eligible`` is the board at opening less the conflicted
+    (at a meeting: the trustees present less the conflicted); ``board`` is the whole
+    board at opening, needed only by a fractional quorum; ``casting`` is the chair's
+    casting vote (APPROVE or DECLINE) if recorded."""
 
     eligible: int
     approve: int = 0
@@ -96,11 +141,14 @@ class Tally:
     abstain: int = 0
     casting: Choice | None = None
     chair_can_cast: bool = True
+    board: int | None = None
 
     def __post_init__(self) -> None:
-        for name in ("eligible", "approve", "decline", "abstain"):
-            if getattr(self, name) < 0:
+        for name in ("eligible", "approve", "decline", "abstain", "board"):
+            if (getattr(self, name) or 0) < 0:
                 raise ValueError(f"{name} must not be negative")
+        if self.voted > self.eligible:
+            raise ValueError(f"{self.voted} votes counted but only {self.eligible} trustees are eligible")
         if self.casting is not None:
             casting = Choice(self.casting)
             if casting is Choice.ABSTAIN:
@@ -113,15 +161,23 @@ class Tally:
         return self.approve + self.decline + self.abstain
 
 
-def quorum_reachable(rule: VoteRule, eligible: int) -> bool:
-    """Whether ``eligible`` trustees could ever make the quorum."""
-    return eligible >= rule.quorum
+def quorum_reachable(rule: VoteRule, eligible: int, board: int | None = None) -> bool:
+    """Whether ``eligible`` trustees could ever make the quorum (of a ``board``, for a fraction)."""
+    return eligible >= _quorum(rule, board)
+
+
+def _quorum(rule: VoteRule, board: int | None) -> int:
+    if rule.is_fraction and board is None:
+        raise ValueError("a fractional quorum needs the size of the board")
+    return rule.quorum_for(board or 0)
 
 
 def decide(rule: VoteRule, tally: Tally) -> Result:
     """Apply ``rule`` to ``tally``.
 
-    DEFER if quorum can never be reached; NO_QUORUM until it is. The outcome counts
+    The quorum is the rule's count, or its fraction of ``tally.board`` rounded up.
+    QUORUM_UNREACHABLE if fewer are eligible than the quorum; NO_QUORUM until enough
+    have voted. The outcome counts
     approve and decline only. SIMPLE: the larger side wins; a tie (including 0-0 when
     everyone abstained) is settled by the casting vote, else AWAITING_CASTING_VOTE if
     the chair can cast, else DEFER. TWO_THIRDS: approved iff approvals are at least two
@@ -130,9 +186,10 @@ def decide(rule: VoteRule, tally: Tally) -> Result:
     TWO_THIRDS and UNANIMOUS an all-abstain vote is DECLINED. The casting vote only
     applies to SIMPLE ties and is otherwise ignored.
     """
-    if not quorum_reachable(rule, tally.eligible):
-        return Result.DEFER
-    if tally.voted < rule.quorum:
+    quorum = _quorum(rule, tally.board)
+    if tally.eligible < quorum:
+        return Result.QUORUM_UNREACHABLE
+    if tally.voted < quorum:
         return Result.NO_QUORUM
     approve, decline = tally.approve, tally.decline
     if rule.majority is Majority.SIMPLE:
@@ -148,12 +205,35 @@ def decide(rule: VoteRule, tally: Tally) -> Result:
     return Result.APPROVED if carried else Result.DECLINED
 
 
+def parse_quorum(raw) -> int | Fraction:
+    """A quorum from configuration: a count ("3") or a fraction of the board ("1/2", "50%").
+
+    Raises ValueError for anything else, zero, or more than the whole board.
+    """
+    if isinstance(raw, (int, Fraction)) and not isinstance(raw, bool):
+        return VoteRule(quorum=raw).quorum
+    text = str(raw).strip().replace(" ", "")
+    try:
+        if text.endswith("%"):
+            quorum = Fraction(int(text[:-1]), 100)
+        elif "/" in text:
+            numerator, denominator = text.split("/")
+            quorum = Fraction(int(numerator), int(denominator))
+        else:
+            quorum = int(text)
+        return VoteRule(quorum=quorum).quorum
+    except (ValueError, ZeroDivisionError):
+        raise ValueError(
+            f"VOTE_QUORUM must be a number of trustees (3) or a fraction of the board (1/2 or 50%), not {raw!r}"
+        ) from None
+
+
 def rule_from_config(config: Mapping) -> VoteRule:
     """Build the rule from VOTE_QUORUM and VOTE_MAJORITY (defaults 3 and "simple").
 
-    Raises ValueError for a non-positive quorum or an unknown majority name.
+    Raises ValueError for a bad quorum or an unknown majority name.
     """
-    quorum = int(config.get("VOTE_QUORUM", 3))
+    quorum = parse_quorum(config.get("VOTE_QUORUM", 3))
     raw = config.get("VOTE_MAJORITY", Majority.SIMPLE.value)
     name = raw.value if isinstance(raw, Majority) else str(raw).strip().lower()
     name = name.replace("-", "_").replace(" ", "_")

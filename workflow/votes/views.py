@@ -1,6 +1,14 @@
 """The trustees' pages: their votes, one vote, and its actions."""
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    url_for,
+)
 from flask_login import current_user, login_required
 from jinja2 import TemplateNotFound
 
@@ -8,6 +16,7 @@ from ..errors import NotAllowed
 from ..types import utcnow
 from . import operations
 from .forms import BallotForm, CastingVoteForm, CloseForm, ConflictForm, DeferForm
+from .interests import likely_conflicts
 from .queries import recommendations, trustee_votes, vote_or_404
 from .rule import Choice, Result
 
@@ -64,6 +73,9 @@ def _render_vote(vote, form=None, **forms):
         application=vote.application,
         assessment=recommendations([vote.application_id]).get(vote.application_id),
         my_ballot=ballot,
+        flags=likely_conflicts(vote.application.organisation, [m.trustee_id for m in vote.members])
+        if vote.is_open
+        else {},
         now=utcnow(),
         answers_macro=_answers_template_exists(),
         form=form,
@@ -152,3 +164,5 @@ def defer(vote_id: int):
     operations.defer_application(vote.application, current_user, form.reasons.data)
     flash("The application has been deferred and is back with the trust office for review.", "success")
     return _back(vote)
+
+from . import meeting_views  # noqa: F401  (its routes are on this blueprint)

@@ -1,0 +1,134 @@
+"""The office's dashboard: figures counted by the database, charts drawn as accessible SVG."""
+
+import re
+from datetime import timedelta
+from html.parser import HTMLParser
+
+import pytest
+from sqlalchemy import update
+
+from tests.builders import make_application
+from workflow.applications.lifecycle import State
+from workflow.applications.models import Application, ApplicationSection
+from workflow.organisations.models import Organisation, OrganisationType
+from workflow.reviews.dashboard import figures
+from workflow.reviews.districts import index_districts
+from workflow.types import utcnow
+
+
+def decided_after(db, application, days: float, months_ago: int = 0):
+    """Submitted `months_ago` months back (about), decided `days` later."""
+    submitted = utcnow() - timedelta(days=30 * months_ago + days + 1)
+    db.session.execute(
+        update(Application)
+        .where(Application.id == application.id)
+        .values(submitted_at=submitted, decided_at=submitted + timedelta(days=days))
+    )
+    db.session.commit()
+
+
+def serve(db, application, *districts):
+    db.session.add(ApplicationSection(application_id=application.id, key="offer", answers={"districts": list(districts)}))
+    db.session.commit()
+    db.session.refresh(application)
+    index_districts(application)
+    db.session.commit()
+
+
+@pytest.fixture()
+def decided(db, hub, organisation, make_organisation, applicant):
+    school = make_organisation("Corby Primary School")
+    db.session.execute(update(Organisation).where(Organisation.id == school.id).values(organisation_type=OrganisationType.SCHOOL))
+    db.session.commit()
+    approved = [make_application(hub, org, applicant, State.APPROVED) for org in (organisation, school, school)]
+    declined = make_application(hub, organisation, applicant, State.DECLINED)
+    for application, days in zip(approved + [declined], (10, 20, 40, 30)):
+        decided_after(db, application, days)
+    serve(db, approved[0], "Corby", "Kettering")
+    serve(db, approved[1], "Corby")
+    serve(db, approved[2], "Northampton")
+    serve(db, declined, "Corby")
+    make_application(hub, organisation, applicant, State.SUBMITTED)
+    make_application(hub, organisation, applicant, State.DRAFT)
+    return approved, declined
+
+
+def test_figures(db, decided):
+    shown = figures()
+    assert dict(shown.by_state)[State.APPROVED] == 3
+    assert dict(shown.by_state)[State.DECLINED] == 1
+    assert dict(shown.by_state)[State.SUBMITTED] == 1
+    assert State.DRAFT not in dict(shown.by_state)
+    assert shown.decided == 4
+    assert shown.approval_rate == pytest.approx(0.75)
+    assert shown.median_days_to_decision == pytest.approx(25, abs=0.01)  # between 20 and 30
+    assert shown.partners_by_district == [("Corby", 2), ("Kettering", 1), ("Northampton", 1)]
+    assert shown.partners_by_type == [("School or academy", 2), ("Registered charity", 1)]
+    assert len(shown.by_month) == 12
+    assert sum(number for _, number in shown.by_month) == 5
+
+
+def test_median_of_an_odd_count(db, hub, organisation, applicant, decided):
+    decided_after(db, make_application(hub, organisation, applicant, State.APPROVED), 100)
+    assert figures().median_days_to_decision == pytest.approx(30, abs=0.01)  # 10, 20, 30, 40, 100
+
+
+def test_no_decisions_yet(db, hub):
+    shown = figures()
+    assert shown.median_days_to_decision is None and shown.approval_rate is None
+    assert shown.partners_by_district == [] and shown.partners_by_type == []
+
+
+class ChartParser(HTMLParser):
+    """The page's SVGs (with their title and description) and any style attribute or script."""
+
+    def __init__(self):
+        super().__init__()
+        self.svgs, self.styles, self.scripts, self.tables, self._in = [], [], 0, 0, None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if "style" in attrs:
+            self.styles.append(tag)
+        if tag == "script" and "nonce" not in attrs:
+            self.scripts += 1
+        if tag == "table":
+            self.tables += 1
+        if tag == "svg":
+            self.svgs.append({"attrs": attrs, "title": "", "desc": "", "rects": 0})
+        elif tag in {"title", "desc"} and self.svgs:
+            self._in = tag
+        elif tag == "rect" and self.svgs:
+            self.svgs[-1]["rects"] += 1
+
+    def handle_endtag(self, tag):
+        if tag in {"title", "desc"}:
+            self._in = None
+
+    def handle_data(self, data):
+        if self._in and self.svgs:
+            self.svgs[-1][self._in] += data
+
+
+def test_dashboard_page_draws_accessible_charts(client, login, db, officer, decided):
+    login(officer)
+    response = client.get("/office/dashboard")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "75% of decided applications approved" in html
+    assert "25.0 days" in html
+    parser = ChartParser()
+    parser.feed(html)
+    chart_svgs = [svg for svg in parser.svgs if svg["attrs"].get("role") == "img" and svg["title"]]
+    assert [svg["title"] for svg in chart_svgs] == [
+        "Applications by state", "Applications submitted by month", "Partners by district", "Partners by type of organisation"
+    ]
+    for svg in chart_svgs:
+        ids = svg["attrs"]["aria-labelledby"].split()
+        assert all(f'id="{n}"' in html for n in ids)
+        assert svg["desc"].strip()
+    assert chart_svgs[0]["rects"] == 7 and chart_svgs[1]["rects"] == 12
+    assert parser.tables >= 4
+    assert parser.styles == []
+    assert "The largest is Corby with 2" in html
+    assert re.search(r'<th scope="row" class="govuk-table__header">Corby</th>\s*<td[^>]*>2</td>', html)

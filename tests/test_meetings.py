@@ -1,0 +1,305 @@
+"""Meeting mode (SPEC 5): the office records a board meeting; the same rule decides each item."""
+
+import pytest
+from sqlalchemy import func, select
+
+from workflow.accounts.models import Role
+from workflow.applications.lifecycle import State
+from workflow.audit.models import ApplicationEvent
+from workflow.errors import NotAllowed, WrongState
+from workflow.letters.models import DecisionLetter
+from workflow.votes.meetings import (
+    RESULTS,
+    Resolution,
+    record_meeting,
+    record_resolution,
+    tally_of,
+)
+from workflow.votes.models import (
+    Attendance,
+    BoardMeeting,
+    MeetingItem,
+    MeetingItemResult,
+    Vote,
+    VoteStatus,
+)
+from workflow.votes.rule import Choice, Majority, VoteRule, decide
+
+from .builders import make_application
+from .test_votes import ANSWERS, TextOf, events, put_to_vote, sign_in
+
+DATE = ["3", "12", "2026"]
+
+
+@pytest.fixture()
+def agenda(db, hub, organisation, applicant, officer, trustees):
+    """Two applications with the trustees: one on an open online vote, one not."""
+    on_vote = put_to_vote(hub, organisation, applicant, officer)
+    plain = make_application(hub, organisation, applicant, State.WITH_TRUSTEES, officer=officer, answers=ANSWERS)
+    return on_vote.application, plain
+
+
+def new_meeting(client, login, officer, present, apologies, applications, minutes="Quorate. Chair: Charlotte."):
+    sign_in(login, officer)
+    return client.post(
+        "/office/meetings/new",
+        data={
+            "held_on": DATE,
+            "present": [t.id for t in present],
+            "apologies": [t.id for t in apologies],
+            "applications": [a.id for a in applications],
+            "minutes": minutes,
+        },
+    )
+
+
+def meeting_of(db) -> BoardMeeting:
+    db.session.expire_all()
+    return db.session.scalars(select(BoardMeeting)).one()
+
+
+def resolve(client, meeting, item, approve, decline, abstain, casting="", conflicts=None, minute=""):
+    data = {"approve": approve, "decline": decline, "abstain": abstain, "casting": casting, "minute": minute}
+    for trustee, reason in (conflicts or {}).items():
+        data[f"conflict_{trustee.id}"] = reason
+    return client.post(f"/office/meetings/{meeting.id}/items/{item.id}", data=data)
+
+
+def test_the_office_records_a_meeting(db, client, login, officer, trustees, agenda):
+    response = new_meeting(client, login, officer, trustees[:3], trustees[3:], agenda)
+    meeting = meeting_of(db)
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/office/meetings/{meeting.id}")
+    assert (meeting.held_on.isoformat(), meeting.minutes, meeting.quorum, meeting.majority) == (
+        "2026-12-03", "Quorate. Chair: Charlotte.", 3, Majority.SIMPLE
+    )
+    assert meeting.present_ids == {t.id for t in trustees[:3]}
+    assert [a.trustee_id for a in meeting.attendees_by(Attendance.APOLOGIES)] == [trustees[3].id]
+    assert meeting.chair_id == trustees[0].id
+    assert [item.application_id for item in meeting.items] == [a.id for a in agenda]
+    assert all(item.result is MeetingItemResult.PENDING for item in meeting.items)
+    assert all(events(a)[-1] == "meeting_agenda" for a in agenda)
+    text = TextOf(client.get(f"/office/meetings/{meeting.id}").get_data(as_text=True)).text
+    assert "Record the resolution" in text and "Apologies Trustee 3" in text
+
+
+def test_absent_is_neither_present_nor_apologies(db, client, login, officer, trustees, agenda):
+    new_meeting(client, login, officer, trustees[:3], [], agenda[:1])
+    meeting = meeting_of(db)
+    assert [a.trustee_id for a in meeting.attendees_by(Attendance.ABSENT)] == [trustees[3].id]
+
+
+@pytest.mark.parametrize(
+    "data, error",
+    [
+        ({"present": []}, "Select the trustees present"),
+        ({"applications": []}, "Select the applications the meeting considered"),
+        ({"held_on": ["31", "2", "2026"]}, "Not a valid date value"),
+        ({"apologies": "same"}, "either present or sent apologies"),
+    ],
+)
+def test_a_meeting_needs_its_facts(db, client, login, officer, trustees, agenda, data, error):
+    sign_in(login, officer)
+    form = {"held_on": DATE, "present": [t.id for t in trustees], "applications": [agenda[0].id]}
+    if data.get("apologies") == "same":
+        data = {"apologies": [trustees[0].id]}
+    form.update(data)
+    response = client.post("/office/meetings/new", data=form)
+    assert response.status_code == 200
+    assert error in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(BoardMeeting.id))) == 0
+
+
+def test_only_applications_with_the_trustees_can_be_considered(
+    db, client, login, hub, organisation, applicant, officer, trustees
+):
+    in_review = make_application(hub, organisation, applicant, State.IN_REVIEW, officer=officer)
+    sign_in(login, officer)
+    page = client.get("/office/meetings/new").get_data(as_text=True)
+    assert in_review.reference not in page
+    response = new_meeting(client, login, officer, trustees, [], [in_review])
+    assert response.status_code == 200
+    assert db.session.scalar(select(func.count(BoardMeeting.id))) == 0
+    with pytest.raises(WrongState, match="not with the trustees"):
+        record_meeting(officer, in_review.submitted_at.date(), [trustees[0].id], [], [in_review.id])
+
+
+def test_an_approval_decides_the_application_and_supersedes_its_online_vote(
+    db, client, login, officer, trustees, agenda
+):
+    on_vote, _ = agenda
+    new_meeting(client, login, officer, trustees, [], agenda)
+    meeting = meeting_of(db)
+    item = meeting.items[0]
+    response = resolve(client, meeting, item, 3, 1, 0, minute="Approved with thanks.")
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert (item.result, item.approve, item.decline, item.abstain, item.minute) == (
+        MeetingItemResult.APPROVED, 3, 1, 0, "Approved with thanks."
+    )
+    assert on_vote.state is State.APPROVED
+    approve = db.session.scalar(
+        select(ApplicationEvent).where(ApplicationEvent.application_id == on_vote.id, ApplicationEvent.kind == "approve")
+    )
+    assert approve.actor_id == officer.id
+    vote = db.session.scalar(select(Vote).where(Vote.application_id == on_vote.id))
+    assert (vote.status, vote.outcome) == (VoteStatus.SUPERSEDED, None) and vote.closed_at is not None
+    assert "vote_superseded" in events(on_vote)
+    letter = db.session.scalar(select(DecisionLetter).where(DecisionLetter.application_id == on_vote.id))
+    assert letter.outcome is Choice.APPROVE
+    assert resolve(client, meeting, item, 3, 1, 0).status_code == 409
+    page = TextOf(client.get(f"/office/meetings/{meeting.id}").get_data(as_text=True)).text
+    assert "3 for, 1 against, 0 abstaining" in page and "Approved with thanks." in page
+
+
+def test_conflicts_at_a_meeting_are_recorded_and_not_counted(db, client, login, officer, trustees, agenda):
+    _, plain = agenda
+    new_meeting(client, login, officer, trustees[:3], [trustees[3]], [plain])
+    meeting = meeting_of(db)
+    item = meeting.items[0]
+    # three present, one conflicted: two can vote, fewer than the quorum of three
+    response = resolve(client, meeting, item, 2, 0, 0, conflicts={trustees[1]: "Their treasurer"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert item.result is MeetingItemResult.NOT_DECIDED
+    assert [(c.trustee_id, c.reason) for c in item.conflicts] == [(trustees[1].id, "Their treasurer")]
+    assert plain.state is State.WITH_TRUSTEES
+    assert "meeting_conflict" in events(plain)
+
+
+def test_more_votes_than_trustees_who_may_vote_is_refused(db, client, login, officer, trustees, agenda):
+    new_meeting(client, login, officer, trustees[:3], [], agenda[1:])
+    meeting = meeting_of(db)
+    item = meeting.items[0]
+    response = resolve(client, meeting, item, 2, 1, 0, conflicts={trustees[2]: "Relative"})
+    assert response.status_code == 200
+    assert "more than the 2 trustee(s) present without a conflict" in response.get_data(as_text=True)
+    response = resolve(client, meeting, item, -1, 1, 1)
+    assert response.status_code == 200 and "For must be 0 or more" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert item.result is MeetingItemResult.PENDING and item.conflicts == []
+
+
+def test_a_tie_needs_the_chairs_casting_vote(db, client, login, officer, trustees, agenda):
+    _, plain = agenda
+    new_meeting(client, login, officer, trustees, [], [plain])
+    meeting = meeting_of(db)
+    item = meeting.items[0]
+    response = resolve(client, meeting, item, 2, 2, 0)
+    assert response.status_code == 200 and "enter the chair" in response.get_data(as_text=True)
+    assert resolve(client, meeting, item, 2, 2, 0, casting="decline").status_code == 302
+    db.session.expire_all()
+    assert (item.result, item.casting_vote, plain.state) == (MeetingItemResult.DECLINED, Choice.DECLINE, State.DECLINED)
+
+
+def test_a_tie_with_the_chair_conflicted_is_deferred(db, client, login, officer, trustees, agenda):
+    on_vote, _ = agenda
+    new_meeting(client, login, officer, trustees, [], [on_vote])
+    meeting = meeting_of(db)
+    item = meeting.items[0]
+    assert resolve(client, meeting, item, 1, 1, 1, conflicts={trustees[0]: "Chair of the applicant"}).status_code == 302
+    db.session.expire_all()
+    assert (item.result, on_vote.state) == (MeetingItemResult.DEFERRED, State.IN_REVIEW)
+    vote = db.session.scalar(select(Vote).where(Vote.application_id == on_vote.id))
+    assert vote.status is VoteStatus.DEFERRED
+    assert db.session.scalar(select(func.count(DecisionLetter.id))) == 0
+
+
+# The same rule: every combination below is decided as decide() says.
+# (majority, present, conflicted, approve, decline, abstain, casting, expected)
+RULE_CASES = [
+    (Majority.SIMPLE, 4, 0, 2, 1, 1, None, MeetingItemResult.APPROVED),
+    (Majority.SIMPLE, 4, 0, 1, 2, 0, None, MeetingItemResult.DECLINED),
+    (Majority.SIMPLE, 4, 0, 1, 1, 0, None, MeetingItemResult.NOT_DECIDED),  # two voted, quorum three
+    (Majority.SIMPLE, 4, 0, 0, 0, 3, "approve", MeetingItemResult.APPROVED),  # all abstain: casting vote
+    (Majority.SIMPLE, 4, 1, 1, 1, 1, None, MeetingItemResult.DEFERRED),  # the chair conflicted
+    (Majority.SIMPLE, 3, 1, 2, 0, 0, None, MeetingItemResult.NOT_DECIDED),  # quorum unreachable
+    (Majority.TWO_THIRDS, 4, 0, 2, 1, 0, None, MeetingItemResult.APPROVED),
+    (Majority.TWO_THIRDS, 4, 0, 2, 2, 0, None, MeetingItemResult.DECLINED),
+    (Majority.UNANIMOUS, 4, 0, 3, 0, 1, None, MeetingItemResult.APPROVED),
+    (Majority.UNANIMOUS, 4, 0, 3, 1, 0, None, MeetingItemResult.DECLINED),
+]
+
+
+@pytest.mark.parametrize("majority, present, conflicted, approve, decline, abstain, casting, expected", RULE_CASES)
+def test_the_meeting_applies_the_same_rule(
+    app, db, officer, trustees, agenda, monkeypatch, majority, present, conflicted, approve, decline, abstain,
+    casting, expected,
+):
+    monkeypatch.setitem(app.config, "VOTE_MAJORITY", majority.value)
+    _, plain = agenda
+    meeting = record_meeting(officer, plain.submitted_at.date(), [t.id for t in trustees[:present]], [], [plain.id])
+    item = meeting.items[0]
+    resolution = Resolution(
+        approve, decline, abstain, {t.id: "Connected" for t in trustees[:conflicted]},
+        Choice(casting) if casting else None,
+    )
+    assert RESULTS[decide(meeting.rule, tally_of(item, resolution))] is expected
+    assert record_resolution(item, officer, resolution) is expected
+    db.session.commit()
+    db.session.expire_all()
+    assert item.result is expected
+    state = {MeetingItemResult.APPROVED: State.APPROVED, MeetingItemResult.DECLINED: State.DECLINED,
+             MeetingItemResult.DEFERRED: State.IN_REVIEW}.get(expected, State.WITH_TRUSTEES)
+    assert plain.state is state
+
+
+def test_a_fractional_quorum_is_fixed_for_the_board_on_the_day(
+    app, db, officer, trustees, agenda, make_user, monkeypatch
+):
+    monkeypatch.setitem(app.config, "VOTE_QUORUM", "1/2")
+    make_user(Role.TRUSTEE, name="Fifth Trustee")
+    _, plain = agenda
+    meeting = record_meeting(officer, plain.submitted_at.date(), [t.id for t in trustees[:3]], [], [plain.id])
+    assert meeting.quorum == 3 and meeting.rule == VoteRule(3, Majority.SIMPLE)  # half of five, rounded up
+    assert record_resolution(meeting.items[0], officer, Resolution(1, 1, 0, {})) is MeetingItemResult.NOT_DECIDED
+
+
+def test_only_an_officer_records(db, officer, trustees, agenda):
+    with pytest.raises(NotAllowed):
+        record_meeting(trustees[0], agenda[1].submitted_at.date(), [trustees[0].id], [], [agenda[1].id])
+
+
+# Who may see and do what
+ROLES = ("anonymous", "applicant", "officer", "trustee", "chair")
+
+
+@pytest.mark.parametrize(
+    "role, view, office_view, record, pack",
+    [
+        ("anonymous", 302, 302, 302, 302),
+        ("applicant", 403, 403, 403, 403),
+        ("officer", 200, 200, 200, 200),
+        ("trustee", 200, 200, 403, 200),
+        ("chair", 200, 200, 403, 200),
+    ],
+)
+def test_access(db, client, login, officer, applicant, trustees, agenda, role, view, office_view, record, pack):
+    new_meeting(client, login, officer, trustees, [], agenda)
+    meeting = meeting_of(db)
+    item = meeting.items[0]
+    people = {"applicant": applicant, "officer": officer, "trustee": trustees[1], "chair": trustees[0]}
+    if role == "anonymous":
+        client.get("/sign-out")
+        with client.session_transaction() as session:
+            session.clear()
+    else:
+        sign_in(login, people[role])
+    assert client.get(f"/trustees/meetings/{meeting.id}").status_code == view
+    response = client.get(f"/office/meetings/{meeting.id}")
+    assert response.status_code == office_view
+    if office_view == 200:
+        assert ("Record the resolution" in response.get_data(as_text=True)) is (role == "officer")
+    assert client.get(f"/office/meetings/{meeting.id}/items/{item.id}").status_code == record
+    assert client.post(f"/office/meetings/{meeting.id}/items/{item.id}", data={"approve": 3, "decline": 0, "abstain": 0}).status_code in {record, 302 if record == 200 else record}
+    assert client.get(f"/office/meetings/{meeting.id}/board-pack.pdf").status_code == pack
+    db.session.expire_all()
+    assert (item.result is MeetingItemResult.APPROVED) is (role == "officer")
+
+
+def test_a_meeting_or_item_that_does_not_exist_is_404(db, client, login, officer, trustees, agenda):
+    new_meeting(client, login, officer, trustees, [], agenda[:1])
+    meeting = meeting_of(db)
+    assert client.get("/office/meetings/999").status_code == 404
+    assert client.get(f"/office/meetings/{meeting.id}/items/999").status_code == 404
+    other = db.session.scalar(select(MeetingItem))
+    assert client.get(f"/office/meetings/{meeting.id + 1}/items/{other.id}").status_code == 404

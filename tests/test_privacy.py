@@ -1,0 +1,263 @@
+"""Privacy (issue 9): an organisation's data export, and anonymising old declined and withdrawn applications."""
+
+import hashlib
+import io
+import json
+import zipfile
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.builders import complete_answers, make_application
+from workflow.accounts.sessions import (
+    LAST_SEEN,
+    PASSWORD_AT,
+    SECOND_FACTOR,
+    SIGNED_IN_AT,
+)
+from workflow.applications.documents import document_path, store_document
+from workflow.applications.lifecycle import State
+from workflow.applications.models import Application, Document, Message
+from workflow.audit.models import ApplicationEvent, EventDetail
+from workflow.audit.operations import record_event
+from workflow.audit.verify import verify_chains
+from workflow.letters.models import DecisionLetter, LetterStatus, LetterTemplate
+from workflow.privacy.anonymise import anonymise_due_applications
+from workflow.privacy.models import Tombstone
+from workflow.reviews.models import Assessment, Note
+from workflow.types import utcnow
+from workflow.votes.rule import Choice
+
+PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+
+
+@pytest.fixture(autouse=True)
+def own_storage(app, monkeypatch, tmp_path):
+    """Files stored by these tests go to a folder of their own, not the shared one."""
+    monkeypatch.setitem(app.config, "STORAGE_DIR", tmp_path / "storage")
+
+
+@pytest.fixture()
+def sign_in(login, client):
+    def sign(user):
+        login(user)
+        moment = int(utcnow().timestamp())
+        with client.session_transaction() as session:
+            session[SIGNED_IN_AT] = session[LAST_SEEN] = session[PASSWORD_AT] = moment
+            session[SECOND_FACTOR] = True
+        return client
+
+    return sign
+
+
+def full_application(db, hub, organisation, member, officer, state, *, marker: str, age_days: int = 0):
+    """An application with answers, a document, messages, a note, an assessment and (if decided) a letter."""
+    answers = complete_answers(hub)
+    answers["organisation"]["name"] = organisation.name
+    answers["organisation"]["contact_name"] = f"Contact {marker}"
+    answers["offer"]["description"] = f"Offer words {marker}"
+    application = make_application(hub, organisation, member, state, officer=officer, answers=answers)
+    document = store_document(application, "safeguarding_policy", f"policy-{marker}.pdf", PDF + marker.encode(), member)
+    for author, body in ((member, f"Message from the applicant {marker}"), (officer, f"Reply from the office {marker}")):
+        db.session.add(Message(application_id=application.id, author_id=author.id, body=body))
+        record_event(application, "message_sent", author, detail=body)
+    db.session.add(Note(application_id=application.id, author_id=officer.id, body=f"Internal note {marker}"))
+    db.session.add(Assessment(
+        application_id=application.id, checklist={"Safeguarding in place": {"result": "yes", "note": f"Checked {marker}"}},
+        reasons=f"Reasons {marker}", recorded_by_id=officer.id, recorded_at=utcnow(),
+    ))
+    record_event(application, "note_added", officer, detail=f"Event words {marker}")
+    if state in (State.APPROVED, State.DECLINED):
+        template = db.session.scalar(select(LetterTemplate).where(LetterTemplate.hub_id == hub.id))
+        if template is None:
+            template = LetterTemplate(hub_id=hub.id, outcome=Choice.DECLINE, version=1, body="Dear {{ organisation }}")
+            db.session.add(template)
+            db.session.flush()
+        pdf = PDF + f"letter {marker}".encode()
+        db.session.add(DecisionLetter(
+            application_id=application.id, outcome=Choice.DECLINE, template_id=template.id, status=LetterStatus.ISSUED,
+            free_paragraph=f"Free words {marker}", pdf=pdf, pdf_sha256=hashlib.sha256(pdf).hexdigest(),
+            verification_code=f"CODE{application.id:06d}", issued_at=utcnow(), issued_by_id=officer.id,
+        ))
+    if age_days:
+        past = utcnow() - timedelta(days=age_days)
+        application.state_changed_at = past
+        application.created_at = past - timedelta(days=30)
+        if application.decided_at is not None:
+            application.decided_at = past
+        if application.submitted_at is not None:
+            application.submitted_at = past - timedelta(days=10)
+    db.session.commit()
+    return application, document
+
+
+# --- export ----------------------------------------------------------------------
+
+
+@pytest.fixture()
+def two_organisations(db, hub, organisation, applicant, other_applicant, officer):
+    ours = full_application(db, hub, organisation, applicant, officer, State.DECLINED, marker="OURS")
+    draft = make_application(hub, organisation, applicant, State.DRAFT, answers={"offer": {"description": "Draft words OURS"}})
+    other_organisation = other_applicant.memberships[0].organisation
+    theirs = full_application(db, hub, other_organisation, other_applicant, officer, State.DECLINED, marker="THEIRS")
+    return ours, draft, theirs
+
+
+def archive_of(response) -> zipfile.ZipFile:
+    assert response.status_code == 200
+    assert response.mimetype == "application/zip"
+    assert "attachment" in response.headers["Content-Disposition"]
+    return zipfile.ZipFile(io.BytesIO(response.data))
+
+
+def test_the_export_holds_every_piece_of_the_organisations_data(db, sign_in, applicant, organisation, two_organisations):
+    (application, document), draft, _ = two_organisations
+
+    archive = archive_of(sign_in(applicant).get("/organisation/export"))
+
+    names = archive.namelist()
+    folder = f"applications/{application.reference}"
+    assert set(names) == {
+        "organisation.json", f"{folder}/application.json", f"{folder}/documents/{document.id}-policy-OURS.pdf",
+        f"{folder}/decision-letter.pdf", f"applications/draft-{draft.id}/application.json",
+    }
+    profile = json.loads(archive.read("organisation.json"))
+    assert profile["profile"]["name"] == organisation.name and profile["profile"]["contact_email"] == "ada@example.org"
+    assert [m["email"] for m in profile["members"]] == [applicant.email]
+    data = json.loads(archive.read(f"{folder}/application.json"))
+    assert data["reference"] == application.reference and data["state"] == "declined"
+    assert data["answers"]["offer"]["description"] == "Offer words OURS"
+    assert [m["body"] for m in data["messages"]] == ["Message from the applicant OURS", "Reply from the office OURS"]
+    assert data["documents"][0]["sha256"] == document.sha256
+    assert archive.read(f"{folder}/documents/{document.id}-policy-OURS.pdf") == PDF + b"OURS"
+    letter = db.session.scalar(select(DecisionLetter).where(DecisionLetter.application_id == application.id))
+    assert archive.read(f"{folder}/decision-letter.pdf") == letter.pdf
+    assert data["letter"]["sha256"] == letter.pdf_sha256
+    assert json.loads(archive.read(f"applications/draft-{draft.id}/application.json"))["answers"]["offer"] == {"description": "Draft words OURS"}
+
+
+def test_the_export_holds_nothing_of_another_organisation(db, sign_in, applicant, other_applicant, two_organisations):
+    _, _, (theirs, _) = two_organisations
+
+    archive = archive_of(sign_in(applicant).get("/organisation/export"))
+
+    everything = b"".join(archive.read(name) for name in archive.namelist())
+    assert b"THEIRS" not in everything and b"Another Band" not in everything
+    assert other_applicant.email.encode() not in everything and theirs.reference.encode() not in everything
+    assert b"Internal note" not in everything and b"Reasons OURS" not in everything
+
+
+def test_an_organisation_cannot_export_another(db, sign_in, applicant, other_applicant, two_organisations):
+    other_id = other_applicant.memberships[0].organisation_id
+
+    assert sign_in(applicant).get(f"/organisation/{other_id}/export").status_code == 404
+
+
+@pytest.mark.parametrize("role", ["officer", "trustee"])
+def test_staff_and_trustees_have_no_export(db, sign_in, officer, trustees, role, organisation):
+    user = officer if role == "officer" else trustees[0]
+
+    assert sign_in(user).get(f"/organisation/{organisation.id}/export").status_code == 403
+
+
+def test_the_export_needs_a_sign_in(client, organisation):
+    assert client.get("/organisation/export").status_code == 302
+
+
+# --- anonymisation ---------------------------------------------------------------
+
+
+@pytest.fixture()
+def old_and_new(db, hub, organisation, applicant, officer):
+    return {
+        "declined_old": full_application(db, hub, organisation, applicant, officer, State.DECLINED, marker="DOLD", age_days=400),
+        "withdrawn_old": full_application(db, hub, organisation, applicant, officer, State.WITHDRAWN, marker="WOLD", age_days=400),
+        "declined_new": full_application(db, hub, organisation, applicant, officer, State.DECLINED, marker="DNEW", age_days=10),
+        "approved_old": full_application(db, hub, organisation, applicant, officer, State.APPROVED, marker="AOLD", age_days=400),
+    }
+
+
+def counts(db) -> dict:
+    return dict(db.session.execute(select(Application.state, func.count()).group_by(Application.state)).all())
+
+
+def all_text(db, application_id: int) -> str:
+    """Every free-text column that belongs to an application, joined."""
+    parts = [json.dumps(s.answers) for s in db.session.get(Application, application_id).sections]
+    parts += db.session.scalars(select(Message.body).where(Message.application_id == application_id)).all()
+    parts += db.session.scalars(select(Note.body).where(Note.application_id == application_id)).all()
+    assessment = db.session.scalar(select(Assessment).where(Assessment.application_id == application_id))
+    parts += [assessment.reasons, json.dumps(assessment.checklist)]
+    parts += db.session.scalars(
+        select(EventDetail.text).join(ApplicationEvent).where(ApplicationEvent.application_id == application_id)
+    ).all()
+    parts += db.session.scalars(select(Document.filename).where(Document.application_id == application_id)).all()
+    letter = db.session.scalar(select(DecisionLetter).where(DecisionLetter.application_id == application_id))
+    if letter is not None:
+        parts.append(letter.free_paragraph)
+    return " ".join(parts)
+
+
+def test_old_declined_and_withdrawn_applications_are_anonymised(app, db, old_and_new):
+    before = counts(db)
+    kept = {key: (a.reference, a.state, a.hub_id, a.submitted_at, a.decided_at) for key, (a, _) in old_and_new.items()}
+
+    assert anonymise_due_applications(utcnow()) == 2
+
+    db.session.commit()
+    db.session.expire_all()
+    assert counts(db) == before
+    for key, (application, document) in old_and_new.items():
+        application = db.session.get(Application, application.id)
+        assert (application.reference, application.state, application.hub_id, application.submitted_at, application.decided_at) == kept[key]
+        marker = {"declined_old": "DOLD", "withdrawn_old": "WOLD", "declined_new": "DNEW", "approved_old": "AOLD"}[key]
+        text = all_text(db, application.id)
+        document = db.session.get(Document, document.id)
+        if key in ("declined_old", "withdrawn_old"):
+            assert marker not in text and "Contact" not in text and "Offer words" not in text
+            assert not document_path(document).exists()
+            assert document.sha256 == hashlib.sha256(PDF + marker.encode()).hexdigest()
+            assert application.answers("offer")["genres"] == ["classical", "folk"]
+            assert application.answers("organisation") == {"organisation_type": "registered_charity"}
+            assert application.answers("declarations")["directory_consent"] == "yes"
+            assert {t.object_type for t in db.session.scalars(select(Tombstone).where(Tombstone.application_id == application.id))} == (
+                {"application", "document", "letter"} if key == "declined_old" else {"application", "document"}
+            )
+        else:
+            assert marker in text and f"Message from the applicant {marker}" in text
+            assert document_path(document).exists()
+    old = db.session.get(Application, old_and_new["declined_old"][0].id)
+    letter = db.session.scalar(select(DecisionLetter).where(DecisionLetter.application_id == old.id))
+    tombstone = db.session.scalar(select(Tombstone).where(Tombstone.object_type == "letter"))
+    assert letter.pdf is None and letter.pdf_sha256 == tombstone.sha256 and letter.status is LetterStatus.ISSUED
+    assert db.session.scalar(select(func.count()).select_from(Message).where(Message.application_id == old.id)) == 2
+
+
+def test_the_audit_chain_still_verifies_after_anonymising(app, db, old_and_new):
+    anonymise_due_applications(utcnow())
+    db.session.commit()
+
+    assert verify_chains() == []
+    result = app.test_cli_runner().invoke(args=["audit", "verify"])
+    assert result.exit_code == 0, result.output
+    old = old_and_new["declined_old"][0]
+    kinds = db.session.scalars(select(ApplicationEvent.kind).where(ApplicationEvent.application_id == old.id).order_by(ApplicationEvent.sequence)).all()
+    assert kinds[-1] == "anonymised"
+    assert db.session.scalar(
+        select(func.count()).select_from(EventDetail).join(ApplicationEvent).where(ApplicationEvent.application_id == old.id)
+    ) == 0
+
+
+def test_anonymising_runs_once_per_application(db, old_and_new):
+    anonymise_due_applications(utcnow())
+    db.session.commit()
+
+    assert anonymise_due_applications(utcnow()) == 0
+    assert anonymise_due_applications(utcnow() + timedelta(days=400)) == 1  # the newer declined one, later
+
+
+def test_the_period_comes_from_the_settings(app, db, old_and_new, monkeypatch):
+    monkeypatch.setitem(app.config, "ANONYMISE_AFTER_DAYS", 500)
+
+    assert anonymise_due_applications(utcnow()) == 0

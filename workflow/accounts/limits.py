@@ -1,0 +1,62 @@
+"""Rate limits on signing in and on the emails anyone can ask for, with a 429 page in plain words.
+
+Failures only are counted: per account (the email typed, or the person at the second
+step) and per address. The per-address limit is loose, so that an office whose
+people share one address is not locked out by one of them.
+"""
+
+from flask import current_app, g, render_template, request, session
+from flask_limiter.errors import RateLimitExceeded
+from flask_limiter.util import get_remote_address
+
+from ..extensions import limiter
+
+
+def _off() -> bool:
+    return not current_app.config["SIGN_IN_RATE_LIMITS"]
+
+
+def _account_key() -> str:
+    email = (request.form.get("email") or "").strip().lower()
+    user_id = session.get("_user_id", "").partition(":")[0]
+    return f"account:{email or user_id}" if (email or user_id) else ""
+
+
+def failed() -> None:
+    """Count this request against the limits (a wrong password, code or link)."""
+    g.limited_failure = True
+
+
+def _was_failure(_response) -> bool:
+    return bool(g.get("limited_failure"))
+
+
+def per_account(config_key: str):
+    """The limit named by a config key, counted per account on failures."""
+    return limiter.limit(
+        lambda: current_app.config[config_key], key_func=_account_key, methods=["POST"],
+        deduct_when=_was_failure, exempt_when=_off, scope="account",
+    )
+
+
+def per_address(config_key: str, *, failures_only: bool = True):
+    """The limit named by a config key, counted per address (on failures, or on every POST)."""
+    return limiter.limit(
+        lambda: current_app.config[config_key], key_func=get_remote_address, methods=["POST"],
+        deduct_when=_was_failure if failures_only else None, exempt_when=_off, scope="address",
+    )
+
+
+def too_many_attempts(error: RateLimitExceeded):
+    """The 429 page: what happened and when to try again."""
+    message = (
+        "There have been too many attempts to sign in or to send emails from here. "
+        "Wait a few minutes and try again. If you have forgotten your password, you can reset it."
+    )
+    response = current_app.make_response(
+        (render_template("errors/error.html", title="Too many attempts", message=message, status=429), 429)
+    )
+    window = getattr(getattr(error, "limit", None), "limit", None)
+    if window is not None:
+        response.headers["Retry-After"] = str(window.get_expiry())
+    return response

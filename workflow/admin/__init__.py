@@ -1,0 +1,1 @@
+"""Administration: hubs, rounds, users and roles, the deployment settings, and the admin log."""

@@ -1,0 +1,204 @@
+"""Forms for the administration pages."""
+
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxesInput,
+    GovCheckboxInput,
+    GovDateInput,
+    GovPasswordInput,
+    GovRadioInput,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    IntegerField,
+    PasswordField,
+    RadioField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    Email,
+    EqualTo,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
+
+from ..accounts.models import Role
+from ..applications.forms import as_choices
+from ..votes.rule import Majority, parse_quorum
+from .operations import ROLE_LABELS
+
+ROLE_CHOICES = as_choices((role.value, ROLE_LABELS[role]) for role in (Role.OFFICER, Role.ADMIN, Role.TRUSTEE, Role.CHAIR))
+MAJORITY_CHOICES = as_choices([
+    (Majority.SIMPLE.value, "Simple majority (the chair has a casting vote on a tie)"),
+    (Majority.TWO_THIRDS.value, "Two thirds of those voting for or against"),
+    (Majority.UNANIMOUS.value, "Unanimous"),
+])
+
+
+def lines(text: str | None) -> list[str]:
+    """Non-empty lines of a text box, without duplicates, in order."""
+    seen: list[str] = []
+    for line in (text or "").replace("\r\n", "\n").split("\n"):
+        if line.strip() and line.strip() not in seen:
+            seen.append(line.strip())
+    return seen
+
+
+def goal_blocks(text: str | None) -> list[tuple[str, str]]:
+    """Goals typed as paragraphs: the first line is the goal, the rest its description."""
+    goals = []
+    for block in (text or "").replace("\r\n", "\n").split("\n\n"):
+        rows = [row.strip() for row in block.strip().split("\n") if row.strip()]
+        if rows and rows[0][:300] not in [title for title, _ in goals]:
+            goals.append((rows[0][:300], " ".join(rows[1:])))
+    return goals
+
+
+def _area(label: str, description: str = "", rows: int = 5, required: str | None = None) -> TextAreaField:
+    validators = [InputRequired(required)] if required else [Optional()]
+    return TextAreaField(label, description=description, widget=GovTextArea(), validators=validators + [Length(max=20000)])
+
+
+class HubForm(FlaskForm):
+    name = StringField("Name of the hub", widget=GovTextInput(), validators=[InputRequired("Enter the hub's name"), Length(max=200)])
+    introduction = _area("Introduction", "Shown at the top of the hub's public page. Leave a blank line between paragraphs.", required="Enter an introduction")
+    goals = _area(
+        "Goals",
+        "One goal per paragraph: the goal on the first line, its description on the lines below. Leave a blank line between goals.",
+        required="Enter at least one goal",
+    )
+    commitments = _area("What partners commit to")
+    how_to_apply = _area("How to apply")
+    contact = _area("How to contact the trust office")
+    districts = _area("Districts", "One district per line.", required="Enter at least one district")
+    criteria = _area("Assessment criteria", "One criterion per line.", required="Enter at least one criterion")
+    address = _area("Address on the letterhead", "One line of the address per line.")
+    charity_number = StringField("Charity number", widget=GovTextInput(), validators=[Optional(), Length(max=20)])
+    company_number = StringField("Company number", widget=GovTextInput(), validators=[Optional(), Length(max=20)])
+    reference_prefix = StringField(
+        "Reference prefix",
+        description="Capital letters, for example NMEH. It begins every new reference.",
+        widget=GovTextInput(),
+        validators=[
+            InputRequired("Enter a reference prefix"),
+            Regexp(r"^[A-Z]{2,12}$", message="Reference prefix must be 2 to 12 capital letters"),
+        ],
+    )
+    partnership_term_years = IntegerField(
+        "Partnership term, in years",
+        widget=GovTextInput(),
+        validators=[InputRequired("Enter the partnership term in years"), NumberRange(1, 10, "Partnership term must be between 1 and 10 years")],
+    )
+    open_all_year = BooleanField("Applications are open all year (otherwise only during the rounds below)", widget=GovCheckboxInput())
+    submit = SubmitField("Save the hub", widget=GovSubmitInput())
+
+    def validate_goals(self, field):
+        if not goal_blocks(field.data):
+            raise ValidationError("Enter at least one goal")
+
+
+class RoundForm(FlaskForm):
+    name = StringField("Name of the round", description="For example, Spring 2027", widget=GovTextInput(), validators=[InputRequired("Enter a name for the round"), Length(max=100)])
+    opens_on = DateField("Opening date", format="%d %m %Y", description="Applications open at the start of this day. For example, 1 3 2027", widget=GovDateInput(), validators=[InputRequired("Enter the opening date")])
+    closes_on = DateField("Closing date", format="%d %m %Y", description="Applications close at the end of this day. For example, 31 3 2027", widget=GovDateInput(), validators=[InputRequired("Enter the closing date")])
+    submit = SubmitField("Add the round", widget=GovSubmitInput())
+
+    def validate_closes_on(self, field):
+        if self.opens_on.data and field.data and field.data < self.opens_on.data:
+            raise ValidationError("Closing date must be the same as or after the opening date")
+
+
+class InviteForm(FlaskForm):
+    name = StringField("Full name", widget=GovTextInput(), validators=[InputRequired("Enter their full name"), Length(max=200)])
+    email = EmailField(
+        "Email address", widget=GovTextInput(),
+        validators=[InputRequired("Enter their email address"), Email("Enter an email address in the correct format, like name@example.org"), Length(max=254)],
+    )
+    roles = SelectMultipleField("Roles", choices=ROLE_CHOICES, widget=GovCheckboxesInput(), validators=[InputRequired("Choose at least one role")])
+    submit = SubmitField("Send the invitation", widget=GovSubmitInput())
+
+
+class RolesForm(FlaskForm):
+    roles = SelectMultipleField("Roles", choices=ROLE_CHOICES, widget=GovCheckboxesInput(), validators=[InputRequired("Choose at least one role")])
+    submit = SubmitField("Save roles", widget=GovSubmitInput())
+
+
+class SettingsForm(FlaskForm):
+    vote_quorum = StringField(
+        "Quorum",
+        description="How many trustees must vote, abstentions included: a number (3) or a share of the board (1/2 or 50%).",
+        widget=GovTextInput(),
+        validators=[InputRequired("Enter the quorum"), Length(max=10)],
+    )
+    vote_majority = RadioField("Majority needed to approve", choices=MAJORITY_CHOICES, widget=GovRadioInput(), validators=[InputRequired("Choose the majority needed")])
+    vote_reminder_days = IntegerField(
+        "Remind trustees this many days before a vote closes", widget=GovTextInput(),
+        validators=[InputRequired("Enter the number of days"), NumberRange(0, 60, "Enter a number of days from 0 to 60")],
+    )
+    partnership_reminder_days = IntegerField(
+        "Remind the office this many days before a partnership ends", widget=GovTextInput(),
+        validators=[InputRequired("Enter the number of days"), NumberRange(1, 730, "Enter a number of days from 1 to 730")],
+    )
+    anonymise_after_days = IntegerField(
+        "Anonymise declined and withdrawn applications after this many days", widget=GovTextInput(),
+        validators=[InputRequired("Enter the number of days"), NumberRange(30, 3650, "Enter a number of days from 30 to 3650")],
+    )
+    submit = SubmitField("Save settings", widget=GovSubmitInput())
+
+    def validate_vote_quorum(self, field):
+        try:
+            parse_quorum(field.data)
+        except ValueError:
+            raise ValidationError("Enter the quorum as a number of trustees, like 3, or a share of the board, like 1/2 or 50%") from None
+
+
+class SetPasswordForm(FlaskForm):
+    password = PasswordField(
+        "Create a password", description="At least 12 characters.", widget=GovPasswordInput(),
+        validators=[InputRequired("Enter a password"), Length(min=12, max=200, message="Password must be between 12 and 200 characters")],
+    )
+    confirm = PasswordField("Confirm password", widget=GovPasswordInput(), validators=[InputRequired("Confirm your password"), EqualTo("password", "Passwords must match")])
+    submit = SubmitField("Set password", widget=GovSubmitInput())
+
+
+def hub_values(form: HubForm) -> dict:
+    return {
+        "name": form.name.data.strip(),
+        "introduction": form.introduction.data or "",
+        "commitments": form.commitments.data or "",
+        "how_to_apply": form.how_to_apply.data or "",
+        "contact": form.contact.data or "",
+        "address": form.address.data or "",
+        "charity_number": (form.charity_number.data or "").strip(),
+        "company_number": (form.company_number.data or "").strip(),
+        "reference_prefix": form.reference_prefix.data.strip(),
+        "partnership_term_years": form.partnership_term_years.data,
+        "open_all_year": bool(form.open_all_year.data),
+    }
+
+
+def hub_form_data(hub) -> dict:
+    return {
+        **{name: getattr(hub, name) for name in (
+            "name", "introduction", "commitments", "how_to_apply", "contact", "address",
+            "charity_number", "company_number", "reference_prefix", "partnership_term_years", "open_all_year",
+        )},
+        "goals": "\n\n".join(f"{g.title}\n{g.description}".strip() for g in hub.goals),
+        "districts": "\n".join(d.name for d in hub.districts),
+        "criteria": "\n".join(c.title for c in hub.criteria),
+    }
+
+

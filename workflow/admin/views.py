@@ -1,0 +1,181 @@
+"""The administration pages: admins only (403 for everyone else)."""
+
+from datetime import datetime, time
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+
+from ..accounts.models import Role, User
+from ..accounts.sessions import require_recent_password
+from ..extensions import db
+from ..hubs.models import Hub, Round
+from ..types import LONDON
+from .forms import (
+    HubForm,
+    InviteForm,
+    RolesForm,
+    RoundForm,
+    SetPasswordForm,
+    SettingsForm,
+    goal_blocks,
+    hub_form_data,
+    hub_values,
+    lines,
+)
+from .models import AdminEvent
+from .operations import (
+    ROLE_LABELS,
+    accept_invitation,
+    add_round,
+    change_roles,
+    check_admin,
+    invite_member,
+    invited_user,
+    remove_round,
+    resend_invitation,
+    set_active,
+    update_hub,
+    update_settings,
+)
+from .settings import FIELDS, deployment_settings
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+public = Blueprint("invitations", __name__)
+
+
+@bp.before_request
+@login_required
+def _admins_only():
+    check_admin(current_user)
+
+
+@bp.route("")
+def index():
+    """What an admin can change."""
+    hubs = db.session.scalars(select(Hub).order_by(Hub.name)).all()
+    return render_template("admin/index.html", hubs=hubs, settings=deployment_settings())
+
+
+@bp.route("/hubs/<int:hub_id>", methods=["GET", "POST"])
+def edit_hub(hub_id: int):
+    hub = db.get_or_404(Hub, hub_id)
+    form = HubForm(data=hub_form_data(hub))
+    if form.validate_on_submit():
+        changed = update_hub(
+            hub, current_user, hub_values(form), goal_blocks(form.goals.data),
+            lines(form.districts.data), lines(form.criteria.data),
+        )
+        flash(f"{hub.name} has been saved." if changed else "Nothing was changed.", "success")
+        return redirect(url_for("admin.edit_hub", hub_id=hub.id))
+    return render_template("admin/hub.html", hub=hub, form=form)
+
+
+@bp.route("/hubs/<int:hub_id>/rounds", methods=["GET", "POST"])
+def rounds(hub_id: int):
+    hub = db.get_or_404(Hub, hub_id)
+    form = RoundForm()
+    if form.validate_on_submit():
+        opens_at = datetime.combine(form.opens_on.data, time.min, LONDON)
+        closes_at = datetime.combine(form.closes_on.data, time(23, 59), LONDON)
+        add_round(hub, current_user, form.name.data, opens_at, closes_at)
+        flash(f"The round {form.name.data.strip()} has been added.", "success")
+        return redirect(url_for("admin.rounds", hub_id=hub.id))
+    return render_template("admin/rounds.html", hub=hub, form=form, remove_form=FlaskForm())
+
+
+@bp.route("/rounds/<int:round_id>/remove", methods=["POST"])
+def delete_round(round_id: int):
+    round_ = db.get_or_404(Round, round_id)
+    hub_id = round_.hub_id
+    remove_round(round_, current_user)
+    flash("The round has been removed.", "success")
+    return redirect(url_for("admin.rounds", hub_id=hub_id))
+
+
+@bp.route("/users")
+def users():
+    people = db.session.scalars(select(User).where(User.is_applicant.is_(False)).order_by(User.name)).all()
+    return render_template("admin/users.html", people=people, role_labels=ROLE_LABELS)
+
+
+@bp.route("/users/invite", methods=["GET", "POST"])
+@require_recent_password
+def invite():
+    form = InviteForm()
+    if form.validate_on_submit():
+        user = invite_member(current_user, form.name.data, form.email.data, {Role(r) for r in form.roles.data})
+        flash(f"We have emailed {user.email} a link to set their password.", "success")
+        return redirect(url_for("admin.users"))
+    return render_template("admin/invite.html", form=form)
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@require_recent_password
+def user(user_id: int):
+    person = db.get_or_404(User, user_id)
+    if person.is_applicant:
+        abort(404)
+    form = RolesForm(data={"roles": [role.value for role in person.roles]})
+    if form.validate_on_submit():
+        changed = change_roles(current_user, person, {Role(r) for r in form.roles.data})
+        flash(f"{person.name}'s roles have been saved." if changed else "Nothing was changed.", "success")
+        return redirect(url_for("admin.users"))
+    return render_template("admin/user.html", person=person, form=form, button_form=FlaskForm())
+
+
+@bp.route("/users/<int:user_id>/active", methods=["POST"])
+@require_recent_password
+def switch_account(user_id: int):
+    """Switch an account off (it can no longer sign in) or on again."""
+    person = db.get_or_404(User, user_id)
+    if person.is_applicant:
+        abort(404)
+    if FlaskForm().validate_on_submit():
+        set_active(current_user, person, not person.active)
+        flash(f"{person.name}'s account is switched {'on' if person.active else 'off'}.", "success")
+    return redirect(url_for("admin.user", user_id=person.id))
+
+
+@bp.route("/users/<int:user_id>/invitation", methods=["POST"])
+@require_recent_password
+def send_invitation_again(user_id: int):
+    person = db.get_or_404(User, user_id)
+    if person.is_applicant:
+        abort(404)
+    if FlaskForm().validate_on_submit():
+        resend_invitation(current_user, person)
+        flash(f"We have emailed {person.email} a new link to set their password.", "success")
+    return redirect(url_for("admin.user", user_id=person.id))
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+def settings():
+    current = deployment_settings()
+    form = SettingsForm(data={name: getattr(current, name) for name in FIELDS})
+    if form.validate_on_submit():
+        values = {name: form[name].data for name in FIELDS} | {"vote_quorum": form.vote_quorum.data.strip()}
+        changed = update_settings(current_user, values)
+        flash("The settings have been saved." if changed else "Nothing was changed.", "success")
+        return redirect(url_for("admin.index"))
+    return render_template("admin/settings.html", form=form)
+
+
+@bp.route("/activity")
+def activity():
+    """The admin log, newest first."""
+    events = db.session.scalars(select(AdminEvent).order_by(AdminEvent.created_at.desc(), AdminEvent.id.desc()).limit(500)).all()
+    return render_template("admin/activity.html", events=events)
+
+
+@public.route("/invitation/<token>", methods=["GET", "POST"])
+def accept_invitation_page(token: str):
+    """An invited member of staff or the board sets their password."""
+    person = invited_user(token)
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        accept_invitation(person, form.password.data)
+        flash("Your password has been set. Sign in with your email address and new password.", "success")
+        return redirect(url_for("accounts.sign_in"))
+    return render_template("admin/accept_invitation.html", form=form, person=person)

@@ -1,0 +1,1 @@
+"""The public directory of approved partners, and partnership terms."""

@@ -1,0 +1,113 @@
+"""The members pages: who acts for an organisation, inviting a colleague, accepting, leaving, removing.
+
+Routes on the organisations blueprint (imported by workflow/web.py before it is registered).
+"""
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+
+from ..accounts.forms import EmptyForm, InvitedRegisterForm
+from ..accounts.models import Invitation, User
+from ..accounts.operations import email_taken, register_invited
+from ..accounts.sessions import start_session
+from ..errors import NotAllowed
+from ..extensions import db
+from .forms_members import InviteForm
+from .membership import (
+    accept_invitation,
+    can_accept,
+    can_manage_members,
+    can_remove_member,
+    cancel_invitation,
+    find_invitation,
+    invite_member,
+    open_invitations,
+    remove_member,
+)
+from .models import Organisation
+from .views import bp
+
+
+def _organisation(organisation_id: int) -> Organisation:
+    """The organisation, if the signed-in person acts for it (404 otherwise)."""
+    if not current_user.is_applicant:
+        raise NotAllowed("Members are managed by the organisations that apply.")
+    organisation = db.get_or_404(Organisation, organisation_id)
+    if not can_manage_members(organisation, current_user):
+        abort(404)
+    return organisation
+
+
+@bp.app_template_global()
+def may_remove_member(organisation: Organisation, member: User) -> bool:
+    return can_remove_member(organisation, current_user, member)
+
+
+@bp.route("/organisation/<int:organisation_id>/members", methods=["GET", "POST"])
+@login_required
+def members(organisation_id: int):
+    organisation = _organisation(organisation_id)
+    form = InviteForm()
+    if form.validate_on_submit():
+        invite_member(organisation, current_user, form.email.data)
+        flash(f"We have sent an invitation to {form.email.data.strip().lower()}. It works for 7 days.", "success")
+        return redirect(url_for("organisations.members", organisation_id=organisation.id))
+    return render_template(
+        "organisations/members.html", organisation=organisation, form=form,
+        invitations=open_invitations(organisation), button=EmptyForm(),
+    )
+
+
+@bp.route("/organisation/<int:organisation_id>/members/<int:user_id>/remove", methods=["POST"])
+@login_required
+def remove(organisation_id: int, user_id: int):
+    organisation = _organisation(organisation_id)
+    member = db.session.get(User, user_id)
+    if member is None or not member.is_member_of(organisation.id):
+        abort(404)
+    if EmptyForm().validate_on_submit():
+        remove_member(organisation, current_user, member)
+        if member.id == current_user.id:
+            flash(f"You have left {organisation.name}.", "success")
+            return redirect(url_for("index"))
+        flash(f"{member.name} is no longer a member of {organisation.name}.", "success")
+    return redirect(url_for("organisations.members", organisation_id=organisation.id))
+
+
+@bp.route("/organisation/<int:organisation_id>/invitations/<int:invitation_id>/cancel", methods=["POST"])
+@login_required
+def cancel(organisation_id: int, invitation_id: int):
+    organisation = _organisation(organisation_id)
+    invitation = db.session.get(Invitation, invitation_id)
+    if invitation is None or invitation.organisation_id != organisation.id:
+        abort(404)
+    if EmptyForm().validate_on_submit():
+        cancel_invitation(invitation, current_user)
+        flash(f"The invitation to {invitation.email} is cancelled.", "success")
+    return redirect(url_for("organisations.members", organisation_id=organisation.id))
+
+
+@bp.route("/join/<token>", methods=["GET", "POST"])
+def invitation(token: str):
+    """The emailed link: sign in (or create an account) as the invited address, then join."""
+    found = find_invitation(token)
+    if found is None:
+        return render_template("organisations/members_invitation.html", invitation=None), 410
+    if current_user.is_authenticated:
+        form = EmptyForm()
+        if can_accept(found, current_user) and form.validate_on_submit():
+            accept_invitation(found, current_user)
+            flash(f"You are now a member of {found.organisation.name}.", "success")
+            return redirect(url_for("applications.home"))
+        return render_template(
+            "organisations/members_invitation.html", invitation=found, form=form,
+            may_accept=can_accept(found, current_user),
+        )
+    form = None if email_taken(found.email) else InvitedRegisterForm(email=found.email)
+    if form is not None and form.validate_on_submit():
+        user = register_invited(name=form.name.data, email=found.email, password=form.password.data)
+        accept_invitation(found, user)
+        start_session(user)
+        flash(f"Your account has been created and you are now a member of {found.organisation.name}.", "success")
+        return redirect(url_for("applications.home"))
+    return render_template("organisations/members_invitation.html", invitation=found, form=form, may_accept=False)

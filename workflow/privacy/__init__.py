@@ -1,0 +1,1 @@
+"""Privacy (UK GDPR): an organisation's data export, and anonymising old applications."""

@@ -1,0 +1,105 @@
+"""Anonymising declined and withdrawn applications after the configured period (SPEC 10).
+
+Personal data and free text go: answers other than the choices counted in reports,
+message and note bodies, the assessment's words, ballot comments and conflict
+reasons, the history's event details, the documents' files and the letter's bytes.
+What stays: the application row (state, hub, dates, reference), the event chain
+(which covers only each detail's digest), and a tombstone with the digest of each
+erased document and letter.
+"""
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, delete, or_, select, update
+
+from ..applications.documents import document_path
+from ..applications.lifecycle import State
+from ..applications.models import Application, Document, HeldAnswers, Message
+from ..audit.models import ApplicationEvent, EventDetail
+from ..audit.operations import record_event
+from ..extensions import db
+from ..letters.models import DecisionLetter
+from ..reviews.models import Assessment, Note
+from ..types import utcnow
+from ..votes.models import Ballot, Conflict, Vote
+from .models import Tombstone
+
+# The answers kept: choices from fixed lists, which reports count.
+KEPT_ANSWERS = {
+    "organisation": {"organisation_type"},
+    "offer": {"age_groups", "genres", "settings", "districts"},
+    "goals": {"goals"},
+    "national_plan": {"core_roles", "extension_roles", "commissioning"},
+    "in_kind": {"contributions"},
+    "documents": {"dbs_confirmed"},
+    "declarations": {"information_true", "agrees_commitments", "directory_consent"},
+}
+
+
+def due_applications(now: datetime) -> list[Application]:
+    """Declined and withdrawn applications older than the period, not yet anonymised."""
+    from ..admin.settings import deployment_settings
+
+    cutoff = now - timedelta(days=deployment_settings().anonymise_after_days)
+    done = select(Tombstone.object_id).where(Tombstone.object_type == "application")
+    return list(
+        db.session.scalars(
+            select(Application)
+            .where(
+                or_(
+                    and_(Application.state == State.DECLINED, Application.decided_at <= cutoff),
+                    and_(Application.state == State.WITHDRAWN, Application.state_changed_at <= cutoff),
+                ),
+                Application.id.not_in(done),
+            )
+            .order_by(Application.id)
+        )
+    )
+
+
+def anonymise_application(application: Application, now: datetime | None = None) -> None:
+    """Erase the application's personal data and free text, leaving counts, digests and tombstones."""
+    now = now or utcnow()
+    for section in application.sections:
+        keep = KEPT_ANSWERS.get(section.key, set())
+        section.answers = {name: value for name, value in (section.answers or {}).items() if name in keep}
+    db.session.execute(delete(HeldAnswers).where(HeldAnswers.application_id == application.id))
+    db.session.execute(update(Message).where(Message.application_id == application.id).values(body=""))
+    db.session.execute(update(Note).where(Note.application_id == application.id).values(body=""))
+    assessment = db.session.scalar(select(Assessment).where(Assessment.application_id == application.id))
+    if assessment is not None:
+        assessment.reasons = ""
+        assessment.checklist = {
+            title: {"result": (value or {}).get("result", "")} if isinstance(value, dict) else value
+            for title, value in (assessment.checklist or {}).items()
+        }
+    votes = select(Vote.id).where(Vote.application_id == application.id)
+    db.session.execute(update(Ballot).where(Ballot.vote_id.in_(votes)).values(comment=""))
+    db.session.execute(update(Conflict).where(Conflict.vote_id.in_(votes)).values(reason=""))
+    events = select(ApplicationEvent.id).where(ApplicationEvent.application_id == application.id)
+    db.session.execute(delete(EventDetail).where(EventDetail.event_id.in_(events)))
+    for document in db.session.scalars(select(Document).where(Document.application_id == application.id)):
+        document_path(document).unlink(missing_ok=True)
+        db.session.add(Tombstone(application_id=application.id, object_type="document", object_id=document.id,
+                                 sha256=document.sha256, erased_at=now))
+        document.filename = "erased"
+        document.stored_name = f"erased-{document.id}"
+    letter = db.session.scalar(select(DecisionLetter).where(DecisionLetter.application_id == application.id))
+    if letter is not None:
+        letter.free_paragraph = ""
+        letter.pdf = None
+        db.session.add(Tombstone(application_id=application.id, object_type="letter", object_id=letter.id,
+                                 sha256=letter.pdf_sha256 or "", erased_at=now))
+    db.session.add(Tombstone(application_id=application.id, object_type="application", object_id=application.id, erased_at=now))
+    db.session.flush()
+    db.session.expire_all()
+    record_event(application, "anonymised")
+
+
+def anonymise_due_applications(now: datetime | None = None) -> int:
+    """For `flask tick`: anonymise every application that is due; returns how many."""
+    now = now or utcnow()
+    due = due_applications(now)
+    for application in due:
+        anonymise_application(application, now)
+    return len(due)

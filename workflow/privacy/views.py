@@ -1,0 +1,33 @@
+"""Downloading an organisation's data."""
+
+from flask import Blueprint, Response, abort, render_template
+from flask_login import current_user, login_required
+
+from ..errors import NotAllowed
+from ..extensions import db
+from ..organisations.models import Organisation
+from ..types import utcnow
+from .export import export_archive
+
+bp = Blueprint("privacy", __name__)
+
+
+@bp.route("/organisation/export", defaults={"organisation_id": None})
+@bp.route("/organisation/<int:organisation_id>/export")
+@login_required
+def export(organisation_id: int | None):
+    """All of one organisation's data as a ZIP, for the people who act for it."""
+    if not current_user.is_applicant:
+        raise NotAllowed("Only the people who act for an organisation can download its data.")
+    if organisation_id is None:
+        if len(current_user.memberships) != 1:
+            return render_template("privacy/choose.html", memberships=current_user.memberships)
+        organisation_id = current_user.memberships[0].organisation_id
+    organisation = db.session.get(Organisation, organisation_id)
+    if organisation is None or not current_user.is_member_of(organisation.id):
+        abort(404)
+    filename = f"organisation-{organisation.id}-data-{utcnow():%Y-%m-%d}.zip"
+    return Response(
+        export_archive(organisation), mimetype="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
+    )

@@ -1,0 +1,82 @@
+"""Each trustee's standing register of interests, and the likely conflicts it flags."""
+
+from sqlalchemy import func, select
+
+from ..errors import NotAllowed
+from ..extensions import db
+from ..organisations.models import Organisation
+from ..types import utcnow
+from .models import TrusteeInterest, normalise_name
+
+
+def interests_of(trustee) -> list[TrusteeInterest]:
+    """A trustee's register, by organisation name."""
+    return list(
+        db.session.scalars(
+            select(TrusteeInterest)
+            .where(TrusteeInterest.trustee_id == trustee.id)
+            .order_by(TrusteeInterest.organisation_name, TrusteeInterest.id)
+        )
+    )
+
+
+def _organisation_named(name: str) -> Organisation | None:
+    """The one organisation of this name (any case), if exactly one has it."""
+    rows = db.session.scalars(
+        select(Organisation).where(func.lower(Organisation.name) == name.lower()).limit(2)
+    ).all()
+    rows = [row for row in rows if normalise_name(row.name) == normalise_name(name)]
+    return rows[0] if len(rows) == 1 else None
+
+
+def add_interest(trustee, organisation_name: str, connection: str = "") -> TrusteeInterest:
+    """Add an organisation to a trustee's register, linked to its record if one has that name."""
+    if not trustee.is_trustee:
+        raise NotAllowed("Only trustees keep a register of interests.")
+    name = " ".join(organisation_name.split())
+    if not name:
+        raise ValueError("an interest names an organisation")
+    organisation = _organisation_named(name)
+    interest = TrusteeInterest(
+        trustee_id=trustee.id,
+        organisation_name=name,
+        organisation_id=organisation.id if organisation else None,
+        connection=connection.strip(),
+        recorded_at=utcnow(),
+    )
+    db.session.add(interest)
+    db.session.flush()
+    return interest
+
+
+def check_remove_interest(interest: TrusteeInterest, trustee) -> None:
+    """Refuse removing someone else's interest (403)."""
+    if interest.trustee_id != trustee.id:
+        raise NotAllowed("You can only change your own register of interests.")
+
+
+def remove_interest(interest: TrusteeInterest, trustee) -> None:
+    """Take an organisation off the trustee's own register."""
+    check_remove_interest(interest, trustee)
+    db.session.delete(interest)
+    db.session.flush()
+
+
+def likely_conflicts(organisation, trustee_ids) -> dict[int, list[TrusteeInterest]]:
+    """The interests of these trustees that name ``organisation``, by trustee id."""
+    ids = set(trustee_ids)
+    if not ids:
+        return {}
+    candidates = db.session.scalars(
+        select(TrusteeInterest).where(
+            TrusteeInterest.trustee_id.in_(ids),
+            (TrusteeInterest.organisation_id == organisation.id)
+            | (func.lower(TrusteeInterest.organisation_name) == organisation.name.lower())
+            | TrusteeInterest.organisation_id.is_(None),
+        )
+    )
+    flagged: dict[int, list[TrusteeInterest]] = {}
+    for interest in candidates:
+        if interest.matches(organisation):
+            flagged.setdefault(interest.trustee_id, []).append(interest)
+    return flagged

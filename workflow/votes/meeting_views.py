@@ -1,0 +1,143 @@
+"""Board meetings, the board pack and the register of interests (routes on the votes blueprint)."""
+
+from flask import Response, abort, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+
+from ..errors import NotAllowed
+from ..extensions import db
+from . import board_pack, interests, meetings
+from .forms import CloseForm, InterestForm, MeetingForm, resolution_form
+from .meetings import Resolution
+from .models import Attendance, BoardMeeting, MeetingItem, TrusteeInterest
+from .queries import board
+from .rule import Choice
+from .views import _require_trustee, bp
+
+
+def _require_officer() -> None:
+    if not current_user.is_officer:
+        raise NotAllowed("Only the trust office records board meetings.")
+
+
+def _meeting_or_404(meeting_id: int) -> BoardMeeting:
+    if not (current_user.is_staff or current_user.is_trustee):
+        raise NotAllowed("Board meetings are for the trustees and the trust office.")
+    return db.get_or_404(BoardMeeting, meeting_id)
+
+
+def _pdf(data: bytes, filename: str) -> Response:
+    return Response(
+        data,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
+    )
+
+
+@bp.route("/office/meetings")
+@login_required
+def meetings_list():
+    if not (current_user.is_staff or current_user.is_trustee):
+        raise NotAllowed("Board meetings are for the trustees and the trust office.")
+    return render_template("votes/meetings.html", meetings=meetings.meetings())
+
+
+@bp.route("/office/meetings/new", methods=["GET", "POST"])
+@login_required
+def new_meeting():
+    _require_officer()
+    trustees = board()
+    applications = meetings.applications_with_trustees()
+    form = MeetingForm()
+    people = [(t.id, t.name + (" (chair)" if t.is_chair else "")) for t in trustees]
+    form.present.choices = people
+    form.apologies.choices = people
+    form.applications.choices = [(a.id, f"{a.reference}: {a.organisation.name}") for a in applications]
+    if form.validate_on_submit():
+        meeting = meetings.record_meeting(
+            current_user,
+            form.held_on.data,
+            form.present.data,
+            form.apologies.data or [],
+            form.applications.data,
+            form.minutes.data or "",
+        )
+        flash("The meeting has been recorded. Now record its resolution on each application.", "success")
+        return redirect(url_for("votes.meeting", meeting_id=meeting.id))
+    return render_template("votes/meeting_new.html", form=form, applications=applications)
+
+
+@bp.route("/trustees/meetings/<int:meeting_id>", endpoint="trustee_meeting")
+@bp.route("/office/meetings/<int:meeting_id>")
+@login_required
+def meeting(meeting_id: int):
+    meeting = _meeting_or_404(meeting_id)
+    return render_template("votes/meeting.html", meeting=meeting, Attendance=Attendance)
+
+
+@bp.route("/office/meetings/<int:meeting_id>/items/<int:item_id>", methods=["GET", "POST"])
+@login_required
+def meeting_item(meeting_id: int, item_id: int):
+    _require_officer()
+    item = db.get_or_404(MeetingItem, item_id)
+    if item.meeting_id != meeting_id:
+        abort(404)
+    meetings.check_record_resolution(item, current_user)
+    present = [a.trustee for a in item.meeting.attendees_by(Attendance.PRESENT)]
+    form = resolution_form(present)
+    if form.validate_on_submit():
+        resolution = Resolution(
+            approve=form.approve.data,
+            decline=form.decline.data,
+            abstain=form.abstain.data,
+            conflicts={t.id: field.data.strip() for t, field in zip(present, form.conflict_fields) if (field.data or "").strip()},
+            casting=Choice(form.casting.data) if form.casting.data else None,
+            minute=form.minute.data or "",
+        )
+        problem = meetings.problem_with(item, resolution)
+        if problem is None:
+            result = meetings.record_resolution(item, current_user, resolution)
+            flash(f"{item.application.reference}: {result.label.lower()}.", "success")
+            return redirect(url_for("votes.meeting", meeting_id=meeting_id))
+        form.approve.errors = [*form.approve.errors, problem]
+    return render_template("votes/meeting_item.html", item=item, meeting=item.meeting, form=form)
+
+
+@bp.route("/office/meetings/<int:meeting_id>/board-pack.pdf")
+@login_required
+def meeting_pack(meeting_id: int):
+    meeting = _meeting_or_404(meeting_id)
+    return _pdf(board_pack.meeting_pack(meeting), f"board-pack-{meeting.held_on.isoformat()}.pdf")
+
+
+@bp.route("/trustees/board-pack.pdf")
+@login_required
+def open_votes_pack():
+    if not (current_user.is_staff or current_user.is_trustee):
+        raise NotAllowed("The board pack is for the trustees and the trust office.")
+    return _pdf(board_pack.open_votes_pack(), "board-pack.pdf")
+
+
+@bp.route("/trustees/interests", methods=["GET", "POST"])
+@login_required
+def my_interests():
+    _require_trustee()
+    form = InterestForm()
+    if form.validate_on_submit():
+        interest = interests.add_interest(current_user, form.organisation_name.data, form.connection.data or "")
+        flash(f"{interest.organisation_name} has been added to your register of interests.", "success")
+        return redirect(url_for("votes.my_interests"))
+    return render_template(
+        "votes/interests.html", form=form, interests=interests.interests_of(current_user), remove_form=CloseForm()
+    )
+
+
+@bp.route("/trustees/interests/<int:interest_id>/remove", methods=["POST"])
+@login_required
+def remove_interest(interest_id: int):
+    _require_trustee()
+    interest = db.get_or_404(TrusteeInterest, interest_id)
+    if interest.trustee_id != current_user.id:
+        abort(404)
+    interests.remove_interest(interest, current_user)
+    flash(f"{interest.organisation_name} has been removed from your register of interests.", "success")
+    return redirect(url_for("votes.my_interests"))

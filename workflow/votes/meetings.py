@@ -1,0 +1,229 @@
+"""Meeting mode: the trust office records a board meeting and its resolutions.
+
+The same rule decides each item as an online vote: the quorum is fixed for the
+board on the day, and the eligible trustees are those present less those with a
+conflict of interest on that item.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select, update
+
+from ..applications.lifecycle import State
+from ..applications.models import Application
+from ..applications.transitions import apply_transition
+from ..audit.operations import record_event
+from ..errors import NotAllowed, WrongState
+from ..extensions import db
+from ..letters.operations import draft_letter
+from ..types import utcnow
+from .deployment import current_vote_rule
+from .models import (
+    Attendance,
+    BoardMeeting,
+    MeetingAttendee,
+    MeetingConflict,
+    MeetingItem,
+    MeetingItemResult,
+    Vote,
+    VoteStatus,
+)
+from .operations import OUTCOMES, _lock_application, defer_application
+from .queries import board, open_vote_of
+from .rule import Choice, Majority, Result, Tally, decide
+
+RESULTS = {
+    Result.APPROVED: MeetingItemResult.APPROVED,
+    Result.DECLINED: MeetingItemResult.DECLINED,
+    Result.DEFER: MeetingItemResult.DEFERRED,
+    Result.NO_QUORUM: MeetingItemResult.NOT_DECIDED,
+    Result.QUORUM_UNREACHABLE: MeetingItemResult.NOT_DECIDED,
+}
+
+
+def _require_officer(user) -> None:
+    if not user.is_officer:
+        raise NotAllowed("Only the trust office records board meetings.")
+
+
+def applications_with_trustees() -> list[Application]:
+    """The applications a meeting may consider, oldest first."""
+    return list(
+        db.session.scalars(
+            select(Application).where(Application.state == State.WITH_TRUSTEES).order_by(Application.submitted_at)
+        )
+    )
+
+
+def record_meeting(officer, held_on: date, present_ids, apology_ids, application_ids, minutes: str = "") -> BoardMeeting:
+    """Record a meeting of today's board: who was present, who sent apologies (the
+    rest were absent), the applications considered (each with the trustees), the minutes."""
+    _require_officer(officer)
+    present, apologies = set(present_ids), set(apology_ids)
+    trustees = board()
+    known = {trustee.id for trustee in trustees}
+    if not present or not present <= known or not apologies <= known or present & apologies:
+        raise ValueError("trustees present and apologies are distinct trustees of the board, at least one present")
+    applications = [db.session.get(Application, application_id) for application_id in dict.fromkeys(application_ids)]
+    if not applications or any(a is None for a in applications):
+        raise ValueError("a meeting considers at least one application")
+    for application in applications:
+        if application.state is not State.WITH_TRUSTEES:
+            raise WrongState(f"{application.reference} is not with the trustees, so a meeting cannot consider it.")
+    rule = current_vote_rule().for_board(len(trustees))
+    meeting = BoardMeeting(
+        held_on=held_on,
+        minutes=minutes.strip(),
+        quorum=rule.quorum,
+        majority=rule.majority,
+        recorded_by_id=officer.id,
+        recorded_at=utcnow(),
+        attendees=[
+            MeetingAttendee(
+                trustee_id=trustee.id,
+                is_chair=trustee.is_chair,
+                attendance=Attendance.PRESENT
+                if trustee.id in present
+                else Attendance.APOLOGIES
+                if trustee.id in apologies
+                else Attendance.ABSENT,
+            )
+            for trustee in trustees
+        ],
+        items=[MeetingItem(application_id=application.id) for application in applications],
+    )
+    db.session.add(meeting)
+    db.session.flush()
+    for application in applications:
+        record_event(application, "meeting_agenda", officer, detail=f"Board meeting on {held_on.isoformat()}")
+    return meeting
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """What the meeting resolved on one item, as the officer records it."""
+
+    approve: int
+    decline: int
+    abstain: int
+    conflicts: dict  # trustee id -> reason
+    casting: Choice | None = None
+    minute: str = ""
+
+
+def tally_of(item: MeetingItem, resolution: Resolution) -> Tally:
+    """The rule's count for an item with this resolution (raises ValueError if impossible)."""
+    meeting = item.meeting
+    present = meeting.present_ids
+    conflicted = set(resolution.conflicts)
+    if not conflicted <= present:
+        raise ValueError("only trustees present declare a conflict at a meeting")
+    chair = meeting.chair_id
+    return Tally(
+        eligible=len(present - conflicted),
+        approve=resolution.approve,
+        decline=resolution.decline,
+        abstain=resolution.abstain,
+        casting=resolution.casting,
+        chair_can_cast=chair in present and chair not in conflicted,
+    )
+
+
+def problem_with(item: MeetingItem, resolution: Resolution) -> str | None:
+    """Why this resolution cannot be recorded, in the office's words; None if it can."""
+    try:
+        tally = tally_of(item, resolution)
+    except ValueError:
+        eligible = len(item.meeting.present_ids - set(resolution.conflicts))
+        return (
+            f"The votes add up to more than the {eligible} trustee(s) present without a conflict of interest"
+        )
+    if decide(item.meeting.rule, tally) is Result.AWAITING_CASTING_VOTE:
+        return "The votes are tied: enter the chair's casting vote"
+    return None
+
+
+def check_record_resolution(item: MeetingItem, officer) -> None:
+    """Refuse recording: 403 unless an officer, 409 once recorded or no longer with the trustees."""
+    _require_officer(officer)
+    if item.is_recorded:
+        raise WrongState("This item's resolution has already been recorded.")
+    if item.application.state is not State.WITH_TRUSTEES:
+        raise WrongState(f"{item.application.reference} is no longer with the trustees.")
+
+
+def record_resolution(item: MeetingItem, officer, resolution: Resolution) -> MeetingItemResult:
+    """Record the counts and conflicts on one item and act on the rule's result.
+
+    Approved or declined: the application is decided by the officer, its letter
+    drafted, and any open online vote on it ended as superseded. Deferred (a tie
+    with the chair absent or conflicted): it goes back to review. Otherwise (no
+    quorum) it stays with the trustees.
+    """
+    application = item.application
+    _lock_application(application)
+    db.session.refresh(item)
+    check_record_resolution(item, officer)
+    problem = problem_with(item, resolution)
+    if problem:
+        raise ValueError(problem)
+    tally = tally_of(item, resolution)
+    result = decide(item.meeting.rule, tally)
+    settled_a_tie = result in OUTCOMES and tally.approve == tally.decline and item.meeting.rule.majority is Majority.SIMPLE
+    now = utcnow()
+    claimed = db.session.execute(
+        update(MeetingItem)
+        .where(MeetingItem.id == item.id, MeetingItem.result == MeetingItemResult.PENDING)
+        .values(
+            approve=resolution.approve,
+            decline=resolution.decline,
+            abstain=resolution.abstain,
+            casting_vote=resolution.casting if settled_a_tie else None,
+            minute=resolution.minute.strip(),
+            result=RESULTS[result],
+            recorded_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        raise WrongState("This item's resolution has already been recorded.")
+    for trustee_id, reason in resolution.conflicts.items():
+        db.session.add(MeetingConflict(item_id=item.id, trustee_id=trustee_id, reason=reason.strip()))
+        db.session.flush()
+        record_event(application, "meeting_conflict", officer, detail=reason.strip())
+    db.session.expire(item)
+    held = item.meeting.held_on.isoformat()
+    counts = f"{resolution.approve} for, {resolution.decline} against, {resolution.abstain} abstaining"
+    record_event(application, "meeting_resolution", officer, detail=f"{held}: {RESULTS[result].label}. {counts}")
+    if result in OUTCOMES:
+        outcome, action = OUTCOMES[result]
+        _supersede_open_vote(application)
+        apply_transition(application, action, officer, comment=f"Board meeting on {held}", decided_at=now)
+        draft_letter(application, outcome)
+    elif result is Result.DEFER:
+        defer_application(
+            application,
+            officer,
+            f"At the board meeting on {held} the votes were tied and the chair could not give a casting vote.",
+        )
+    return RESULTS[result]
+
+
+def _supersede_open_vote(application: Application) -> None:
+    vote = open_vote_of(application)
+    if vote is None:
+        return
+    db.session.execute(
+        update(Vote)
+        .where(Vote.id == vote.id, Vote.status == VoteStatus.OPEN)
+        .values(status=VoteStatus.SUPERSEDED, closed_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire(vote)
+    record_event(application, "vote_superseded", None, detail="Decided at a board meeting instead.")
+
+
+def meetings() -> list[BoardMeeting]:
+    """Every recorded meeting, latest first."""
+    return list(db.session.scalars(select(BoardMeeting).order_by(BoardMeeting.held_on.desc(), BoardMeeting.id.desc())))
