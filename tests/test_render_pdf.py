@@ -401,8 +401,7 @@ def test_static_and_data_assets_are_used(static):
 
 def test_static_font_face_is_used_and_does_not_leak_into_the_next_render(static):
     serif = Path("/usr/share/fonts/truetype/noto/NotoSerif-Regular.ttf")
-    if not serif.exists():
-        pytest.skip("fonts-noto-core is not installed")
+    assert serif.exists(), "scripts/install puts fonts-noto-core on the machine"
     (static / "fonts").mkdir()
     shutil.copy(serif, static / "fonts" / "face.ttf")
     uses_face = '<p style="font-family: \'Consort Test Face\'">Serif text</p>'
