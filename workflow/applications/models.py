@@ -83,12 +83,17 @@ class Application(db.Model):
         )
 
     def can_view(self, user) -> bool:
-        """Members of the organisation and staff see it; trustees once put to them."""
+        """Members of the organisation see it; staff once submitted; trustees once put to them.
+
+        A draft is the organisation's own until it is submitted.
+        """
         if not user or not user.is_authenticated:
             return False
-        if self.is_member(user) or user.is_staff:
+        if self.is_member(user):
             return True
-        return user.is_trustee and self.submitted_at is not None and self.has_been_with_trustees
+        if self.submitted_at is None:
+            return False
+        return user.is_staff or (user.is_trustee and self.has_been_with_trustees)
 
     @property
     def has_been_with_trustees(self) -> bool:
