@@ -83,3 +83,13 @@ def test_pages_carry_security_headers_with_a_nonce(client, db):
     nonce = policy.split("'nonce-")[1].split("'")[0]
     assert f'nonce="{nonce}"' in response.get_data(as_text=True)
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_production_sends_hsts_and_development_does_not(app, db, client):
+    assert "Strict-Transport-Security" not in client.get("/sign-in").headers
+    secure = app.config["SESSION_COOKIE_SECURE"]
+    app.config["SESSION_COOKIE_SECURE"] = True
+    try:
+        assert client.get("/sign-in").headers["Strict-Transport-Security"].startswith("max-age=31536000")
+    finally:
+        app.config["SESSION_COOKIE_SECURE"] = secure
