@@ -5,15 +5,20 @@ npm package, checks pages for WCAG 2.2 A and AA violations. Screenshots go to
 artefacts/screenshots/ (git-ignored).
 """
 
+import email
+import io
 import os
+import re
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
+from email import policy
 from pathlib import Path
 
 import pytest
+from pypdf import PdfWriter
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -152,3 +157,27 @@ def sign_in(page, base: str, email: str, password: str = "demo-password-2026") -
             time.sleep(totp.interval - time.time() % totp.interval + 1)
             page.get_by_label("Code").fill(totp.now())
             page.get_by_role("button", name="Continue").click()
+
+
+def real_pdf(tmp_path: Path) -> Path:
+    """A small but real PDF document (one blank A4 page)."""
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    path = tmp_path / "safeguarding-policy.pdf"
+    path.write_bytes(buffer.getvalue())
+    return path
+
+
+def emailed_link(instance: Path, recipient: str, pattern: str) -> str:
+    """The first link matching `pattern` in the newest .eml delivered to `recipient`."""
+    for path in sorted((instance / "mail").glob("*.eml"), key=lambda p: p.stat().st_mtime, reverse=True):
+        message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+        if recipient.lower() not in str(message["To"]).lower():
+            continue
+        body = message.get_body(preferencelist=("plain",)).get_content()
+        found = re.search(pattern, body)
+        if found:
+            return found.group(0)
+    raise AssertionError(f"no email to {recipient} with {pattern}")

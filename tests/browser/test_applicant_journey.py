@@ -6,48 +6,20 @@ then answer the office's request for information. axe checks every page visited.
 The decision letter is read in the lead's end-to-end test (tests/test_journey.py).
 """
 
-import email
-import io
 import re
 import subprocess
 import sys
 import uuid
-from email import policy
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
-from pypdf import PdfWriter
 
-from .conftest import ROOT, check_page
+from .conftest import ROOT, check_page, emailed_link, real_pdf
 
 PASSWORD = "a long and memorable passphrase 2026"
 HUB = "Northamptonshire Music Education Hub"
 OFFER_TEXT = "Weekly samba and steel pan workshops for young people in Corby and Kettering."
-
-
-def real_pdf(tmp_path: Path) -> Path:
-    """A small but real PDF document (one blank A4 page)."""
-    writer = PdfWriter()
-    writer.add_blank_page(width=595, height=842)
-    buffer = io.BytesIO()
-    writer.write(buffer)
-    path = tmp_path / "safeguarding-policy.pdf"
-    path.write_bytes(buffer.getvalue())
-    return path
-
-
-def emailed_link(instance: Path, recipient: str, pattern: str) -> str:
-    """The first link matching `pattern` in the newest .eml delivered to `recipient`."""
-    for path in sorted((instance / "mail").glob("*.eml"), key=lambda p: p.stat().st_mtime, reverse=True):
-        message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
-        if recipient.lower() not in str(message["To"]).lower():
-            continue
-        body = message.get_body(preferencelist=("plain",)).get_content()
-        found = re.search(pattern, body)
-        if found:
-            return found.group(0)
-    raise AssertionError(f"no email to {recipient} with {pattern}")
 
 
 class Journey:

@@ -9,8 +9,8 @@ import re
 
 from playwright.sync_api import expect
 
-from .conftest import check_page
-from .test_applicant_journey import HUB, PASSWORD, Journey, emailed_link, real_pdf
+from .conftest import check_page, emailed_link, real_pdf
+from .test_applicant_journey import HUB, PASSWORD, Journey
 
 TAB_LIMIT = 200
 

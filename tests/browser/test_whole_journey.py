@@ -7,18 +7,16 @@ closes the vote; the officer issues the letter with conditions; the applicant do
 Each person has a browser context of their own, and axe checks every page visited.
 """
 
-import email
 import io
 import json
 import re
 import uuid
-from email import policy
 from pathlib import Path
 
 from playwright.sync_api import expect
-from pypdf import PdfReader, PdfWriter
+from pypdf import PdfReader
 
-from .conftest import SCREENSHOTS, check_page, sign_in
+from .conftest import SCREENSHOTS, check_page, emailed_link, real_pdf, sign_in
 
 PASSWORD = "a long and memorable passphrase 2026"
 HUB = "Northamptonshire Music Education Hub"
@@ -63,28 +61,6 @@ class Person:
     def sign_in(self, email: str) -> None:
         """Through the two-factor step; the page it lands on is checked where it is next visited."""
         sign_in(self.page, self.base, email)
-
-
-def emailed_link(instance: Path, recipient: str, pattern: str) -> str:
-    """The first link matching `pattern` in the newest mail delivered to `recipient`."""
-    for path in sorted((instance / "mail").glob("*.eml"), key=lambda p: p.stat().st_mtime, reverse=True):
-        message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
-        if recipient.lower() in str(message["To"]).lower():
-            found = re.search(pattern, message.get_body(preferencelist=("plain",)).get_content())
-            if found:
-                return found.group(0)
-    raise AssertionError(f"no email to {recipient} with {pattern}")
-
-
-def real_pdf(folder: Path) -> Path:
-    """A small but real PDF (one blank A4 page)."""
-    writer = PdfWriter()
-    writer.add_blank_page(width=595, height=842)
-    buffer = io.BytesIO()
-    writer.write(buffer)
-    path = folder / "safeguarding-policy.pdf"
-    path.write_bytes(buffer.getvalue())
-    return path
 
 
 # --- The applicant -------------------------------------------------------------------
