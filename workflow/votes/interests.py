@@ -80,3 +80,12 @@ def likely_conflicts(organisation, trustee_ids) -> dict[int, list[TrusteeInteres
         if interest.matches(organisation):
             flagged.setdefault(interest.trustee_id, []).append(interest)
     return flagged
+
+
+def flagged_members(vote, flags: dict[int, list[TrusteeInterest]]) -> list[str]:
+    """Each flagged trustee of the vote with the organisations named, in the board's order."""
+    return [
+        f"{member.trustee.name} ({', '.join(interest.organisation_name for interest in flags[member.trustee_id])})"
+        for member in vote.members
+        if member.trustee_id in flags
+    ]

@@ -16,7 +16,7 @@ from ..errors import NotAllowed
 from ..types import utcnow
 from . import operations
 from .forms import BallotForm, CastingVoteForm, CloseForm, ConflictForm, DeferForm
-from .interests import likely_conflicts
+from .interests import flagged_members, likely_conflicts
 from .queries import recommendations, trustee_votes, vote_or_404
 from .rule import Choice, Result
 
@@ -67,15 +67,15 @@ def _render_vote(vote, form=None, **forms):
         "defer_form": DeferForm(formdata=None),
     }
     context.update(forms)
+    flags = likely_conflicts(vote.application.organisation, [m.trustee_id for m in vote.members]) if vote.is_open else {}
     return render_template(
         "votes/vote.html",
         vote=vote,
         application=vote.application,
         assessment=recommendations([vote.application_id]).get(vote.application_id),
         my_ballot=ballot,
-        flags=likely_conflicts(vote.application.organisation, [m.trustee_id for m in vote.members])
-        if vote.is_open
-        else {},
+        flags=flags,
+        flagged=flagged_members(vote, flags),
         now=utcnow(),
         answers_macro=_answers_template_exists(),
         form=form,
