@@ -3,7 +3,7 @@
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, func
+from sqlalchemy import DDL, JSON, ForeignKey, Index, String, Text, event, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..applications.models import Application
@@ -76,3 +76,73 @@ Index(
     func.julianday(_applications.decided_at) - func.julianday(_applications.submitted_at),
     sqlite_where=_applications.decided_at.is_not(None),
 ).ddl_if(dialect="sqlite")
+
+
+class QueueCount(db.Model):
+    """How many submitted applications each hub has in each state: the queues' tab counts.
+
+    Kept by triggers on `applications` (below), so a count moves in the same
+    transaction as the application, whatever writes it. An application counts from
+    the moment it is submitted (`submitted_at` is set), as the queues do.
+    """
+
+    __tablename__ = "queue_counts"
+
+    hub_id: Mapped[int] = mapped_column(ForeignKey("hubs.id", ondelete="CASCADE"), primary_key=True)
+    state: Mapped[str] = mapped_column(String(20), primary_key=True)
+    count: Mapped[int] = mapped_column(default=0)
+
+
+# Each trigger moves one application out of its old (hub, state) count and into its new one.
+COUNT_TRIGGERS = {
+    "postgresql": [
+        """
+        CREATE OR REPLACE FUNCTION count_queues() RETURNS trigger AS $$
+        BEGIN
+            IF TG_OP <> 'INSERT' AND OLD.submitted_at IS NOT NULL THEN
+                UPDATE queue_counts SET count = count - 1 WHERE hub_id = OLD.hub_id AND state = OLD.state;
+            END IF;
+            IF TG_OP <> 'DELETE' AND NEW.submitted_at IS NOT NULL THEN
+                INSERT INTO queue_counts (hub_id, state, count) VALUES (NEW.hub_id, NEW.state, 1)
+                ON CONFLICT (hub_id, state) DO UPDATE SET count = queue_counts.count + 1;
+            END IF;
+            RETURN NULL;
+        END;
+        $$ LANGUAGE plpgsql
+        """,
+        """
+        CREATE TRIGGER applications_counted
+            AFTER INSERT OR DELETE OR UPDATE OF state, hub_id, submitted_at ON applications
+            FOR EACH ROW EXECUTE FUNCTION count_queues()
+        """,
+    ],
+    "sqlite": [
+        """
+        CREATE TRIGGER applications_counted_insert AFTER INSERT ON applications
+        WHEN NEW.submitted_at IS NOT NULL BEGIN
+            INSERT INTO queue_counts (hub_id, state, count) VALUES (NEW.hub_id, NEW.state, 1)
+            ON CONFLICT (hub_id, state) DO UPDATE SET count = count + 1;
+        END
+        """,
+        """
+        CREATE TRIGGER applications_counted_update AFTER UPDATE OF state, hub_id, submitted_at ON applications
+        BEGIN
+            UPDATE queue_counts SET count = count - 1
+            WHERE OLD.submitted_at IS NOT NULL AND hub_id = OLD.hub_id AND state = OLD.state;
+            INSERT INTO queue_counts (hub_id, state, count) SELECT NEW.hub_id, NEW.state, 1
+            WHERE NEW.submitted_at IS NOT NULL
+            ON CONFLICT (hub_id, state) DO UPDATE SET count = count + 1;
+        END
+        """,
+        """
+        CREATE TRIGGER applications_counted_delete AFTER DELETE ON applications
+        WHEN OLD.submitted_at IS NOT NULL BEGIN
+            UPDATE queue_counts SET count = count - 1 WHERE hub_id = OLD.hub_id AND state = OLD.state;
+        END
+        """,
+    ],
+}
+
+for dialect, statements in COUNT_TRIGGERS.items():
+    for statement in statements:
+        event.listen(db.metadata, "after_create", DDL(statement).execute_if(dialect=dialect))
