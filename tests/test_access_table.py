@@ -27,6 +27,8 @@ from workflow.applications.documents import store_document
 from workflow.applications.lifecycle import State
 from workflow.applications.models import Application
 from workflow.directory.partnerships import start_partnership
+from workflow.hubs.images import put_image
+from workflow.hubs.models import ImageKind
 from workflow.letters.operations import draft_letter, issue_letter
 from workflow.organisations.membership import invite_member
 from workflow.types import utcnow
@@ -37,6 +39,7 @@ from workflow.votes.operations import declare_conflict
 from workflow.votes.rule import Choice
 
 from .builders import complete_answers, make_application
+from .image_helpers import raster
 from .test_fuzz_forms import row_counts
 
 ROLES = ("anonymous", "owner", "other", "officer", "trustee", "chair", "conflicted", "admin")
@@ -64,7 +67,7 @@ DEFAULT_ARGS = {
     "application_id": "draft", "document_id": "document", "key": "section", "organisation_id": "organisation",
     "partnership_id": "partnership", "vote_id": "vote", "meeting_id": "meeting", "item_id": "item",
     "interest_id": "interest", "invitation_id": "invitation", "user_id": "member", "hub_id": "hub",
-    "round_id": "round", "outcome": "outcome", "version": "version", "slug": "slug", "token": "token",
+    "round_id": "round", "kind": "kind", "outcome": "outcome", "version": "version", "slug": "slug", "token": "token",
 }
 
 def like(group: dict, **changes) -> dict:
@@ -115,8 +118,11 @@ ACCESS: dict[str, Expect] = {
     "admin.activity": Expect(get=ADMIN),
     "admin.delete_round": Expect(post=refused(ADMIN)),
     "admin.edit_hub": Expect(get=ADMIN),
+    "admin.hub_image": Expect(get=ADMIN),
+    "admin.hub_image_file": Expect(get=ADMIN),
     "admin.index": Expect(get=ADMIN),
     "admin.invite": Expect(get=ADMIN),
+    "admin.remove_image": Expect(post=refused(ADMIN)),
     "admin.rounds": Expect(get=ADMIN),
     "admin.send_invitation_again": Expect(post=refused(ADMIN), args={"user_id": "officer"}),
     "admin.settings": Expect(get=ADMIN),
@@ -149,6 +155,7 @@ ACCESS: dict[str, Expect] = {
     "hubs.accessibility": Expect(get=PUBLIC),
     "hubs.home": Expect(get=PUBLIC),
     "hubs.hub": Expect(get=PUBLIC),
+    "hubs.logo": Expect(get=PUBLIC),
     "hubs.privacy": Expect(get=PUBLIC),
     "index": Expect(get=like(PUBLIC, **dict.fromkeys(ROLES, 302)), anonymous_to="/hubs"),  # sends each person to their start page
     "invitations.accept_invitation_page": Expect(get=like(BAD_TOKEN, **dict.fromkeys(ROLES, 409))),
@@ -243,6 +250,7 @@ def objects(app, db, world, hub, organisation, applicant, officer, trustees, adm
         invitation = invite_member(organisation, applicant, "colleague@example.org")
         interest = add_interest(trustees[1], "Another Band")
         round_ = add_round(hub, admin, "Spring", soon, soon + timedelta(days=30))
+        put_image(hub, ImageKind.LOGO, raster())
         db.session.commit()
         found = {
             "draft": draft.id, "in_review": world["in_review"], "with_trustees": vote.application_id,
@@ -250,7 +258,7 @@ def objects(app, db, world, hub, organisation, applicant, officer, trustees, adm
             "organisation": organisation.id, "partnership": partnership.id, "vote": vote.id,
             "meeting": meeting.id, "item": meeting.items[0].id, "interest": interest.id,
             "invitation": invitation.id, "member": applicant.id, "officer": officer.id, "hub": hub.id,
-            "round": round_.id, "outcome": "approve", "version": 1, "slug": hub.slug, "token": "not-a-token",
+            "round": round_.id, "kind": "logo", "outcome": "approve", "version": 1, "slug": hub.slug, "token": "not-a-token",
         }
     g.pop("_login_user", None)
     return found

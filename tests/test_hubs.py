@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from config import BASE_DIR
 from workflow.accounts.models import User
 from workflow.demo import DEMO_APPLICANT, DEMO_MEMBERS
-from workflow.hubs.models import Criterion, District, Goal, Hub, Round
+from workflow.hubs.models import Criterion, District, Goal, Hub, HubImage, ImageKind, Round
 from workflow.hubs.operations import DEFAULT_CRITERIA, load_hubs, read_configuration
 from workflow.types import utcnow
 
@@ -117,13 +117,52 @@ def test_loading_nmpat_creates_both_hubs_with_districts_goals_and_criteria(runne
 
 def test_loading_twice_updates_without_duplicating(runner, db):
     runner.invoke(args=["hubs", "load", str(NMPAT)])
-    first = {model: count(db, model) for model in (Hub, Goal, District, Criterion, Round)}
+    first = {model: count(db, model) for model in (Hub, Goal, District, Criterion, Round, HubImage)}
+    stamps = sorted(db.session.scalars(select(HubImage.updated_at)))
 
     result = runner.invoke(args=["hubs", "load", str(NMPAT)])
 
     assert result.exit_code == 0, result.output
-    assert {model: count(db, model) for model in (Hub, Goal, District, Criterion, Round)} == first
-    assert first[Hub] == 2 and first[District] == 10 and first[Criterion] == 12
+    assert {model: count(db, model) for model in (Hub, Goal, District, Criterion, Round, HubImage)} == first
+    assert first[Hub] == 2 and first[District] == 10 and first[Criterion] == 12 and first[HubImage] == 4
+    assert sorted(db.session.scalars(select(HubImage.updated_at))) == stamps
+
+
+def test_loading_reads_the_logo_and_signature_files_into_the_database(runner, db):
+    result = runner.invoke(args=["hubs", "load", str(NMPAT)])
+
+    assert result.exit_code == 0, result.output
+    static = BASE_DIR / "workflow" / "static"
+    for slug, logo in (("northamptonshire", "nmeh-demo-logo.svg"), ("rutland", "rm-demo-logo.svg")):
+        hub = hub_by_slug(db, slug)
+        assert hub.logo_image.data == (static / "hubs" / logo).read_bytes()
+        assert hub.logo_image.content_type == "image/svg+xml"
+        assert hub.signature_image.data == (static / "hubs" / "demo-signature.svg").read_bytes()
+        assert hub.image(ImageKind.SIGNATURE) is hub.signature_image
+
+
+def test_image_paths_may_be_relative_to_the_project_folder(db):
+    configuration = read_configuration(THE_MIX)
+    configuration["hubs"][0]["logo"] = "workflow/static/hubs/rm-demo-logo.svg"
+    [mix] = load_hubs(configuration)
+
+    assert mix.logo_image.data == (BASE_DIR / "workflow" / "static" / "hubs" / "rm-demo-logo.svg").read_bytes()
+
+
+@pytest.mark.parametrize("logo, message", [
+    ("hubs/no-such-logo.svg", "There is no image file hubs/no-such-logo.svg"),
+    ("consort.js", "The selected file must be a PNG, JPEG or SVG image"),
+])
+def test_a_missing_or_unusable_image_file_is_refused(runner, db, tmp_path, logo, message):
+    configuration = (BASE_DIR / "hubs" / "the-mix.toml").read_text(encoding="utf-8")
+    path = tmp_path / "mix.toml"
+    path.write_text(re.sub(r'(?m)^logo = ".*"$', f'logo = "{logo}"', configuration), encoding="utf-8")
+
+    result = runner.invoke(args=["hubs", "load", str(path)])
+
+    assert result.exit_code != 0
+    assert message in result.output
+    assert "Traceback" not in result.output
 
 
 def test_the_mix_loads_beside_nmpat(runner, db):
@@ -260,15 +299,37 @@ def test_hub_page_invites_visitors_to_register_or_sign_in(client, nmpat):
 
 
 def test_hub_page_shows_the_logo_with_alt_text(client, nmpat):
+    logo = nmpat["northamptonshire"].logo_image
     page = parse(client.get("/hubs/northamptonshire"))
 
     assert page.images == [{
-        "src": "/static/hubs/nmeh-demo-logo.svg",
+        "src": f"/hubs/northamptonshire/logo?v={logo.sha256[:16]}",
         "alt": "Northamptonshire Music Education Hub logo",
         "width": "240",
-        "height": "96",
     }]
-    assert client.get("/static/hubs/nmeh-demo-logo.svg").status_code == 200
+    response = client.get(page.images[0]["src"])
+    assert response.status_code == 200
+    assert response.data == (BASE_DIR / "workflow" / "static" / "hubs" / "nmeh-demo-logo.svg").read_bytes()
+    assert response.mimetype == "image/svg+xml"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Content-Security-Policy"].startswith("default-src 'none';")
+    assert "script-src" not in response.headers["Content-Security-Policy"]
+    assert response.headers["ETag"] == f'"{logo.sha256}"'
+    assert "public" in response.headers["Cache-Control"]
+
+
+def test_the_logo_is_revalidated_by_its_digest(client, nmpat):
+    logo = nmpat["rutland"].logo_image
+
+    response = client.get("/hubs/rutland/logo", headers={"If-None-Match": f'"{logo.sha256}"'})
+
+    assert response.status_code == 304 and response.data == b""
+
+
+def test_a_hub_without_a_logo_shows_none(client, hub):
+    assert parse(client.get(f"/hubs/{hub.slug}")).images == []
+    assert client.get(f"/hubs/{hub.slug}/logo").status_code == 404
+    assert client.get("/hubs/nowhere/logo").status_code == 404
 
 
 def test_unknown_hub_is_not_found(client, nmpat):

@@ -10,8 +10,10 @@ import pytest
 from flask import g
 
 from tests.builders import make_application
+from tests.image_helpers import give_demo_images
 from workflow.applications.lifecycle import State
 from workflow.errors import NotAllowed
+from workflow.hubs.models import ImageKind
 from workflow.letters.defaults import default_template_body
 from workflow.letters.models import DecisionLetter, LetterTemplate
 from workflow.letters.operations import (
@@ -193,9 +195,7 @@ def test_previewing_a_kept_version(db, client, login, admin, hub):
 
 
 def test_the_preview_shows_the_chairs_signature_and_the_logo(db, client, login, admin, chair, hub):
-    hub.logo = "hubs/nmeh-demo-logo.svg"
-    hub.chair_signature = "hubs/demo-signature.svg"
-    db.session.commit()
+    give_demo_images(db, hub, ImageKind.LOGO, ImageKind.SIGNATURE)
     pdf = _save(login(admin), hub, GOOD, button="preview").data
     assert _figures(pdf) == ["Northamptonshire Music Education Hub", "Signature of Charlotte Chair"]
     assert _attachments_and_images(pdf) == (0, 0)  # both are SVG: drawn as vectors

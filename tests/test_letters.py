@@ -14,9 +14,11 @@ from markupsafe import escape
 from sqlalchemy import select
 
 from tests.builders import make_application
+from tests.image_helpers import give_demo_images
 from workflow.applications.lifecycle import State
 from workflow.audit.operations import history
 from workflow.errors import NotAllowed, WrongState
+from workflow.hubs.models import ImageKind
 from workflow.letters.defaults import default_template_body
 from workflow.letters.models import DecisionLetter, LetterStatus, LetterTemplate
 from workflow.letters.operations import (
@@ -527,12 +529,12 @@ def test_issued_letters_keep_their_template_version(db, client, login, officer, 
     assert db.session.scalar(select(LetterTemplate.body).where(LetterTemplate.version == 2)) == "<p>Changed later</p>"
 
 
-def test_the_letterhead_shows_the_hub_logo_from_the_static_folder(app, db, client, login, officer, hub, letter):
-    hub.logo = "hubs/nmeh-demo-logo.svg"
-    db.session.commit()
+def test_the_letterhead_embeds_the_hub_logo_from_the_database(app, db, client, login, officer, hub, letter):
+    give_demo_images(db, hub, ImageKind.LOGO)
     with app.test_request_context():
         html = letter_html(letter)
-    assert 'src="https://consort.invalid/static/hubs/nmeh-demo-logo.svg"' in html
+    assert f'src="{escape(hub.logo_image.data_url)}"' in html
+    assert hub.logo_image.data_url.startswith("data:image/svg+xml;base64,")
     pdf = login(officer).get(f"/office/applications/{letter.application_id}/letter/preview.pdf").data
     assert _contains(pdf, "Demo Lead Trust", "Northamptonshire Music Education Hub", "1 Demo Street", "NN1 1AA")
 
@@ -575,9 +577,7 @@ def _structure(node, depth=0, found=None) -> list[tuple[int, str, str | None]]:
 def test_an_issued_letter_is_tagged_titled_and_declares_pdf_a_3a(db, client, login, officer, hub, letter, tmp_path):
     import subprocess
 
-    hub.logo = "hubs/nmeh-demo-logo.svg"
-    hub.chair_signature = "hubs/demo-signature.svg"
-    db.session.commit()
+    give_demo_images(db, hub, ImageKind.LOGO, ImageKind.SIGNATURE)
     _issue(login(officer), letter)
     pdf = db.session.get(DecisionLetter, letter.id).pdf
     reader = _reader(pdf)
@@ -612,8 +612,7 @@ def test_an_issued_letter_is_tagged_titled_and_declares_pdf_a_3a(db, client, log
 
 
 def test_an_issued_letter_carries_the_chairs_signature_and_the_official_details(db, client, login, officer, hub, letter):
-    hub.chair_signature = "hubs/demo-signature.svg"
-    db.session.commit()
+    give_demo_images(db, hub, ImageKind.SIGNATURE)
     letter.free_paragraph = "Share your safeguarding policy."
     db.session.commit()
     _issue(login(officer), letter)

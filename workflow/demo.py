@@ -41,7 +41,10 @@ def demo_totp_secret(email: str) -> str:
 @click.option("--config", "config_path", default=str(BASE_DIR / "hubs" / "nmpat.toml"), show_default=True)
 def demo_command(config_path: str) -> None:
     """Load the example hubs and demo accounts (safe to run again)."""
-    hubs = load_hubs(read_configuration(config_path))
+    try:
+        hubs = load_hubs(read_configuration(config_path))
+    except ValueError as problem:
+        raise click.ClickException(str(problem)) from None
     for name, email, roles in DEMO_MEMBERS:
         if not email_taken(email):
             user = create_member(name=name, email=email, password=DEMO_PASSWORD, roles=roles)

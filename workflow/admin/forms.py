@@ -2,10 +2,12 @@
 
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
     GovCheckboxInput,
     GovDateInput,
+    GovFileInput,
     GovPasswordInput,
     GovRadioInput,
     GovSubmitInput,
@@ -37,6 +39,7 @@ from wtforms.validators import (
 
 from ..accounts.models import Role
 from ..applications.forms import as_choices
+from ..hubs.images import MAX_IMAGE_BYTES, ImageRefused, checked_image
 from ..votes.rule import Majority, parse_quorum
 from .operations import ROLE_LABELS
 
@@ -72,6 +75,18 @@ def _area(label: str, description: str = "", rows: int = 5, required: str | None
     return TextAreaField(label, description=description, widget=GovTextArea(), validators=validators + [Length(max=20000)])
 
 
+def _reference_prefix() -> StringField:
+    return StringField(
+        "Reference prefix",
+        description="Capital letters, for example NMEH. It begins every new reference.",
+        widget=GovTextInput(),
+        validators=[
+            InputRequired("Enter a reference prefix"),
+            Regexp(r"^[A-Z]{2,12}$", message="Reference prefix must be 2 to 12 capital letters"),
+        ],
+    )
+
+
 class HubForm(FlaskForm):
     name = StringField("Name of the hub", widget=GovTextInput(), validators=[InputRequired("Enter the hub's name"), Length(max=200)])
     introduction = _area("Introduction", "Shown at the top of the hub's public page. Leave a blank line between paragraphs.", required="Enter an introduction")
@@ -88,15 +103,7 @@ class HubForm(FlaskForm):
     address = _area("Address on the letterhead", "One line of the address per line.")
     charity_number = StringField("Charity number", widget=GovTextInput(), validators=[Optional(), Length(max=20)])
     company_number = StringField("Company number", widget=GovTextInput(), validators=[Optional(), Length(max=20)])
-    reference_prefix = StringField(
-        "Reference prefix",
-        description="Capital letters, for example NMEH. It begins every new reference.",
-        widget=GovTextInput(),
-        validators=[
-            InputRequired("Enter a reference prefix"),
-            Regexp(r"^[A-Z]{2,12}$", message="Reference prefix must be 2 to 12 capital letters"),
-        ],
-    )
+    reference_prefix = _reference_prefix()
     partnership_term_years = IntegerField(
         "Partnership term, in years",
         widget=GovTextInput(),
@@ -108,6 +115,25 @@ class HubForm(FlaskForm):
     def validate_goals(self, field):
         if not goal_blocks(field.data):
             raise ValidationError("Enter at least one goal")
+
+
+class HubImageForm(FlaskForm):
+    image = FileField(
+        "Upload an image", description="A PNG, JPEG or SVG image, 1 MB or smaller.",
+        widget=GovFileInput(), validators=[FileRequired("Select an image")],
+    )
+    submit = SubmitField("Upload the image", widget=GovSubmitInput())
+
+    #: The checked bytes of the upload (set by validate_image).
+    image_bytes = b""
+
+    def validate_image(self, field):
+        data = field.data.stream.read(MAX_IMAGE_BYTES + 1)
+        try:
+            checked_image(data)
+        except ImageRefused as refusal:
+            raise ValidationError(str(refusal)) from None
+        self.image_bytes = data
 
 
 class RoundForm(FlaskForm):

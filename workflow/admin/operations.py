@@ -10,7 +10,9 @@ from ..accounts.operations import create_member, end_other_sessions, find_user
 from ..accounts.passwords import hash_password
 from ..errors import NotAllowed, WrongState
 from ..extensions import db
-from ..hubs.models import Criterion, District, Goal, Hub, Round
+from ..hubs.images import IMAGE_NAMES, put_image
+from ..hubs.models import Criterion, District, Goal, Hub, ImageKind, Round
+from ..hubs.operations import prefix_taken
 from ..notifications.operations import queue_email
 from ..types import utcnow
 from .models import AdminEvent, DeploymentSettings
@@ -57,10 +59,7 @@ def _sync_titles(existing: list, titles: list[str], make, key: str = "title") ->
 def update_hub(hub: Hub, actor, values: dict, goals: list[tuple[str, str]], districts: list[str], criteria: list[str]) -> list[str]:
     """Change a hub's text, letterhead, prefix, term, goals, districts and criteria; returns what changed."""
     check_admin(actor)
-    taken = db.session.scalar(
-        db.select(Hub.id).where(Hub.reference_prefix == values["reference_prefix"], Hub.id != hub.id)
-    )
-    if taken is not None:
+    if prefix_taken(values["reference_prefix"], other_than=hub.id):
         raise WrongState(f"Another hub already uses the reference prefix {values['reference_prefix']}.")
     before = {name: getattr(hub, name) for name in HUB_TEXT_FIELDS}
     before |= {
@@ -85,6 +84,30 @@ def update_hub(hub: Hub, actor, values: dict, goals: list[tuple[str, str]], dist
         db.session.flush()
         record_admin_event(actor, "hub_changed", hub, f"{hub.name}: changed {', '.join(changed)}")
     return changed
+
+
+def change_hub_image(hub: Hub, actor, kind: ImageKind, data: bytes) -> bool:
+    """Replace the hub's logo or chair's signature with checked image bytes; False if it is the same image."""
+    check_admin(actor)
+    image, changed = put_image(hub, kind, data)
+    if changed:
+        record_admin_event(
+            actor, "hub_image_changed", hub,
+            f"{hub.name}: new {IMAGE_NAMES[kind]} ({image.content_type}, {len(data)} bytes, SHA-256 {image.sha256[:12]})",
+        )
+    return changed
+
+
+def remove_hub_image(hub: Hub, actor, kind: ImageKind) -> bool:
+    """Remove the hub's logo or chair's signature; False if it had none."""
+    check_admin(actor)
+    image = hub.image(kind)
+    if image is None:
+        return False
+    hub.images.remove(image)
+    db.session.flush()
+    record_admin_event(actor, "hub_image_removed", hub, f"{hub.name}: {IMAGE_NAMES[kind]} removed")
+    return True
 
 
 def add_round(hub: Hub, actor, name: str, opens_at, closes_at) -> Round:

@@ -10,10 +10,12 @@ from sqlalchemy import select
 from ..accounts.models import Role, User
 from ..accounts.sessions import require_recent_password
 from ..extensions import db
-from ..hubs.models import Hub, Round
+from ..hubs.images import IMAGE_NAMES, image_response
+from ..hubs.models import Hub, ImageKind, Round
 from ..types import LONDON
 from .forms import (
     HubForm,
+    HubImageForm,
     InviteForm,
     RolesForm,
     RoundForm,
@@ -29,10 +31,12 @@ from .operations import (
     ROLE_LABELS,
     accept_invitation,
     add_round,
+    change_hub_image,
     change_roles,
     check_admin,
     invite_member,
     invited_user,
+    remove_hub_image,
     remove_round,
     resend_invitation,
     set_active,
@@ -70,6 +74,37 @@ def edit_hub(hub_id: int):
         flash(f"{hub.name} has been saved." if changed else "Nothing was changed.", "success")
         return redirect(url_for("admin.edit_hub", hub_id=hub.id))
     return render_template("admin/hub.html", hub=hub, form=form)
+
+
+@bp.route("/hubs/<int:hub_id>/<any(logo, signature):kind>", methods=["GET", "POST"])
+def hub_image(hub_id: int, kind: str):
+    """Upload (or replace) the hub's letterhead logo or its chair's signature."""
+    hub = db.get_or_404(Hub, hub_id)
+    kind = ImageKind(kind)
+    form = HubImageForm()
+    if form.validate_on_submit():
+        changed = change_hub_image(hub, current_user, kind, form.image_bytes)
+        flash(f"The {IMAGE_NAMES[kind]} has been saved." if changed else "This is the image already saved: nothing was changed.", "success")
+        return redirect(url_for("admin.edit_hub", hub_id=hub.id))
+    return render_template(
+        "admin/hub_image.html", hub=hub, kind=kind, name=IMAGE_NAMES[kind], image=hub.image(kind), form=form, remove_form=FlaskForm(),
+    )
+
+
+@bp.route("/hubs/<int:hub_id>/<any(logo, signature):kind>/remove", methods=["POST"])
+def remove_image(hub_id: int, kind: str):
+    hub = db.get_or_404(Hub, hub_id)
+    kind = ImageKind(kind)
+    if FlaskForm().validate_on_submit() and remove_hub_image(hub, current_user, kind):
+        flash(f"The {IMAGE_NAMES[kind]} has been removed.", "success")
+    return redirect(url_for("admin.edit_hub", hub_id=hub.id))
+
+
+@bp.route("/hubs/<int:hub_id>/<any(logo, signature):kind>/image")
+def hub_image_file(hub_id: int, kind: str):
+    """The image itself, for the admin's pages (the signature is never public)."""
+    image = db.get_or_404(Hub, hub_id).image(ImageKind(kind)) or abort(404)
+    return image_response(image, public=False)
 
 
 @bp.route("/hubs/<int:hub_id>/rounds", methods=["GET", "POST"])

@@ -13,7 +13,10 @@ hubs = AppGroup("hubs", help="Hub configuration.")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 def load_command(path: str) -> None:
     """Load (create or update) the hubs in a configuration file."""
-    loaded = load_hubs(read_configuration(path))
+    try:
+        loaded = load_hubs(read_configuration(path))
+    except ValueError as problem:
+        raise click.ClickException(str(problem)) from None
     db.session.commit()
     for hub in loaded:
         click.echo(f"Loaded {hub.name} ({hub.reference_prefix}): {len(hub.goals)} goals, {len(hub.districts)} districts")

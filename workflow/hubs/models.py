@@ -1,12 +1,21 @@
-"""Hubs as data: each hub's goals, districts, assessment criteria and rounds."""
+"""Hubs as data: each hub's goals, districts, assessment criteria, rounds and letterhead images."""
 
+import base64
+import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from ..types import UTCDateTime, utcnow
+from ..types import UTCDateTime, enum_column, utcnow
+
+
+class ImageKind(str, enum.Enum):
+    """The images a hub keeps: its letterhead logo and its chair's signature."""
+
+    LOGO = "logo"
+    SIGNATURE = "signature"
 
 
 class Hub(db.Model):
@@ -26,9 +35,6 @@ class Hub(db.Model):
     address: Mapped[str] = mapped_column(Text, default="")
     charity_number: Mapped[str] = mapped_column(String(20), default="")
     company_number: Mapped[str] = mapped_column(String(20), default="")
-    logo: Mapped[str] = mapped_column(String(200), default="")
-    # The chair's signature image for decision letters: a path under the static folder.
-    chair_signature: Mapped[str] = mapped_column(String(200), default="")
     partnership_term_years: Mapped[int] = mapped_column(default=3)
     open_all_year: Mapped[bool] = mapped_column(default=True)
 
@@ -44,6 +50,19 @@ class Hub(db.Model):
     rounds: Mapped[list["Round"]] = relationship(
         back_populates="hub", order_by="Round.opens_at", cascade="all, delete-orphan"
     )
+    images: Mapped[list["HubImage"]] = relationship(back_populates="hub", cascade="all, delete-orphan")
+
+    def image(self, kind: ImageKind) -> "HubImage | None":
+        """The hub's logo or chair's signature, if it has one."""
+        return next((image for image in self.images if image.kind is kind), None)
+
+    @property
+    def logo_image(self) -> "HubImage | None":
+        return self.image(ImageKind.LOGO)
+
+    @property
+    def signature_image(self) -> "HubImage | None":
+        return self.image(ImageKind.SIGNATURE)
 
     def current_round(self, now: datetime | None = None) -> "Round | None":
         """The round open at `now`, if any."""
@@ -108,3 +127,24 @@ class Round(db.Model):
     opens_at: Mapped[datetime] = mapped_column(UTCDateTime)
     closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
     hub: Mapped[Hub] = relationship(back_populates="rounds")
+
+
+class HubImage(db.Model):
+    """A hub's letterhead logo or its chair's signature: the checked bytes of an uploaded image."""
+
+    __tablename__ = "hub_images"
+    __table_args__ = (UniqueConstraint("hub_id", "kind", name="uq_hub_images_hub_kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hub_id: Mapped[int] = mapped_column(ForeignKey("hubs.id", ondelete="CASCADE"))
+    kind: Mapped[ImageKind] = mapped_column(enum_column(ImageKind, "hub_image_kind"))
+    content_type: Mapped[str] = mapped_column(String(40))
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    hub: Mapped[Hub] = relationship(back_populates="images")
+
+    @property
+    def data_url(self) -> str:
+        """The image as a ``data:`` URL, as the PDF renderer reads it."""
+        return f"data:{self.content_type};base64,{base64.b64encode(self.data).decode('ascii')}"

@@ -4,10 +4,14 @@ import tomllib
 from datetime import UTC, datetime
 from pathlib import Path
 
+from flask import current_app
 from sqlalchemy import select
 
+from config import BASE_DIR
+
 from ..extensions import db
-from .models import Criterion, District, Goal, Hub, Round
+from .images import ImageRefused, put_image
+from .models import Criterion, District, Goal, Hub, ImageKind, Round
 
 DEFAULT_CRITERIA = (
     "Complements the existing partners",
@@ -20,9 +24,18 @@ DEFAULT_CRITERIA = (
 
 HUB_FIELDS = (
     "name", "reference_prefix", "introduction", "commitments", "how_to_apply", "contact",
-    "address", "charity_number", "company_number", "logo", "chair_signature", "partnership_term_years",
-    "open_all_year",
+    "address", "charity_number", "company_number", "partnership_term_years", "open_all_year",
 )
+#: The configuration's image paths, and the image each one fills.
+IMAGE_FIELDS = {"logo": ImageKind.LOGO, "chair_signature": ImageKind.SIGNATURE}
+
+
+def prefix_taken(prefix: str, other_than: int | None = None) -> bool:
+    """Whether another hub's references already begin with this prefix."""
+    query = select(Hub.id).where(Hub.reference_prefix == prefix)
+    if other_than is not None:
+        query = query.where(Hub.id != other_than)
+    return db.session.scalar(query) is not None
 
 
 def read_configuration(path: str | Path) -> dict:
@@ -44,8 +57,28 @@ def _placed(row, position: int, **values):
     return row
 
 
+def image_file(path: str) -> Path:
+    """An image named in a configuration: under the static folder, else under the project folder."""
+    for folder in (Path(current_app.static_folder), BASE_DIR):
+        candidate = folder / path
+        if candidate.is_file():
+            return candidate
+    raise ValueError(f"There is no image file {path} in the static folder or the project folder.")
+
+
+def _load_images(hub: Hub, entry: dict) -> None:
+    for field, kind in IMAGE_FIELDS.items():
+        if not entry.get(field):
+            continue
+        path = image_file(entry[field])
+        try:
+            put_image(hub, kind, path.read_bytes())
+        except ImageRefused as refusal:
+            raise ValueError(f"{path}: {refusal}") from None
+
+
 def load_hubs(configuration: dict) -> list[Hub]:
-    """Create or update each hub of a configuration, matched by slug."""
+    """Create or update each hub of a configuration, matched by slug; its images are read from their files."""
     lead = configuration.get("lead_organisation", "")
     hubs = []
     for entry in configuration["hubs"]:
@@ -75,5 +108,6 @@ def load_hubs(configuration: dict) -> list[Hub]:
             for r in entry.get("rounds", [])
         ]
         db.session.flush()
+        _load_images(hub, entry)
         hubs.append(hub)
     return hubs

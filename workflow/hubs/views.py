@@ -4,6 +4,7 @@ from flask import Blueprint, abort, render_template
 from sqlalchemy import select
 
 from ..extensions import db
+from .images import image_response
 from .models import Hub
 
 bp = Blueprint("hubs", __name__)
@@ -21,6 +22,13 @@ def hub(slug: str):
     """One hub: introduction, goals, partner commitments, districts, how to apply, contact."""
     hub = db.session.scalar(select(Hub).where(Hub.slug == slug)) or abort(404)
     return render_template("hubs/hub.html", hub=hub)
+
+
+@bp.route("/hubs/<slug>/logo")
+def logo(slug: str):
+    """The hub's logo, revalidated by its digest."""
+    hub = db.session.scalar(select(Hub).where(Hub.slug == slug)) or abort(404)
+    return image_response(hub.logo_image or abort(404), public=True)
 
 
 @bp.route("/accessibility")

@@ -18,11 +18,12 @@ from ..accounts.models import Role, User, UserRole
 from ..audit.operations import record_event
 from ..errors import NotAllowed, WrongState
 from ..extensions import db
+from ..hubs.images import image_data_url
 from ..notifications.operations import notify_organisation
 from ..types import london, utcnow
 from ..votes.rule import Choice
 from .models import DecisionLetter, LetterStatus, LetterTemplate
-from .render import render_pdf, static_url
+from .render import render_pdf
 from .templating import (
     SAMPLE_FIELDS,
     LetterTemplateError,
@@ -111,8 +112,8 @@ def chair_name() -> str:
 
 
 def signature_url(hub) -> str:
-    """Where the letter reads the chair's signature image from, or "" if the hub has none."""
-    return static_url(hub.chair_signature) if hub.chair_signature else ""
+    """The chair's signature image as a ``data:`` URL for the letter, or "" if the hub has none."""
+    return image_data_url(hub.signature_image)
 
 
 def postal_lines(organisation) -> list[str]:
@@ -168,7 +169,7 @@ def _page(hub, fields: dict, body_template: str, *, addressee: list[str], mark: 
         hub=hub,
         fields=fields,
         body=body,
-        logo_url=static_url(hub.logo) if hub.logo else "",
+        logo_url=image_data_url(hub.logo_image),
         hub_address=[line.strip() for line in (hub.address or "").splitlines() if line.strip()],
         addressee=addressee,
         approved=fields["outcome"] == OUTCOME_WORDS[Choice.APPROVE],

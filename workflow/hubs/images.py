@@ -1,0 +1,159 @@
+"""A hub's logo and chair's signature: uploads checked by their content, kept in the database.
+
+PNG and JPEG images must open and decode with Pillow. An SVG is accepted only when it
+can do nothing but draw: no scripts, event handler attributes, foreignObject, foreign
+markup (HTML, MathML), entities or processing instructions, and no reference outside
+itself (every link is to a `#fragment`, every CSS `url()` too, no `@import`, no CSS
+escapes that could hide one).
+"""
+
+import hashlib
+import io
+import re
+from xml.etree import ElementTree
+
+from PIL import Image
+
+from flask import Response, request
+
+from ..extensions import db
+from ..types import utcnow
+from .models import Hub, HubImage, ImageKind
+
+MAX_IMAGE_BYTES = 1024 * 1024
+MAX_SIDE_PIXELS = 5000
+PNG = "image/png"
+JPEG = "image/jpeg"
+SVG = "image/svg+xml"
+
+SVG_NS = "http://www.w3.org/2000/svg"
+FORBIDDEN_NAMESPACES = ("http://www.w3.org/1999/xhtml", "http://www.w3.org/1998/Math/MathML")
+FORBIDDEN_ELEMENTS = {"script", "foreignobject", "iframe", "embed", "object", "handler", "listener"}
+ANIMATIONS = {"set", "animate", "animatemotion", "animatetransform", "animatecolor"}
+EXTERNAL_URL = re.compile(r"url\s*\(\s*['\"]?\s*(?!#)", re.IGNORECASE)
+
+IMAGE_NAMES = {ImageKind.LOGO: "letterhead logo", ImageKind.SIGNATURE: "chair's signature"}
+
+WRONG_TYPE = "The selected file must be a PNG, JPEG or SVG image"
+UNSAFE_SVG = (
+    "The selected SVG image contains {what}. Upload a PNG or JPEG instead, or an SVG that only draws shapes and text"
+)
+
+
+class ImageRefused(ValueError):
+    """An image that is not accepted; the message says why in plain words."""
+
+
+def checked_image(data: bytes) -> str:
+    """The content type of an acceptable image, or ImageRefused saying what is wrong."""
+    if not data:
+        raise ImageRefused("The selected file is empty")
+    if len(data) > MAX_IMAGE_BYTES:
+        raise ImageRefused("The selected file must be 1 MB or smaller")
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return _checked_raster(data, "PNG", PNG)
+    if data.startswith(b"\xff\xd8\xff"):
+        return _checked_raster(data, "JPEG", JPEG)
+    if data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+        _check_svg(data)
+        return SVG
+    raise ImageRefused(WRONG_TYPE)
+
+
+def _checked_raster(data: bytes, image_format: str, content_type: str) -> str:
+    try:
+        with Image.open(io.BytesIO(data), formats=[image_format]) as image:
+            too_large = max(image.size) > MAX_SIDE_PIXELS
+            if not too_large:
+                image.load()
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        raise ImageRefused(f"The selected file is not a {image_format} image that can be opened") from None
+    if too_large:
+        raise ImageRefused(f"The image must be at most {MAX_SIDE_PIXELS} pixels wide and high")
+    return content_type
+
+
+def _local(name: str) -> tuple[str, str]:
+    """(namespace, local name) of an ElementTree tag or attribute name."""
+    if name.startswith("{"):
+        namespace, local = name[1:].split("}", 1)
+        return namespace, local
+    return "", name
+
+
+def _check_svg(data: bytes) -> None:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ImageRefused("The selected SVG image must be saved as UTF-8 text") from None
+    if re.search(r"<!ENTITY|<!DOCTYPE[^>]*\[", text, re.IGNORECASE):
+        raise ImageRefused(UNSAFE_SVG.format(what="entities"))
+    if re.search(r"<\?(?!xml\s)", text):
+        raise ImageRefused(UNSAFE_SVG.format(what="a processing instruction"))
+    try:
+        root = ElementTree.fromstring(text)
+    except ElementTree.ParseError:
+        raise ImageRefused("The selected SVG image is not valid: check it opens in a web browser") from None
+    if root.tag != f"{{{SVG_NS}}}svg":
+        raise ImageRefused(WRONG_TYPE)
+    for element in root.iter():
+        _check_element(element)
+
+
+def _check_element(element) -> None:
+    namespace, tag = _local(element.tag)
+    if namespace in FORBIDDEN_NAMESPACES or (namespace == SVG_NS and tag.lower() in FORBIDDEN_ELEMENTS):
+        raise ImageRefused(UNSAFE_SVG.format(what=f"a {tag} element"))
+    if tag.lower() == "style":
+        _check_css(element.text or "")
+    for name, value in element.attrib.items():
+        _, attribute = _local(name)
+        if attribute.lower().startswith("on"):
+            raise ImageRefused(UNSAFE_SVG.format(what=f"an event handler ({attribute})"))
+        if attribute == "href" and not value.strip().startswith("#"):
+            raise ImageRefused(UNSAFE_SVG.format(what="a link to something outside the image"))
+        if tag.lower() in ANIMATIONS and attribute == "attributeName" and value.split(":")[-1].strip() == "href":
+            raise ImageRefused(UNSAFE_SVG.format(what="an animation that changes a link"))
+        if "javascript:" in "".join(value.split()).lower():
+            raise ImageRefused(UNSAFE_SVG.format(what="a script address"))
+        _check_css(value)
+
+
+def _check_css(css: str) -> None:
+    if "\\" in css or "@import" in css.lower() or EXTERNAL_URL.search(css):
+        raise ImageRefused(UNSAFE_SVG.format(what="a reference to something outside the image"))
+
+
+def put_image(hub: Hub, kind: ImageKind, data: bytes) -> tuple[HubImage, bool]:
+    """Check `data` and keep it as the hub's image of this kind; (the image, whether it changed)."""
+    content_type = checked_image(data)
+    digest = hashlib.sha256(data).hexdigest()
+    image = hub.image(kind)
+    if image is not None and image.sha256 == digest:
+        return image, False
+    if image is None:
+        image = HubImage(kind=kind)
+        hub.images.append(image)
+    image.content_type, image.data, image.sha256, image.updated_at = content_type, data, digest, utcnow()
+    db.session.flush()
+    return image, True
+
+
+def image_response(image: HubImage, *, public: bool) -> Response:
+    """The image's bytes with its own type, revalidated by its digest and unable to run anything."""
+    response = Response(image.data, mimetype=image.content_type)
+    response.set_etag(image.sha256)
+    if public:
+        response.cache_control.public = True
+        response.cache_control.max_age = 3600
+    else:
+        response.cache_control.private = True
+        response.cache_control.no_cache = True
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
+    return response.make_conditional(request)
+
+
+def image_data_url(image: HubImage | None) -> str:
+    """The image as a ``data:`` URL for a letter, or "" when there is none."""
+    return image.data_url if image is not None else ""
