@@ -12,6 +12,7 @@ from flask import (
 )
 from flask_limiter.errors import RateLimitExceeded
 from flask_login import current_user, login_required
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db, login_manager
 from . import limits
@@ -83,7 +84,7 @@ def load_user(user_id: str) -> User | None:
     identifier, _, version = user_id.partition(":")
     if not identifier.isdigit() or not version.isdigit():
         return None
-    user = db.session.get(User, int(identifier))
+    user = db.session.get(User, int(identifier), options=[joinedload(User.role_rows), joinedload(User.memberships)])
     if user is None or user.session_version != int(version):
         return None
     return user

@@ -133,9 +133,9 @@ def _queue_state() -> State:
     return state
 
 
-def _filters() -> QueueFilterForm:
+def _filters(people: list | None = None) -> QueueFilterForm:
     filters = QueueFilterForm(request.args)
-    filters.set_choices(hubs(), officers(), district_names())
+    filters.set_choices(hubs(), officers() if people is None else people, district_names())
     filters.validate()  # an error shows beside its field; `criteria` ignores values that name nothing
     return filters
 
@@ -150,12 +150,13 @@ def _kept() -> dict:
 def queue():
     """The queue of one state, with every queue's count under the same filters."""
     state = _queue_state()
-    filters = _filters()
+    people = officers()
+    filters = _filters(people)
     criteria = filters.criteria(state)
     page = queue_page(criteria, current_user, request.args.get("page", 1, type=int))
     kept = _kept()
     bulk = BulkAssignForm(formdata=None)
-    bulk.set_choices(officers())
+    bulk.set_choices(people)
     return render_template(
         "reviews/queue.html",
         state=state,
