@@ -1,7 +1,7 @@
 """Every POST route refuses a request without a valid CSRF token, and says why."""
 
 import pytest
-from werkzeug.routing import Rule
+from werkzeug.routing import AnyConverter, IntegerConverter, Rule
 
 from config import TestConfig
 from workflow import create_app
@@ -25,9 +25,18 @@ def post_rules(app) -> list[Rule]:
     return sorted((r for r in app.url_map.iter_rules() if "POST" in r.methods), key=lambda r: r.rule)
 
 
+def sample_value(converter):
+    """A value the URL argument's converter accepts: a number, one of its choices, or text."""
+    if isinstance(converter, IntegerConverter):
+        return 1
+    if isinstance(converter, AnyConverter):
+        return min(converter.items)
+    return "x"
+
+
 def sample_url(rule: Rule) -> str:
     names = rule.arguments - set(rule.defaults or {})
-    values = {name: 1 if rule._converters[name].__class__.__name__ == "IntegerConverter" else "x" for name in names}
+    values = {name: sample_value(rule._converters[name]) for name in names}
     return rule.build(values, append_unknown=False)[1]
 
 

@@ -12,9 +12,8 @@ import io
 import re
 from xml.etree import ElementTree
 
-from PIL import Image
-
 from flask import Response, request
+from PIL import Image
 
 from ..extensions import db
 from ..types import utcnow
