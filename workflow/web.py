@@ -1,6 +1,6 @@
 """Blueprints, the home page and what every page's layout needs."""
 
-from flask import Flask, has_request_context, redirect, url_for
+from flask import Flask, has_request_context, redirect, request, url_for
 from flask_login import current_user
 
 from .types import london
@@ -48,8 +48,16 @@ def init_web(app: Flask) -> None:
 
     @app.context_processor
     def layout():
+        """The page frame's links, built once per request: every form field's widget renders a template too."""
         if not has_request_context():  # emails rendered by `flask tick`
             return {}
+        # Kept on the request, not `g`: an app context can outlive one request (tests, CLI).
+        request_now = request._get_current_object()
+        if not hasattr(request_now, "consort_layout"):
+            request_now.consort_layout = _layout()
+        return request_now.consort_layout
+
+    def _layout() -> dict:
         return {
             "nav_items": navigation(),
             "signed_in_as": current_user.name if current_user.is_authenticated else None,
@@ -65,8 +73,6 @@ def init_web(app: Flask) -> None:
 
 def navigation() -> list[dict]:
     """The header's links for the signed-in person's roles."""
-    from flask import request
-
     items = []
     if not current_user.is_authenticated:
         items = [("hubs.home", "Hubs"), ("directory.partners", "Partners"), ("accounts.sign_in", "Sign in"), ("accounts.register", "Create an account")]

@@ -10,7 +10,12 @@ import re
 from datetime import date
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import (
+from markupsafe import Markup, escape
+from wtforms import BooleanField, Field, FileField, RadioField, SelectChoice, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import Length, StopValidation, ValidationError
+
+from ..types import london, utcnow
+from ..widgets import (
     GovCharacterCount,
     GovCheckboxesInput,
     GovCheckboxInput,
@@ -20,11 +25,6 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextArea,
     GovTextInput,
 )
-from markupsafe import Markup, escape
-from wtforms import BooleanField, Field, FileField, RadioField, SelectChoice, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import Length, StopValidation, ValidationError
-
-from ..types import london, utcnow
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
 WORDS_PER_ANSWER = 300

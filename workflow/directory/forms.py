@@ -1,13 +1,6 @@
 """The directory's filters (a GET form) and the partner's entry form."""
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import (
-    GovCheckboxesInput,
-    GovSelect,
-    GovSubmitInput,
-    GovTextArea,
-    GovTextInput,
-)
 from wtforms import (
     EmailField,
     Form,
@@ -21,6 +14,13 @@ from wtforms.validators import URL, Email, Length, Optional
 
 from ..applications.forms import as_choices
 from ..organisations.models import ORGANISATION_TYPE_LABELS
+from ..widgets import (
+    GovCheckboxesInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
 from .queries import AGE_GROUP_LABELS, GENRE_LABELS, Filters
 
 

@@ -4,11 +4,11 @@ import re
 from urllib.parse import urlsplit
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextArea, GovTextInput
 from wtforms import EmailField, StringField, SubmitField, TextAreaField
 from wtforms.validators import Email, Length, Optional, ValidationError
 
 from ..applications.forms import ChoiceField, Required, RequiredIf, as_choices
+from ..widgets import GovSubmitInput, GovTextArea, GovTextInput
 from .models import ORGANISATION_TYPE_LABELS, OrganisationType
 
 POSTCODE = re.compile(r"^(GIR0AA|[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2})$")

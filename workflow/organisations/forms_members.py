@@ -1,9 +1,10 @@
 """The form to invite a colleague."""
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextInput
 from wtforms import EmailField, SubmitField
 from wtforms.validators import Email, InputRequired, Length
+
+from ..widgets import GovSubmitInput, GovTextInput
 
 
 class InviteForm(FlaskForm):

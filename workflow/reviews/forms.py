@@ -3,15 +3,6 @@
 from datetime import date, datetime, time, timedelta, timezone
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import (
-    GovCheckboxesInput,
-    GovDateInput,
-    GovRadioInput,
-    GovSelect,
-    GovSubmitInput,
-    GovTextArea,
-    GovTextInput,
-)
 from wtforms import (
     DateField,
     RadioField,
@@ -27,6 +18,15 @@ from wtforms.validators import DataRequired, Length, Optional, StopValidation, V
 from ..applications.lifecycle import State
 from ..organisations.models import OrganisationType
 from ..types import LONDON, utcnow
+from ..widgets import (
+    GovCheckboxesInput,
+    GovDateInput,
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
 from .models import Recommendation
 from .operations import CRITERION_RESULTS, section_titles
 from .queries import MINE, SORTS, UNASSIGNED, QueueFilter, officer_or_none

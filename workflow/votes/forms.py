@@ -6,13 +6,6 @@ buttons are in the templates.
 """
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import (
-    GovCharacterCount,
-    GovCheckboxesInput,
-    GovDateInput,
-    GovRadioInput,
-    GovTextInput,
-)
 from wtforms import (
     DateField,
     IntegerField,
@@ -31,6 +24,13 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from ..widgets import (
+    GovCharacterCount,
+    GovCheckboxesInput,
+    GovDateInput,
+    GovRadioInput,
+    GovTextInput,
+)
 from .rule import Choice
 
 CHOICE_LABELS = {

@@ -1,0 +1,57 @@
+"""Remembered GOV.UK widgets draw exactly what govuk-frontend-wtf draws, once per parameters."""
+
+from collections import OrderedDict
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf import wtforms_widgets as gov
+from markupsafe import Markup
+from wtforms import SelectChoice, SelectField, StringField
+
+from workflow import widgets
+
+
+class Plain(FlaskForm):
+    name = StringField("Name", widget=gov.GovTextInput())
+    kind = SelectField("Kind", choices=[SelectChoice("a", "A"), SelectChoice("b", "B")], widget=gov.GovSelect())
+
+
+class Remembering(FlaskForm):
+    name = StringField("Name", widget=widgets.GovTextInput())
+    kind = SelectField("Kind", choices=[SelectChoice("a", "A"), SelectChoice("b", "B")], widget=widgets.GovSelect())
+
+
+def test_same_markup_as_the_package_and_drawn_once(app, monkeypatch):
+    monkeypatch.setattr(widgets, "_drawn", OrderedDict())
+    drawn = []
+    real = widgets.render_template
+    monkeypatch.setattr(widgets, "render_template", lambda *a, **k: drawn.append(a) or real(*a, **k))
+    with app.test_request_context("/?name=Ros%C3%A9+%3Cb%3E&kind=b"):
+        from flask import request
+
+        for _ in range(3):
+            plain, remembering = Plain(request.args, meta={"csrf": False}), Remembering(request.args, meta={"csrf": False})
+            assert remembering.name() == plain.name() and remembering.kind() == plain.kind()
+        assert "Rosé &lt;b&gt;" in remembering.name()
+        assert len(drawn) == 2  # one drawing per field, then remembered
+
+        plain.name.errors = remembering.name.errors = ["Enter a name"]
+        assert remembering.name() == plain.name() and "Enter a name" in remembering.name()
+        assert len(drawn) == 3
+
+
+def test_text_and_markup_are_told_apart(app):
+    with app.test_request_context():
+        as_text = widgets.draw("govuk_frontend_wtf/input.html", {"id": "x", "name": "x", "label": {"text": "<i>x</i>"}})
+        as_markup = widgets.draw(
+            "govuk_frontend_wtf/input.html", {"id": "x", "name": "x", "label": {"text": Markup("<i>x</i>")}}
+        )
+    assert "&lt;i&gt;" in as_text and "<i>x</i>" in as_markup
+
+
+def test_memory_is_bounded(app, monkeypatch):
+    monkeypatch.setattr(widgets, "_drawn", OrderedDict())
+    monkeypatch.setattr(widgets, "MEMORY", 5)
+    with app.test_request_context():
+        for n in range(20):
+            widgets.draw("govuk_frontend_wtf/input.html", {"id": f"f{n}", "name": "x", "label": {"text": "x"}})
+    assert len(widgets._drawn) <= 5

@@ -1,0 +1,97 @@
+"""The GOV.UK form widgets, each remembering the markup it drew for given parameters.
+
+govuk-frontend-wtf draws every field through a GOV.UK Frontend macro, which is most
+of the time a page with a form takes to render. A field's markup depends on its
+parameters alone (label, value, choices, error), so the same parameters always draw
+the same markup: the widgets here keep the most recent `MEMORY` drawings per worker
+and draw again only what they have not seen. Forms import their widgets from here.
+"""
+
+from collections import OrderedDict
+from threading import Lock
+
+from flask import render_template
+from govuk_frontend_wtf import wtforms_widgets as gov
+from markupsafe import Markup
+
+MEMORY = 2048
+LARGEST = 16_384  # characters: bigger drawings are not kept
+
+# Free text is seldom drawn twice, and its drawings are large: drawn afresh each time.
+GovCharacterCount = gov.GovCharacterCount
+GovTextArea = gov.GovTextArea
+
+_drawn: OrderedDict = OrderedDict()
+_lock = Lock()
+
+
+def _frozen(value):
+    """A hashable key for widget parameters that tells apart str and Markup, 1 and True."""
+    if isinstance(value, dict):
+        return tuple(sorted((key, _frozen(item)) for key, item in value.items()))
+    if isinstance(value, (list, tuple)):
+        return tuple(_frozen(item) for item in value)
+    if value is None or isinstance(value, (str, int, float)):
+        return (type(value), value)
+    return (type(value), repr(value))
+
+
+def draw(template: str, params: dict) -> Markup:
+    """The markup of `template` for `params`, drawn once and then remembered."""
+    key = (template, _frozen(params))
+    with _lock:
+        markup = _drawn.get(key)
+        if markup is not None:
+            _drawn.move_to_end(key)
+            return markup
+    markup = Markup(render_template(template, params=params))
+    if len(markup) > LARGEST:
+        return markup
+    with _lock:
+        _drawn[key] = markup
+        if len(_drawn) > MEMORY:
+            _drawn.popitem(last=False)
+    return markup
+
+
+class Remembered:
+    """Mixed into a govuk-frontend-wtf widget: draw through `draw`."""
+
+    def render(self, params):
+        return draw(self.template, params)
+
+
+class GovCheckboxInput(Remembered, gov.GovCheckboxInput):
+    pass
+
+
+class GovCheckboxesInput(Remembered, gov.GovCheckboxesInput):
+    pass
+
+
+class GovDateInput(Remembered, gov.GovDateInput):
+    pass
+
+
+class GovFileInput(Remembered, gov.GovFileInput):
+    pass
+
+
+class GovPasswordInput(Remembered, gov.GovPasswordInput):
+    pass
+
+
+class GovRadioInput(Remembered, gov.GovRadioInput):
+    pass
+
+
+class GovSelect(Remembered, gov.GovSelect):
+    pass
+
+
+class GovSubmitInput(Remembered, gov.GovSubmitInput):
+    pass
+
+
+class GovTextInput(Remembered, gov.GovTextInput):
+    pass
