@@ -1,19 +1,23 @@
 """The office's dashboard: figures counted by the database, charts drawn as accessible SVG."""
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from html.parser import HTMLParser
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from tests.builders import make_application
 from workflow.applications.lifecycle import State
 from workflow.applications.models import Application, ApplicationSection
+from workflow.directory.models import Partnership
+from workflow.directory.partnerships import start_partnership
 from workflow.organisations.models import Organisation, OrganisationType
-from workflow.reviews.dashboard import figures
+from workflow.reviews.dashboard import by_month, figures
 from workflow.reviews.districts import index_districts
-from workflow.types import utcnow
+from workflow.types import london, utcnow
+
+from .test_seed import seed
 
 
 def decided_after(db, application, days: float, months_ago: int = 0):
@@ -44,6 +48,9 @@ def decided(db, hub, organisation, make_organisation, applicant):
     declined = make_application(hub, organisation, applicant, State.DECLINED)
     for application, days in zip(approved + [declined], (10, 20, 40, 30)):
         decided_after(db, application, days)
+    for application in approved:
+        start_partnership(application)
+    db.session.commit()
     serve(db, approved[0], "Corby", "Kettering")
     serve(db, approved[1], "Corby")
     serve(db, approved[2], "Northampton")
@@ -63,7 +70,7 @@ def test_figures(db, decided):
     assert shown.approval_rate == pytest.approx(0.75)
     assert shown.median_days_to_decision == pytest.approx(25, abs=0.01)  # between 20 and 30
     assert shown.partners_by_district == [("Corby", 2), ("Kettering", 1), ("Northampton", 1)]
-    assert shown.partners_by_type == [("School or academy", 2), ("Registered charity", 1)]
+    assert shown.partners_by_type == [("Registered charity", 1), ("School or academy", 1)]  # a renewal is one partner
     assert len(shown.by_month) == 12
     assert sum(number for _, number in shown.by_month) == 5
 
@@ -71,6 +78,38 @@ def test_figures(db, decided):
 def test_median_of_an_odd_count(db, hub, organisation, applicant, decided):
     decided_after(db, make_application(hub, organisation, applicant, State.APPROVED), 100)
     assert figures().median_days_to_decision == pytest.approx(30, abs=0.01)  # 10, 20, 30, 40, 100
+
+
+def test_an_ended_partnership_no_longer_counts(db, decided):
+    approved, _ = decided
+    db.session.execute(
+        update(Partnership).where(Partnership.application_id == approved[0].id).values(ends_on=london(utcnow()).date() - timedelta(days=1))
+    )
+    db.session.commit()
+    shown = figures()
+    assert shown.partners_by_district == [("Corby", 1), ("Northampton", 1)]
+    assert shown.partners_by_type == [("School or academy", 1)]
+
+
+def test_months_are_london_calendar_months(db, hub, organisation, applicant):
+    first_of_june_in_london = datetime(2026, 5, 31, 23, 30, tzinfo=timezone.utc)  # 00:30 BST
+    for moment in (first_of_june_in_london, first_of_june_in_london - timedelta(hours=1)):
+        application = make_application(hub, organisation, applicant, State.SUBMITTED)
+        db.session.execute(update(Application).where(Application.id == application.id).values(submitted_at=moment))
+    db.session.commit()
+    months = by_month(datetime(2026, 6, 15, tzinfo=timezone.utc))
+    assert [label for label, _ in months][0] == "July 2025" and months[-1][0] == "June 2026"
+    assert dict(months)["May 2026"] == 1 and dict(months)["June 2026"] == 1
+
+
+def test_seeded_approvals_have_their_partnerships(app, db, hub):
+    seed(app, 200)
+    approved = db.session.scalars(select(Application).where(Application.state == State.APPROVED)).all()
+    partnerships = {p.application_id: p for p in db.session.scalars(select(Partnership))}
+    assert approved and set(partnerships) == {a.id for a in approved}
+    for application in approved:
+        assert partnerships[application.id].starts_on == london(application.decided_at).date()
+        assert partnerships[application.id].organisation_id == application.organisation_id
 
 
 def test_no_decisions_yet(db, hub):

@@ -1,16 +1,17 @@
-"""The office's key figures, each counted by the database in one grouped query."""
+"""The office's key figures, each counted by the database in one query that reads an index where it can."""
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 from sqlalchemy import func, select
 
 from ..applications.lifecycle import State
 from ..applications.models import Application
+from ..directory.models import Partnership
 from ..extensions import db
 from ..organisations.models import Organisation, OrganisationType
-from ..types import utcnow
-from .models import ApplicationDistrict
+from ..types import LONDON, london, utcnow
+from .models import ApplicationDistrict, QueueCount
 from .queries import QUEUE_STATES
 
 MONTHS = 12
@@ -35,42 +36,38 @@ def _dialect() -> str:
 
 
 def by_state() -> dict[State, int]:
-    """Submitted applications in each state."""
-    counted = dict(
-        db.session.execute(
-            select(Application.state, func.count())
-            .select_from(Application)
-            .where(Application.submitted_at.is_not(None))
-            .group_by(Application.state)
-        ).tuples().all()
-    )
-    return {state: counted.get(state, 0) for state in QUEUE_STATES}
+    """Submitted applications in each state, read from the counts the triggers keep per hub."""
+    counted = db.session.execute(select(QueueCount.state, func.sum(QueueCount.count)).group_by(QueueCount.state))
+    found = {State(state): int(number) for state, number in counted.tuples()}
+    return {state: found.get(state, 0) for state in QUEUE_STATES}
 
 
-def _months(now: datetime) -> list[str]:
-    """The last MONTHS calendar months as "YYYY-MM", oldest first."""
-    year, month = now.year, now.month
-    months = []
+def month_starts(now: datetime) -> list[datetime]:
+    """The first moments (UTC) of the last MONTHS calendar months in London, and of the month after."""
+    local = london(now)
+    year, month = local.year, local.month
+    firsts = []
     for _ in range(MONTHS):
-        months.append(f"{year:04d}-{month:02d}")
+        firsts.append(datetime(year, month, 1, tzinfo=LONDON))
         year, month = (year, month - 1) if month > 1 else (year - 1, 12)
-    return months[::-1]
+    firsts.reverse()
+    following = datetime(local.year + local.month // 12, local.month % 12 + 1, 1, tzinfo=LONDON)
+    return [moment.astimezone(timezone.utc) for moment in firsts + [following]]
 
 
 def by_month(now: datetime | None = None) -> list[tuple[str, int]]:
-    """Applications submitted in each of the last twelve months (UTC calendar months)."""
-    months = _months(now or utcnow())
-    first = datetime.strptime(months[0], "%Y-%m").replace(tzinfo=timezone.utc)
-    if _dialect() == "postgresql":
-        month = func.to_char(func.timezone("UTC", Application.submitted_at), "YYYY-MM")
-    else:  # SQLite keeps times as ISO text: the month is its first seven characters
-        month = func.substr(Application.submitted_at, 1, 7)
-    counted = dict(
-        db.session.execute(
-            select(month, func.count()).where(Application.submitted_at >= first).group_by(month)
-        ).tuples().all()
-    )
-    return [(f"{datetime.strptime(name, '%Y-%m'):%B %Y}", counted.get(name, 0)) for name in months]
+    """Applications submitted in each of the last twelve months (London calendar months).
+
+    One range count per month, each read from the index on the submission time.
+    """
+    starts = month_starts(now or utcnow())
+    counts = db.session.execute(
+        select(*[
+            select(func.count()).where(Application.submitted_at >= start, Application.submitted_at < end).scalar_subquery()
+            for start, end in zip(starts, starts[1:])
+        ])
+    ).one()
+    return [(f"{london(start):%B %Y}", number) for start, number in zip(starts, counts)]
 
 
 def decision_days():
@@ -78,63 +75,79 @@ def decision_days():
     return func.julianday(Application.decided_at) - func.julianday(Application.submitted_at)
 
 
-def median_days_to_decision(decided: int) -> float | None:
-    """The median time from submission to decision, in days, worked out by the database.
+def decision_interval():
+    """The time from submission to decision, as PostgreSQL's index on it holds it."""
+    return Application.decided_at - Application.submitted_at
 
-    PostgreSQL has percentile_cont; SQLite reads the middle one or two rows of an
-    index on the decision time, so neither sorts nor sends every decided row.
+
+def median_days_to_decision(decided: int) -> float | None:
+    """The median time from submission to decision, in days.
+
+    The middle one or two of the decided applications, read in order from an index
+    on the time to decision (one per database), so nothing is sorted.
     """
     if not decided:
         return None
-    where = Application.decided_at.is_not(None)
-    if _dialect() == "postgresql":
-        seconds = func.extract("epoch", Application.decided_at - Application.submitted_at)
-        median = db.session.scalar(select(func.percentile_cont(0.5).within_group(seconds)).where(where))
-        return float(median) / SECONDS_PER_DAY
-    days = decision_days()
+    postgresql = _dialect() == "postgresql"
+    ordered = decision_interval() if postgresql else decision_days()
+    shown = func.extract("epoch", ordered) / SECONDS_PER_DAY if postgresql else ordered
     middle = (
-        select(days.label("days")).where(where).order_by(days).limit(2 - decided % 2).offset((decided - 1) // 2).subquery()
+        select(shown.label("days"))
+        .where(Application.decided_at.is_not(None))
+        .order_by(ordered)
+        .limit(2 - decided % 2)
+        .offset((decided - 1) // 2)
+        .subquery()
     )
     return float(db.session.scalar(select(func.avg(middle.c.days))))
 
 
-def partners_by_district() -> list[tuple[str, int]]:
-    """Approved applications per district served, most first."""
-    count = func.count()  # an application names a district once: the key is (application, district)
-    approved = select(Application.id).where(Application.state == State.APPROVED)
+def _current(today: date):
+    return (Partnership.starts_on <= today, Partnership.ends_on >= today)
+
+
+def partners_by_district(today: date) -> list[tuple[str, int]]:
+    """Organisations in a current partnership, per district that partnership serves, most first.
+
+    An organisation counts once in a district however many of its partnerships serve it.
+    """
+    count = func.count(Partnership.organisation_id.distinct())
     return list(
         db.session.execute(
             select(ApplicationDistrict.district, count)
-            .where(ApplicationDistrict.application_id.in_(approved))
+            .join(Partnership, Partnership.application_id == ApplicationDistrict.application_id)
+            .where(*_current(today))
             .group_by(ApplicationDistrict.district)
             .order_by(count.desc(), ApplicationDistrict.district)
         ).tuples().all()
     )
 
 
-def partners_by_type() -> list[tuple[str, int]]:
-    """Approved applications per type of organisation, most first."""
-    count = func.count(Application.id)
+def partners_by_type(today: date) -> list[tuple[str, int]]:
+    """Organisations in a current partnership, per type of organisation, most first."""
+    count = func.count()
+    partners = select(Partnership.organisation_id).where(*_current(today))
     rows = db.session.execute(
         select(Organisation.organisation_type, count)
-        .join(Application, Application.organisation_id == Organisation.id)
-        .where(Application.state == State.APPROVED)
+        .where(Organisation.id.in_(partners))
         .group_by(Organisation.organisation_type)
-        .order_by(count.desc())
     ).tuples()
-    return [(kind.label if isinstance(kind, OrganisationType) else "Not given", number) for kind, number in rows]
+    labelled = [(kind.label if isinstance(kind, OrganisationType) else "Not given", number) for kind, number in rows]
+    return sorted(labelled, key=lambda row: (-row[1], row[0]))
 
 
-def figures() -> Figures:
+def figures(now: datetime | None = None) -> Figures:
     """Every figure of the dashboard, in a fixed number of queries."""
+    now = now or utcnow()
+    today = london(now).date()
     states = by_state()
     decided = states[State.APPROVED] + states[State.DECLINED]
     return Figures(
         by_state=list(states.items()),
-        by_month=by_month(),
+        by_month=by_month(now),
         median_days_to_decision=median_days_to_decision(decided),
         approval_rate=states[State.APPROVED] / decided if decided else None,
         decided=decided,
-        partners_by_district=partners_by_district(),
-        partners_by_type=partners_by_type(),
+        partners_by_district=partners_by_district(today),
+        partners_by_type=partners_by_type(today),
     )

@@ -1,8 +1,8 @@
 """`flask seed applications --count N`: synthetic applications across hubs and states, fast.
 
 Rows go in with executemany in batches (organisations, applications, their offer
-section and districts, a chained history, assessments and votes), so a hundred
-thousand applications take minutes, not hours.
+section and districts, a chained history, assessments, votes and the partnerships
+that approvals start), so a hundred thousand applications take minutes, not hours.
 """
 
 import random
@@ -17,8 +17,11 @@ from ..applications.lifecycle import State
 from ..applications.models import Application, ApplicationSection
 from ..audit.models import ApplicationEvent
 from ..audit.operations import GENESIS, digest_text, event_digest
+from ..directory.models import Partnership
+from ..directory.partnerships import local_day
 from ..extensions import db
 from ..hubs.models import Hub
+from ..letters.operations import add_years
 from ..organisations.models import Organisation, OrganisationType
 from ..types import utcnow
 from ..votes.models import Vote, VoteStatus
@@ -115,7 +118,7 @@ def seed_applications(count: int, seed: int = 1) -> int:
 
     states, weights = list(STATE_WEIGHTS), list(STATE_WEIGHTS.values())
     first = _next_id(Application)
-    applications, sections, districts, events, assessments, votes = [], [], [], [], [], []
+    applications, sections, districts, events, assessments, votes, partnerships = [], [], [], [], [], [], []
     for n in range(count):
         application_id = first + n
         hub = hubs[n % len(hubs)]
@@ -160,8 +163,16 @@ def seed_applications(count: int, seed: int = 1) -> int:
                 "closed_at": changed if decided else None,
                 "outcome": (Choice.APPROVE if state is State.APPROVED else Choice.DECLINE) if decided else None,
             })
+        if state is State.APPROVED:  # as start_partnership does: the term runs from the decision's day
+            starts_on = local_day(changed)
+            partnerships.append({
+                "organisation_id": applications[-1]["organisation_id"], "hub_id": hub.id,
+                "application_id": application_id, "starts_on": starts_on,
+                "ends_on": add_years(starts_on, hub.partnership_term_years),
+            })
     for model, rows in ((Application, applications), (ApplicationSection, sections), (ApplicationDistrict, districts),
-                        (ApplicationEvent, events), (Assessment, assessments), (Vote, votes)):
+                        (ApplicationEvent, events), (Assessment, assessments), (Vote, votes),
+                        (Partnership, partnerships)):
         _insert(model, rows)
     if db.session.get_bind().dialect.name == "postgresql":
         for table in ("organisations", "applications"):
