@@ -1,4 +1,4 @@
-"""The office's dashboard: figures counted by the database, charts drawn as accessible SVG."""
+"""The office's dashboard: figures counted by the database and kept by the tick, charts drawn as accessible SVG."""
 
 import re
 from datetime import datetime, timedelta, timezone
@@ -15,9 +15,11 @@ from workflow.directory.partnerships import start_partnership
 from workflow.organisations.models import Organisation, OrganisationType
 from workflow.reviews.dashboard import by_month, figures
 from workflow.reviews.districts import index_districts
+from workflow.reviews.models import DashboardSnapshot
+from workflow.reviews.snapshot import STALE_AFTER, kept_figures, refresh_snapshot
 from workflow.types import london, utcnow
 
-from .test_seed import seed
+from .test_seed import counting_queries, seed
 
 
 def decided_after(db, application, days: float, months_ago: int = 0):
@@ -171,3 +173,49 @@ def test_dashboard_page_draws_accessible_charts(client, login, db, officer, deci
     assert parser.styles == []
     assert "The largest is Corby with 2" in html
     assert re.search(r'<th scope="row" class="govuk-table__header">Corby</th>\s*<td[^>]*>2</td>', html)
+
+
+def test_the_tick_keeps_the_figures_and_the_page_shows_them_with_their_time(
+    app, client, login, db, officer, decided, hub, organisation, applicant
+):
+    result = app.test_cli_runner().invoke(args=["tick"])
+    assert result.exit_code == 0 and "counted the dashboard's figures" in result.output
+    kept = db.session.get(DashboardSnapshot, 1)
+    assert kept_figures() == figures(kept.counted_at)  # kept exactly as counted
+    make_application(hub, organisation, applicant, State.DECLINED)
+    login(officer)
+    html = client.get("/office/dashboard").get_data(as_text=True)
+    assert f"Figures as of {london(kept.counted_at).strftime('%-d %B %Y at %-I:%M')}" in html
+    assert "75% of decided applications approved" in html  # the new decision is not counted until the next tick
+    refresh_snapshot()
+    db.session.commit()
+    assert "60% of decided applications approved" in client.get("/office/dashboard").get_data(as_text=True)
+
+
+def test_figures_kept_too_long_ago_are_counted_afresh_for_the_view_and_not_kept(
+    client, login, db, officer, decided, hub, organisation, applicant
+):
+    long_ago = utcnow() - STALE_AFTER - timedelta(minutes=1)
+    refresh_snapshot(long_ago)
+    db.session.commit()
+    assert kept_figures() is None
+    make_application(hub, organisation, applicant, State.DECLINED)
+    login(officer)
+    html = client.get("/office/dashboard").get_data(as_text=True)
+    assert "60% of decided applications approved" in html
+    db.session.expire_all()
+    assert db.session.get(DashboardSnapshot, 1).counted_at == long_ago
+
+
+def test_kept_figures_are_read_in_one_query_whatever_the_size(app, client, login, db, hub, officer):
+    login(officer)
+    statements = []
+    for count in (10, 300):
+        seed(app, count)
+        refresh_snapshot()
+        db.session.commit()
+        with counting_queries(db) as ran:
+            assert client.get("/office/dashboard").status_code == 200
+        statements.append(ran)
+    assert len(statements[0]) == len(statements[1])
+    assert [s for s in statements[1] if "FROM applications" in s or "partnerships" in s] == []

@@ -20,15 +20,23 @@ SECONDS_PER_DAY = 86400
 
 @dataclass
 class Figures:
-    """What the dashboard shows."""
+    """What the dashboard shows, and when it was counted."""
 
+    counted_at: datetime
     by_state: list[tuple[State, int]]
     by_month: list[tuple[str, int]]
     median_days_to_decision: float | None
-    approval_rate: float | None
-    decided: int
     partners_by_district: list[tuple[str, int]]
     partners_by_type: list[tuple[str, int]]
+
+    @property
+    def decided(self) -> int:
+        states = dict(self.by_state)
+        return states[State.APPROVED] + states[State.DECLINED]
+
+    @property
+    def approval_rate(self) -> float | None:
+        return dict(self.by_state)[State.APPROVED] / self.decided if self.decided else None
 
 
 def _dialect() -> str:
@@ -137,17 +145,15 @@ def partners_by_type(today: date) -> list[tuple[str, int]]:
 
 
 def figures(now: datetime | None = None) -> Figures:
-    """Every figure of the dashboard, in a fixed number of queries."""
+    """Every figure of the dashboard counted afresh, in a fixed number of queries."""
     now = now or utcnow()
     today = london(now).date()
     states = by_state()
-    decided = states[State.APPROVED] + states[State.DECLINED]
     return Figures(
+        counted_at=now,
         by_state=list(states.items()),
         by_month=by_month(now),
-        median_days_to_decision=median_days_to_decision(decided),
-        approval_rate=states[State.APPROVED] / decided if decided else None,
-        decided=decided,
+        median_days_to_decision=median_days_to_decision(states[State.APPROVED] + states[State.DECLINED]),
         partners_by_district=partners_by_district(today),
         partners_by_type=partners_by_type(today),
     )

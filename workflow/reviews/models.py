@@ -1,4 +1,4 @@
-"""The office's assessment of an application and its internal notes."""
+"""The office's assessment of an application, its internal notes, and what the queues and dashboard keep."""
 
 import enum
 from datetime import datetime
@@ -99,6 +99,16 @@ class QueueCount(db.Model):
     hub_id: Mapped[int] = mapped_column(ForeignKey("hubs.id", ondelete="CASCADE"), primary_key=True)
     state: Mapped[str] = mapped_column(String(20), primary_key=True)
     count: Mapped[int] = mapped_column(default=0)
+
+
+class DashboardSnapshot(db.Model):
+    """The dashboard's figures as last counted (by `flask tick`): one row, which every worker reads."""
+
+    __tablename__ = "dashboard_snapshots"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    figures: Mapped[dict] = mapped_column(JSON)
+    counted_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 # Each trigger moves one application out of its old (hub, state) count and into its new one.

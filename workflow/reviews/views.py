@@ -13,7 +13,6 @@ from ..errors import NotAllowed
 from ..types import utcnow
 from . import operations
 from .charts import bar_chart
-from .dashboard import figures
 from .export import export_lines
 from .forms import (
     AssignForm,
@@ -41,6 +40,7 @@ from .queries import (
     queue_page,
     selected_applications,
 )
+from .snapshot import dashboard_figures
 
 bp = Blueprint("reviews", __name__)
 
@@ -196,8 +196,8 @@ def export():
 
 @bp.route("/office/dashboard")
 def dashboard():
-    """Key figures with charts drawn on the server, each beside its table."""
-    shown = figures()
+    """Key figures (as last counted) with charts drawn on the server, each beside its table."""
+    shown = dashboard_figures()
     return render_template(
         "reviews/dashboard.html",
         figures=shown,
