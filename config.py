@@ -89,7 +89,13 @@ class ProductionConfig(Config):
     # (benchmarks) turns SESSION_COOKIE_SECURE off and keeps the ordinary name.
     SESSION_COOKIE_NAME = "__Host-session" if SESSION_COOKIE_SECURE else "session"
     REMEMBER_COOKIE_SECURE = True
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_size": 10, "max_overflow": 10, "pool_pre_ping": True}
+    # A sync gunicorn worker serves one request at a time: a small pool each, so that
+    # workers x (pool_size + max_overflow) stays well inside PostgreSQL's max_connections.
+    SQLALCHEMY_ENGINE_OPTIONS = {
+        "pool_size": int(os.environ.get("DATABASE_POOL_SIZE", "2")),
+        "max_overflow": int(os.environ.get("DATABASE_MAX_OVERFLOW", "3")),
+        "pool_pre_ping": True,
+    }
 
 
 class TestConfig(Config):

@@ -57,14 +57,14 @@ def server(tmp_path_factory):
     subprocess.run(flask + ["demo"], cwd=ROOT, env=env, check=True, capture_output=True)
     port = _free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2", "wsgi:app"],
+        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}", "--workers", "2", "wsgi:app"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=open(instance / "gunicorn.log", "wb"),
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 90
     while True:
         try:
             urllib.request.urlopen(base + "/hubs", timeout=2).read()
