@@ -122,6 +122,7 @@ ACCESS: dict[str, Expect] = {
     "admin.hub_image_file": Expect(get=ADMIN),
     "admin.index": Expect(get=ADMIN),
     "admin.invite": Expect(get=ADMIN),
+    "admin.new_hub": Expect(get=ADMIN),
     "admin.remove_image": Expect(post=refused(ADMIN)),
     "admin.rounds": Expect(get=ADMIN),
     "admin.send_invitation_again": Expect(post=refused(ADMIN), args={"user_id": "officer"}),

@@ -4,7 +4,8 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from markupsafe import escape
+from sqlalchemy import func, select
 
 from tests.test_hubs import page_text
 from workflow.accounts.models import Role, User
@@ -18,6 +19,7 @@ from workflow.accounts.sessions import (
 from workflow.admin.models import AdminEvent, DeploymentSettings
 from workflow.admin.settings import deployment_settings
 from workflow.hubs.models import Hub, Round
+from workflow.hubs.operations import DEFAULT_CRITERIA
 from workflow.notifications.models import OutboxMessage
 from workflow.types import utcnow
 from workflow.votes.deployment import current_vote_rule  # noqa: F401  (the votes area's reader)
@@ -70,7 +72,7 @@ def hub_form(hub, **changes) -> dict:
     return {k: v for k, v in data.items() if v is not None}
 
 
-ADMIN_PAGES = ["/admin", "/admin/activity", "/admin/users", "/admin/users/invite", "/admin/settings"]
+ADMIN_PAGES = ["/admin", "/admin/activity", "/admin/users", "/admin/users/invite", "/admin/settings", "/admin/hubs/new"]
 
 
 @pytest.mark.parametrize("path", ADMIN_PAGES)
@@ -102,8 +104,8 @@ def test_admin_pages_open_for_an_admin(path, sign_in, admin, hub):
 def test_admin_home_links_to_every_part(sign_in, admin, hub):
     html = sign_in(admin).get("/admin").get_data(as_text=True)
 
-    for href in (f"/admin/hubs/{hub.id}", f"/admin/hubs/{hub.id}/rounds", "/admin/users", "/admin/settings",
-                 "/admin/letters", "/admin/activity"):
+    for href in (f"/admin/hubs/{hub.id}", f"/admin/hubs/{hub.id}/rounds", "/admin/hubs/new", "/admin/users",
+                 "/admin/settings", "/admin/letters", "/admin/activity"):
         assert f'href="{href}"' in html
 
 
@@ -189,6 +191,72 @@ def test_a_prefix_taken_by_another_hub_is_refused(sign_in, admin, hub, db):
     assert "already uses the reference prefix RM" in response.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Hub, hub.id).reference_prefix == "NMEH"
+
+
+def new_hub_form(**changes) -> dict:
+    data = {"name": "Luton Music Hub", "slug": "", "lead_organisation": "Demo Lead Trust", "reference_prefix": "LMH"}
+    return data | changes
+
+
+def test_a_new_hub_starts_with_the_lead_organisation_of_the_others(sign_in, admin, hub):
+    response = sign_in(admin).get("/admin/hubs/new")
+
+    assert 'value="Demo Lead Trust"' in response.get_data(as_text=True)
+
+
+def test_adding_a_hub_shows_it_on_the_public_list_and_in_the_log(sign_in, admin, hub, db, client):
+    response = sign_in(admin).post("/admin/hubs/new", data=new_hub_form(name="Luton & Bedford Music Hub"))
+
+    created = db.session.scalar(select(Hub).where(Hub.slug == "luton-bedford-music-hub"))
+    assert response.status_code == 302 and response.location.endswith(f"/admin/hubs/{created.id}")
+    assert created.name == "Luton & Bedford Music Hub" and created.reference_prefix == "LMH"
+    assert created.lead_organisation == "Demo Lead Trust"
+    assert [c.title for c in created.criteria] == list(DEFAULT_CRITERIA)
+    assert created.open_all_year and created.partnership_term_years == 3
+    edit_page = client.get(response.location)
+    assert edit_page.status_code == 200 and "Luton &amp; Bedford Music Hub has been added." in edit_page.get_data(as_text=True)
+    public = client.get("/hubs")
+    assert 'href="/hubs/luton-bedford-music-hub"' in public.get_data(as_text=True)
+    assert client.get("/hubs/luton-bedford-music-hub").status_code == 200
+    [event] = events(db, "hub_created")
+    assert event.actor_id == admin.id and event.object_id == created.id
+    assert event.summary == "Luton & Bedford Music Hub added at /hubs/luton-bedford-music-hub, references LMH"
+    assert "Hub created" in page_text(client.get("/admin/activity"))
+
+
+def test_a_typed_web_address_is_used(sign_in, admin, hub, db):
+    sign_in(admin).post("/admin/hubs/new", data=new_hub_form(slug="luton"))
+
+    assert db.session.scalar(select(Hub.name).where(Hub.slug == "luton")) == "Luton Music Hub"
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"slug": "northamptonshire"}, "Another hub already has the web address /hubs/northamptonshire. Enter a different one"),
+    ({"name": "Rutland Music"}, "Another hub already has the web address /hubs/rutland-music. Enter a different one"),
+    ({"reference_prefix": "NMEH"}, "Another hub already uses the reference prefix NMEH. Enter a different one"),
+    ({"slug": "Luton Hub"}, "Web address must be lower-case letters, numbers and single hyphens between them"),
+    ({"slug": "-luton"}, "Web address must be lower-case letters, numbers and single hyphens between them"),
+    ({"name": "!!!"}, "Enter a web address: the hub&#39;s name has no letters or numbers to make one from"),
+    ({"name": ""}, "Enter the hub&#39;s name"),
+    ({"lead_organisation": ""}, "Enter the lead organisation"),
+    ({"reference_prefix": "lm"}, "Reference prefix must be 2 to 12 capital letters"),
+])
+def test_a_new_hub_that_clashes_or_is_incomplete_is_refused_keeping_what_was_typed(sign_in, admin, hub, db, changes, message):
+    if changes.get("name") == "Rutland Music":
+        db.session.add(Hub(slug="rutland-music", name="Rutland Music", lead_organisation="Demo Lead Trust", reference_prefix="RMX"))
+        db.session.commit()
+    before = db.session.scalar(select(func.count()).select_from(Hub))
+    data = new_hub_form(**changes)
+
+    response = sign_in(admin).post("/admin/hubs/new", data=data)
+
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "There is a problem" in html and message in html
+    for name, value in data.items():
+        assert re.search(rf'<input[^>]* name="{name}"[^>]* value="{re.escape(escape(value))}"', html), name
+    assert db.session.scalar(select(func.count()).select_from(Hub)) == before
+    assert events(db, "hub_created") == []
 
 
 def test_unknown_hub_is_not_found(sign_in, admin, hub):

@@ -209,6 +209,8 @@ def test_the_signature_is_never_served_publicly(db, client, login, admin, hub):
     ("post", "/admin/hubs/{id}/logo"),
     ("post", "/admin/hubs/{id}/signature/remove"),
     ("get", "/admin/hubs/{id}/signature/image"),
+    ("get", "/admin/hubs/new"),
+    ("post", "/admin/hubs/new"),
 ])
 def test_people_who_are_not_admins_are_refused(db, client, login, officer, chair, applicant, hub, method, path):
     from workflow.hubs.images import put_image

@@ -40,6 +40,7 @@ from wtforms.validators import (
 from ..accounts.models import Role
 from ..applications.forms import as_choices
 from ..hubs.images import MAX_IMAGE_BYTES, ImageRefused, checked_image
+from ..hubs.operations import SLUG_PATTERN, prefix_taken, slug_for, slug_taken
 from ..votes.rule import Majority, parse_quorum
 from .operations import ROLE_LABELS
 
@@ -115,6 +116,46 @@ class HubForm(FlaskForm):
     def validate_goals(self, field):
         if not goal_blocks(field.data):
             raise ValidationError("Enter at least one goal")
+
+
+class NewHubForm(FlaskForm):
+    name = StringField("Name of the hub", widget=GovTextInput(), validators=[InputRequired("Enter the hub's name"), Length(max=200)])
+    slug = StringField(
+        "Web address",
+        description="The end of the hub's public page address, /hubs/…: lower-case letters, numbers and hyphens, "
+        "for example north-county. Leave it empty to make it from the name.",
+        widget=GovTextInput(),
+        validators=[
+            Optional(),
+            Length(max=60, message="Web address must be 60 characters or fewer"),
+            Regexp(SLUG_PATTERN, message="Web address must be lower-case letters, numbers and single hyphens between them"),
+        ],
+    )
+    lead_organisation = StringField(
+        "Lead organisation", description="The organisation that runs the hub and whose trustees decide.",
+        widget=GovTextInput(), validators=[InputRequired("Enter the lead organisation"), Length(max=200)],
+    )
+    reference_prefix = _reference_prefix()
+    submit = SubmitField("Add the hub", widget=GovSubmitInput())
+
+    #: The web address the hub gets: as typed, else made from the name (set by validate).
+    chosen_slug = ""
+
+    def validate_reference_prefix(self, field):
+        if prefix_taken(field.data):
+            raise ValidationError(f"Another hub already uses the reference prefix {field.data}. Enter a different one")
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        typed = (self.slug.data or "").strip()
+        if self.slug.errors or not self.name.data:
+            return False
+        self.chosen_slug = typed or slug_for(self.name.data)
+        if not self.chosen_slug:
+            self.slug.errors.append("Enter a web address: the hub's name has no letters or numbers to make one from")
+        elif slug_taken(self.chosen_slug):
+            self.slug.errors.append(f"Another hub already has the web address /hubs/{self.chosen_slug}. Enter a different one")
+        return valid and not self.slug.errors
 
 
 class HubImageForm(FlaskForm):

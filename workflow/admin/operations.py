@@ -4,6 +4,7 @@ import secrets
 
 from flask import current_app, url_for
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy.exc import IntegrityError
 
 from ..accounts.models import Role, User, UserRole
 from ..accounts.operations import create_member, end_other_sessions, find_user
@@ -12,7 +13,7 @@ from ..errors import NotAllowed, WrongState
 from ..extensions import db
 from ..hubs.images import IMAGE_NAMES, put_image
 from ..hubs.models import Criterion, District, Goal, Hub, ImageKind, Round
-from ..hubs.operations import prefix_taken
+from ..hubs.operations import DEFAULT_CRITERIA, prefix_taken, slug_taken
 from ..notifications.operations import queue_email
 from ..types import utcnow
 from .models import AdminEvent, DeploymentSettings
@@ -84,6 +85,26 @@ def update_hub(hub: Hub, actor, values: dict, goals: list[tuple[str, str]], dist
         db.session.flush()
         record_admin_event(actor, "hub_changed", hub, f"{hub.name}: changed {', '.join(changed)}")
     return changed
+
+
+def create_hub(actor, name: str, slug: str, lead_organisation: str, reference_prefix: str) -> Hub:
+    """A new hub with the default assessment criteria; its page is filled in on the hub's edit page."""
+    check_admin(actor)
+    if slug_taken(slug):
+        raise WrongState(f"Another hub already has the web address /hubs/{slug}.")
+    if prefix_taken(reference_prefix):
+        raise WrongState(f"Another hub already uses the reference prefix {reference_prefix}.")
+    hub = Hub(
+        slug=slug, name=name.strip(), lead_organisation=lead_organisation.strip(), reference_prefix=reference_prefix,
+        criteria=[Criterion(position=n, title=title) for n, title in enumerate(DEFAULT_CRITERIA, start=1)],
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(hub)
+    except IntegrityError:
+        raise WrongState("Someone added a hub with this web address or reference prefix at the same moment.") from None
+    record_admin_event(actor, "hub_created", hub, f"{hub.name} added at /hubs/{hub.slug}, references {hub.reference_prefix}")
+    return hub
 
 
 def change_hub_image(hub: Hub, actor, kind: ImageKind, data: bytes) -> bool:

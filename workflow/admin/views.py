@@ -17,6 +17,7 @@ from .forms import (
     HubForm,
     HubImageForm,
     InviteForm,
+    NewHubForm,
     RolesForm,
     RoundForm,
     SetPasswordForm,
@@ -34,6 +35,7 @@ from .operations import (
     change_hub_image,
     change_roles,
     check_admin,
+    create_hub,
     invite_member,
     invited_user,
     remove_hub_image,
@@ -60,6 +62,18 @@ def index():
     """What an admin can change."""
     hubs = db.session.scalars(select(Hub).order_by(Hub.name)).all()
     return render_template("admin/index.html", hubs=hubs, settings=deployment_settings())
+
+
+@bp.route("/hubs/new", methods=["GET", "POST"])
+def new_hub():
+    """Add a hub: its name, web address, lead organisation and reference prefix; the rest on its edit page."""
+    lead = db.session.scalar(select(Hub.lead_organisation).order_by(Hub.id).limit(1))
+    form = NewHubForm(data={"lead_organisation": lead or ""})
+    if form.validate_on_submit():
+        hub = create_hub(current_user, form.name.data, form.chosen_slug, form.lead_organisation.data, form.reference_prefix.data)
+        flash(f"{hub.name} has been added. Write its introduction, goals and districts below.", "success")
+        return redirect(url_for("admin.edit_hub", hub_id=hub.id))
+    return render_template("admin/new_hub.html", form=form)
 
 
 @bp.route("/hubs/<int:hub_id>", methods=["GET", "POST"])

@@ -1,6 +1,8 @@
 """Loading hubs from a configuration file (SPEC 2)."""
 
+import re
 import tomllib
+import unicodedata
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -28,6 +30,19 @@ HUB_FIELDS = (
 )
 #: The configuration's image paths, and the image each one fills.
 IMAGE_FIELDS = {"logo": ImageKind.LOGO, "chair_signature": ImageKind.SIGNATURE}
+
+
+SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+
+
+def slug_for(name: str) -> str:
+    """A web address for a hub's name: lower-case letters and numbers joined by hyphens."""
+    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii").lower()
+    return re.sub(r"[^a-z0-9]+", "-", plain).strip("-")[:60].rstrip("-")
+
+
+def slug_taken(slug: str) -> bool:
+    return db.session.scalar(select(Hub.id).where(Hub.slug == slug)) is not None
 
 
 def prefix_taken(prefix: str, other_than: int | None = None) -> bool:
