@@ -5,7 +5,7 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
-from ..errors import NotAllowed
+from ..errors import NotAllowed, WrongState
 from ..extensions import db
 from ..hubs.models import Hub
 from ..organisations.models import Organisation
@@ -45,8 +45,12 @@ def partner(organisation_id: int):
 @login_required
 def edit_entry(organisation_id: int):
     organisation = db.get_or_404(Organisation, organisation_id)
-    if not can_edit_entry(organisation, current_user) or not is_partner(organisation.id):
+    if not current_user.is_applicant:
+        raise NotAllowed("A partner's directory entry is kept by the people who act for it.")
+    if not can_edit_entry(organisation, current_user):
         abort(404)
+    if not is_partner(organisation.id):
+        raise WrongState("Your organisation has a directory entry once it is an approved partner.")
     entry = directory_entry(organisation)
     form = EntryForm(obj=entry)
     if form.validate_on_submit():
@@ -100,7 +104,9 @@ def partnerships():
 @login_required
 def renew(partnership_id: int):
     partnership = db.get_or_404(Partnership, partnership_id)
-    if not (current_user.is_applicant and current_user.is_member_of(partnership.organisation_id)):
+    if not current_user.is_applicant:
+        raise NotAllowed("A partnership is renewed by the people who act for the partner.")
+    if not current_user.is_member_of(partnership.organisation_id):
         abort(404)
     draft = renew_partnership(partnership, current_user)
     flash("Your renewal has started from your last answers. Check each section, add your documents and submit.", "success")
