@@ -323,13 +323,14 @@ def test_inviting_a_trustee_emails_a_link_that_sets_the_password_once(sign_in, a
     user = db.session.get(User, user.id)
     assert verify_password(user.password_hash, "a long new password")
     assert user.email_verified_at is not None
-    assert client.get(link).status_code == 409
+    used = client.get(link)
+    assert used.status_code == 410 and "already been used" in used.get_data(as_text=True)
 
 
 def test_a_forged_invitation_is_refused(client, db):
     response = client.get("/invitation/not-a-real-token")
 
-    assert response.status_code == 409
+    assert response.status_code == 410
     assert "not valid" in response.get_data(as_text=True)
 
 

@@ -1,8 +1,8 @@
-"""Refusals with a page that says why: 403 wrong role, 404 not yours, 409 wrong state."""
+"""Refusals with a page that says why: 403 wrong role, 404 not yours, 409 wrong state, 410 a dead link."""
 
 from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import Forbidden, HTTPException, NotFound, RequestEntityTooLarge
+from werkzeug.exceptions import Forbidden, Gone, HTTPException, NotFound, RequestEntityTooLarge
 from werkzeug.exceptions import Conflict as _Conflict
 
 
@@ -14,12 +14,17 @@ class WrongState(_Conflict):
     """The object's state does not allow this action now (HTTP 409)."""
 
 
+class LinkGone(Gone):
+    """An emailed link that has expired, been used or was cut short (HTTP 410)."""
+
+
 TITLES = {
     400: "There is a problem with the request",
     403: "You cannot do this",
     404: "Page not found",
     405: "This action is not available here",
     409: "This cannot be done now",
+    410: "This link does not work",
     413: "The file is too large",
     429: "Too many attempts",
     500: "Sorry, there is a problem with the service",

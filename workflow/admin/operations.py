@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from ..accounts.models import Role, User, UserRole
 from ..accounts.operations import create_member, end_other_sessions, find_user
 from ..accounts.passwords import hash_password
-from ..errors import NotAllowed, WrongState
+from ..errors import LinkGone, NotAllowed, WrongState
 from ..extensions import db
 from ..hubs.images import IMAGE_NAMES, put_image
 from ..hubs.models import Criterion, District, Goal, Hub, ImageKind, Round
@@ -165,16 +165,16 @@ def invitation_token(user: User) -> str:
 
 
 def invited_user(token: str) -> User:
-    """The user an unused, unexpired invitation is for; else WrongState."""
+    """The user an unused, unexpired invitation is for; else LinkGone (410)."""
     try:
         data = _serializer().loads(token, max_age=INVITATION_DAYS * 24 * 3600)
     except SignatureExpired:
-        raise WrongState("This invitation has expired. Ask an administrator to send a new one.") from None
+        raise LinkGone("This invitation has expired. Ask an administrator to send a new one.") from None
     except BadSignature:
-        raise WrongState("This invitation link is not valid. Check you copied all of it.") from None
+        raise LinkGone("This invitation link is not valid. Check you copied all of it.") from None
     user = db.session.get(User, data.get("user"))
     if user is None or not user.active or user.password_hash[-16:] != data.get("hash"):
-        raise WrongState("This invitation has already been used. Sign in, or ask for a new one.")
+        raise LinkGone("This invitation has already been used. Sign in, or ask for a new one.")
     return user
 
 
