@@ -12,6 +12,7 @@ from flask import (
 )
 from flask_limiter.errors import RateLimitExceeded
 from flask_login import current_user, login_required
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db, login_manager
@@ -78,13 +79,21 @@ CANDIDATE_SECRET = "totp_candidate"
 NEW_RECOVERY_CODES = "new_recovery_codes"
 
 
+# Every request loads its user: one statement, built once, with the roles and memberships.
+SIGNED_IN_USER = (
+    select(User)
+    .where(User.id == bindparam("user_id"))
+    .options(joinedload(User.role_rows), joinedload(User.memberships))
+)
+
+
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
     """The user of a session, if the session's version is still current."""
     identifier, _, version = user_id.partition(":")
     if not identifier.isdigit() or not version.isdigit():
         return None
-    user = db.session.get(User, int(identifier), options=[joinedload(User.role_rows), joinedload(User.memberships)])
+    user = db.session.scalars(SIGNED_IN_USER, {"user_id": int(identifier)}).unique().one_or_none()
     if user is None or user.session_version != int(version):
         return None
     return user
