@@ -5,6 +5,7 @@ import warnings
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import upgrade
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import text
 
 from config import TestConfig
@@ -46,3 +47,37 @@ def test_upgrade_from_empty_matches_models(tmp_path):
     drop_database(url)
     assert differences == []
     assert hand_written == (2 if url.startswith("postgresql") else 4)
+
+
+def test_moving_hub_images_to_their_table_keeps_every_hub_row(tmp_path):
+    """b4290047378c drops the image path columns in place: the hubs' goals and rounds stay."""
+    url = database_url(tmp_path, "migrate_images")
+    app = create_app(
+        TestConfig,
+        SQLALCHEMY_DATABASE_URI=url,
+        INSTANCE_DIR=tmp_path,
+        STORAGE_DIR=tmp_path / "storage",
+        MAIL_FOLDER=tmp_path / "mail",
+    )
+    with app.app_context():
+        upgrade(revision="9751c0cd153b")
+        with db.engine.begin() as connection:
+            connection.execute(text(
+                "INSERT INTO hubs (id, slug, name, lead_organisation, reference_prefix, introduction, commitments,"
+                " how_to_apply, contact, address, charity_number, company_number, logo, chair_signature,"
+                " partnership_term_years, open_all_year)"
+                " VALUES (1, 'north', 'North', 'Lead', 'NO', '', '', '', '', '', '', '', 'a.svg', 'b.svg', 3, TRUE)"
+            ))
+            connection.execute(text("INSERT INTO hub_goals (hub_id, position, title, description) VALUES (1, 1, 'Sing', '')"))
+            connection.execute(text("INSERT INTO hub_districts (hub_id, name) VALUES (1, 'Corby')"))
+        upgrade(revision="b4290047378c")
+        with db.engine.connect() as connection:
+            kept = connection.execute(text(
+                "SELECT (SELECT count(*) FROM hubs), (SELECT count(*) FROM hub_goals), (SELECT count(*) FROM hub_districts),"
+                " (SELECT count(*) FROM hub_images)"
+            )).one()
+            columns = {column["name"] for column in sa_inspect(connection).get_columns("hubs")}
+        db.engine.dispose()
+    drop_database(url)
+    assert tuple(kept) == (1, 1, 1, 0)
+    assert not {"logo", "chair_signature"} & columns
