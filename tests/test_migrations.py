@@ -50,7 +50,7 @@ def test_upgrade_from_empty_matches_models(tmp_path):
 
 
 def test_moving_hub_images_to_their_table_keeps_every_hub_row(tmp_path):
-    """b4290047378c drops the image path columns in place: the hubs' goals and rounds stay."""
+    """b4290047378c drops the image path columns in place: the hubs' goals and districts stay."""
     url = database_url(tmp_path, "migrate_images")
     app = create_app(
         TestConfig,
