@@ -4,6 +4,7 @@ from flask import Flask, has_request_context, redirect, request, url_for
 from flask_login import current_user
 
 from .types import london
+from .widgets import draw
 
 
 def init_web(app: Flask) -> None:
@@ -23,6 +24,7 @@ def init_web(app: Flask) -> None:
 
     for blueprint in (accounts, applications, hubs, letters, organisations, reviews, votes, admin, invitations, directory, privacy):
         app.register_blueprint(blueprint)
+    app.jinja_env.globals["remembered"] = draw
 
     @app.route("/")
     def index():
