@@ -11,10 +11,13 @@ from workflow.applications.lifecycle import State
 from workflow.applications.operations import send_message
 from workflow.audit.operations import record_event
 from workflow.extensions import db as _db
+from workflow.hubs.images import put_image
+from workflow.hubs.models import ImageKind
 from workflow.letters.operations import draft_letter, issue_letter
 from workflow.votes.rule import Choice
 
 from .builders import make_application
+from .image_helpers import raster
 from .conftest import database_url, drop_database
 
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
@@ -44,6 +47,7 @@ def populate(app, db, hub, organisation, applicant, officer):
 
 
 def _populate(db, hub, organisation, applicant, officer):
+    put_image(hub, ImageKind.LOGO, raster())
     application = make_application(hub, organisation, applicant, State.APPROVED, officer=officer)
     store_document(application, "safeguarding_policy", "policy.pdf", PDF, applicant)
     send_message(application, officer, "Welcome aboard — ąę 中文")
@@ -57,7 +61,7 @@ def test_backup_and_restore_onto_an_empty_database(app, db, hub, organisation, a
     populate(app, db, hub, organisation, applicant, officer)
     db.session.remove()
     before = snapshot(app)
-    assert before[0]["decision_letters"] and before[1]
+    assert before[0]["decision_letters"] and before[0]["hub_images"] and before[1]
 
     runner = app.test_cli_runner()
     result = runner.invoke(args=["backup", str(tmp_path / "backups")])
