@@ -14,7 +14,7 @@ Times are whole seconds since the epoch, from `utcnow` here so tests can move th
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, flash, redirect, request, session, url_for
+from flask import Flask, current_app, flash, g, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
 from ..types import utcnow
@@ -124,6 +124,15 @@ def check_session():
     return redirect(url_for(step, next=safe_next(request.full_path.rstrip("?"))))
 
 
+def forget_user(_error=None) -> None:
+    """After each request, forget Flask-Login's signed-in user: it belongs to that request.
+
+    An app context can outlive a request (tests, CLI); the next request loads its user afresh.
+    """
+    g.pop("_login_user", None)
+
+
 def init_sessions(app: Flask) -> None:
     """Check every request's session (registered after Flask-Login, before the views)."""
     app.before_request(check_session)
+    app.teardown_request(forget_user)
