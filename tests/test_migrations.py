@@ -16,15 +16,20 @@ from workflow.extensions import db
 from .conftest import database_url, drop_database
 
 
-def test_upgrade_from_empty_matches_models(tmp_path):
-    url = database_url(tmp_path, "migrate")
-    app = create_app(
+def _app(tmp_path, name: str):
+    """An app on a fresh, empty database of the engine under test."""
+    return create_app(
         TestConfig,
-        SQLALCHEMY_DATABASE_URI=url,
+        SQLALCHEMY_DATABASE_URI=database_url(tmp_path, name),
         INSTANCE_DIR=tmp_path,
         STORAGE_DIR=tmp_path / "storage",
         MAIL_FOLDER=tmp_path / "mail",
     )
+
+
+def test_upgrade_from_empty_matches_models(tmp_path):
+    app = _app(tmp_path, "migrate")
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
     with app.app_context():
         upgrade()
         with db.engine.connect() as connection:
@@ -51,14 +56,8 @@ def test_upgrade_from_empty_matches_models(tmp_path):
 
 def test_moving_hub_images_to_their_table_keeps_every_hub_row(tmp_path):
     """b4290047378c drops the image path columns in place: the hubs' goals and districts stay."""
-    url = database_url(tmp_path, "migrate_images")
-    app = create_app(
-        TestConfig,
-        SQLALCHEMY_DATABASE_URI=url,
-        INSTANCE_DIR=tmp_path,
-        STORAGE_DIR=tmp_path / "storage",
-        MAIL_FOLDER=tmp_path / "mail",
-    )
+    app = _app(tmp_path, "migrate_images")
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
     with app.app_context():
         upgrade(revision="9751c0cd153b")
         with db.engine.begin() as connection:
@@ -81,3 +80,42 @@ def test_moving_hub_images_to_their_table_keeps_every_hub_row(tmp_path):
     drop_database(url)
     assert tuple(kept) == (1, 1, 1, 0)
     assert not {"logo", "chair_signature"} & columns
+
+
+def test_queue_counts_start_from_the_applications_already_there(tmp_path):
+    """3c1f6a2d8e47 fills `queue_counts` from existing rows; its triggers keep it from then on."""
+    app = _app(tmp_path, "migrate_counts")
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    now = "'2026-11-01 10:00:00+00:00'"
+    application = (
+        "INSERT INTO applications (hub_id, organisation_id, state, created_by_id, created_at, state_changed_at,"
+        " reopened_sections, event_count, submitted_at, reference)"
+        " VALUES (1, 1, '{state}', 1, {now}, {now}, '[]', 0, {submitted}, {reference})"
+    )
+    with app.app_context():
+        upgrade(revision="b4290047378c")
+        with db.engine.begin() as connection:
+            for statement in (
+                "INSERT INTO hubs (id, slug, name, lead_organisation, reference_prefix, introduction, commitments,"
+                " how_to_apply, contact, address, charity_number, company_number, partnership_term_years, open_all_year)"
+                " VALUES (1, 'north', 'North', 'Lead', 'NO', '', '', '', '', '', '', '', 3, TRUE)",
+                "INSERT INTO users (id, email, name, password_hash, is_applicant, active, session_version, created_at,"
+                f" totp_last_step) VALUES (1, 'a@example.org', 'A', '!', TRUE, TRUE, 1, {now}, 0)",
+                "INSERT INTO organisations (id, name, type_other, charity_number, company_number, address, town, postcode,"
+                " website, contact_name, contact_role, contact_email, contact_phone, safeguarding_lead, created_at)"
+                f" VALUES (1, 'Band', '', '', '', '', '', '', '', '', '', '', '', '', {now})",
+                application.format(state="draft", now=now, submitted="NULL", reference="NULL"),
+                application.format(state="submitted", now=now, submitted=now, reference="'NO-1'"),
+                application.format(state="submitted", now=now, submitted=now, reference="'NO-2'"),
+                application.format(state="withdrawn", now=now, submitted=now, reference="'NO-3'"),
+            ):
+                connection.execute(text(statement))
+        upgrade(revision="3c1f6a2d8e47")
+        with db.engine.begin() as connection:
+            started = dict(connection.execute(text("SELECT state, count FROM queue_counts")).tuples().all())
+            connection.execute(text("UPDATE applications SET state = 'in_review' WHERE state = 'submitted'"))
+            moved = dict(connection.execute(text("SELECT state, count FROM queue_counts WHERE count > 0")).tuples().all())
+        db.engine.dispose()
+    drop_database(url)
+    assert started == {"submitted": 2, "withdrawn": 1}
+    assert moved == {"in_review": 2, "withdrawn": 1}
