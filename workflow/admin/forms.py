@@ -3,17 +3,6 @@
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from govuk_frontend_wtf.wtforms_widgets import (
-    GovCheckboxesInput,
-    GovCheckboxInput,
-    GovDateInput,
-    GovFileInput,
-    GovPasswordInput,
-    GovRadioInput,
-    GovSubmitInput,
-    GovTextArea,
-    GovTextInput,
-)
 from wtforms import (
     BooleanField,
     DateField,
@@ -42,6 +31,17 @@ from ..applications.forms import as_choices
 from ..hubs.images import MAX_IMAGE_BYTES, ImageRefused, checked_image
 from ..hubs.operations import SLUG_PATTERN, prefix_taken, slug_for, slug_taken
 from ..votes.rule import Majority, parse_quorum
+from ..widgets import (
+    GovCheckboxesInput,
+    GovCheckboxInput,
+    GovDateInput,
+    GovFileInput,
+    GovPasswordInput,
+    GovRadioInput,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
 from .operations import ROLE_LABELS
 
 ROLE_CHOICES = as_choices((role.value, ROLE_LABELS[role]) for role in (Role.OFFICER, Role.ADMIN, Role.TRUSTEE, Role.CHAIR))
@@ -113,9 +113,17 @@ class HubForm(FlaskForm):
     open_all_year = BooleanField("Applications are open all year (otherwise only during the rounds below)", widget=GovCheckboxInput())
     submit = SubmitField("Save the hub", widget=GovSubmitInput())
 
+    def __init__(self, *args, hub_id: int | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.hub_id = hub_id
+
     def validate_goals(self, field):
         if not goal_blocks(field.data):
             raise ValidationError("Enter at least one goal")
+
+    def validate_reference_prefix(self, field):
+        if prefix_taken(field.data, other_than=self.hub_id):
+            raise ValidationError(f"Another hub already uses the reference prefix {field.data}. Enter a different one")
 
 
 class NewHubForm(FlaskForm):

@@ -79,7 +79,7 @@ def new_hub():
 @bp.route("/hubs/<int:hub_id>", methods=["GET", "POST"])
 def edit_hub(hub_id: int):
     hub = db.get_or_404(Hub, hub_id)
-    form = HubForm(data=hub_form_data(hub))
+    form = HubForm(data=hub_form_data(hub), hub_id=hub.id)
     if form.validate_on_submit():
         changed = update_hub(
             hub, current_user, hub_values(form), goal_blocks(form.goals.data),

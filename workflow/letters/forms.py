@@ -2,7 +2,10 @@
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from govuk_frontend_wtf.wtforms_widgets import (
+from wtforms import BooleanField, StringField, SubmitField, TextAreaField
+from wtforms.validators import InputRequired, Length, ValidationError
+
+from ..widgets import (
     GovCharacterCount,
     GovCheckboxInput,
     GovFileInput,
@@ -10,9 +13,6 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextArea,
     GovTextInput,
 )
-from wtforms import BooleanField, StringField, SubmitField, TextAreaField
-from wtforms.validators import InputRequired, Length, ValidationError
-
 from .templating import validate_template
 from .verification import MAX_CODE_INPUT
 
