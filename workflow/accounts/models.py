@@ -161,3 +161,8 @@ class Invitation(db.Model):
 
     def is_open(self, now: datetime) -> bool:
         return self.accepted_at is None and self.cancelled_at is None and now < self.expires_at
+
+
+def name_only(path):
+    """Loader options for people shown by name only: their roles and memberships are not loaded."""
+    return [path.lazyload(User.role_rows), path.lazyload(User.memberships)]

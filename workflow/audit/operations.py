@@ -4,7 +4,9 @@ import hashlib
 import json
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 
+from ..accounts.models import name_only
 from ..applications.models import Application
 from ..extensions import db
 from ..types import utcnow
@@ -81,5 +83,6 @@ def history(application: Application) -> list[ApplicationEvent]:
             select(ApplicationEvent)
             .where(ApplicationEvent.application_id == application.id)
             .order_by(ApplicationEvent.sequence)
+            .options(*name_only(joinedload(ApplicationEvent.actor)))
         )
     )

@@ -13,7 +13,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload, lazyload, selectinload
 from sqlalchemy.sql import operators
 
-from ..accounts.models import Role, User, UserRole
+from ..accounts.models import Role, User, UserRole, name_only
 from ..applications.lifecycle import State
 from ..applications.models import Application, Message
 from ..extensions import db
@@ -37,11 +37,6 @@ PAGE_SIZE = 50
 MAX_SELECTED = 500  # rows one bulk action may change
 MINE, UNASSIGNED = "mine", "unassigned"
 NEWEST = "newest"
-
-
-def name_only(path):
-    """Options loading people for their names only: not their roles and memberships."""
-    return [path.lazyload(User.role_rows), path.lazyload(User.memberships)]
 
 
 def queue_label(state: State) -> str:
