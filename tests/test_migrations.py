@@ -119,7 +119,15 @@ def test_queue_counts_start_from_the_applications_already_there(tmp_path):
             started = dict(connection.execute(text("SELECT state, count FROM queue_counts")).tuples().all())
             connection.execute(text("UPDATE applications SET state = 'in_review' WHERE state = 'submitted'"))
             moved = dict(connection.execute(text("SELECT state, count FROM queue_counts WHERE count > 0")).tuples().all())
+        upgrade()  # c7e2a9f41b3d: from here the triggers append changes instead
+        with db.engine.begin() as connection:
+            connection.execute(text("UPDATE applications SET state = 'with_trustees' WHERE state = 'in_review'"))
+            kept = dict(connection.execute(text(
+                "SELECT state, sum(number) FROM (SELECT state, count AS number FROM queue_counts"
+                " UNION ALL SELECT state, change FROM queue_count_changes) AS kept GROUP BY state HAVING sum(number) > 0"
+            )).tuples().all())
         db.engine.dispose()
     drop_database(url)
     assert started == {"submitted": 2, "withdrawn": 1}
     assert moved == {"in_review": 2, "withdrawn": 1}
+    assert kept == {"with_trustees": 2, "withdrawn": 1}

@@ -9,12 +9,13 @@ from .notifications.delivery import deliver_outbox
 
 @click.command("tick")
 def tick_command() -> None:
-    """Close votes that are due, send reminders, anonymise, deliver the outbox, count the dashboard.
+    """Close due votes, send reminders, anonymise, deliver the outbox, fold the queue counts, count the dashboard.
 
     Running it twice in a row changes nothing more the second time, but the dashboard's counting time.
     """
     from .directory.partnerships import remind_partnerships_ending
     from .privacy.anonymise import anonymise_due_applications
+    from .reviews.counts import fold_queue_counts
     from .reviews.snapshot import refresh_snapshot
     from .votes.operations import close_due_votes, send_vote_reminders
 
@@ -24,6 +25,7 @@ def tick_command() -> None:
     anonymised = anonymise_due_applications()
     db.session.commit()
     sent, failed = deliver_outbox()
+    fold_queue_counts()
     refresh_snapshot()
     db.session.commit()
     click.echo(

@@ -11,7 +11,8 @@ from ..directory.models import Partnership
 from ..extensions import db
 from ..organisations.models import Organisation, OrganisationType
 from ..types import LONDON, london, utcnow
-from .models import ApplicationDistrict, QueueCount
+from .counts import kept_counts
+from .models import ApplicationDistrict
 from .queries import QUEUE_STATES
 
 MONTHS = 12
@@ -44,9 +45,8 @@ def _dialect() -> str:
 
 
 def by_state() -> dict[State, int]:
-    """Submitted applications in each state, read from the counts the triggers keep per hub."""
-    counted = db.session.execute(select(QueueCount.state, func.sum(QueueCount.count)).group_by(QueueCount.state))
-    found = {State(state): int(number) for state, number in counted.tuples()}
+    """Submitted applications in each state, from the counts the triggers keep per hub."""
+    found = kept_counts()
     return {state: found.get(state, 0) for state in QUEUE_STATES}
 
 

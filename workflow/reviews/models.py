@@ -87,11 +87,11 @@ Index(
 
 
 class QueueCount(db.Model):
-    """How many submitted applications each hub has in each state: the queues' tab counts.
+    """How many submitted applications each hub had in each state when the changes were last folded in.
 
-    Kept by triggers on `applications` (below), so a count moves in the same
-    transaction as the application, whatever writes it. An application counts from
-    the moment it is submitted (`submitted_at` is set), as the queues do.
+    The queues' tab counts are these plus the `QueueCountChange` rows written since
+    (workflow/reviews/counts.py). An application counts from the moment it is
+    submitted (`submitted_at` is set), as the queues do.
     """
 
     __tablename__ = "queue_counts"
@@ -99,6 +99,21 @@ class QueueCount(db.Model):
     hub_id: Mapped[int] = mapped_column(ForeignKey("hubs.id", ondelete="CASCADE"), primary_key=True)
     state: Mapped[str] = mapped_column(String(20), primary_key=True)
     count: Mapped[int] = mapped_column(default=0)
+
+
+class QueueCountChange(db.Model):
+    """One application entering (+1) or leaving (-1) a hub's state, written by the triggers below.
+
+    The triggers only ever insert, so two transactions moving applications never wait
+    on each other; `flask tick` folds the changes into `QueueCount`.
+    """
+
+    __tablename__ = "queue_count_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hub_id: Mapped[int] = mapped_column(ForeignKey("hubs.id", ondelete="CASCADE"))
+    state: Mapped[str] = mapped_column(String(20))
+    change: Mapped[int]
 
 
 class DashboardSnapshot(db.Model):
@@ -111,51 +126,48 @@ class DashboardSnapshot(db.Model):
     counted_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-# Each trigger moves one application out of its old (hub, state) count and into its new one.
+# Each write to an application records it leaving its old (hub, state) and entering its new one.
 COUNT_TRIGGERS = {
     "postgresql": [
         """
         CREATE OR REPLACE FUNCTION count_queues() RETURNS trigger AS $$
         BEGIN
             IF TG_OP <> 'INSERT' AND OLD.submitted_at IS NOT NULL THEN
-                UPDATE queue_counts SET count = count - 1 WHERE hub_id = OLD.hub_id AND state = OLD.state;
+                INSERT INTO queue_count_changes (hub_id, state, change) VALUES (OLD.hub_id, OLD.state, -1);
             END IF;
             IF TG_OP <> 'DELETE' AND NEW.submitted_at IS NOT NULL THEN
-                INSERT INTO queue_counts (hub_id, state, count) VALUES (NEW.hub_id, NEW.state, 1)
-                ON CONFLICT (hub_id, state) DO UPDATE SET count = queue_counts.count + 1;
+                INSERT INTO queue_count_changes (hub_id, state, change) VALUES (NEW.hub_id, NEW.state, 1);
             END IF;
             RETURN NULL;
         END;
         $$ LANGUAGE plpgsql
         """,
         """
-        CREATE TRIGGER applications_counted
+        CREATE OR REPLACE TRIGGER applications_counted
             AFTER INSERT OR DELETE OR UPDATE OF state, hub_id, submitted_at ON applications
             FOR EACH ROW EXECUTE FUNCTION count_queues()
         """,
     ],
     "sqlite": [
         """
-        CREATE TRIGGER applications_counted_insert AFTER INSERT ON applications
+        CREATE TRIGGER IF NOT EXISTS applications_counted_insert AFTER INSERT ON applications
         WHEN NEW.submitted_at IS NOT NULL BEGIN
-            INSERT INTO queue_counts (hub_id, state, count) VALUES (NEW.hub_id, NEW.state, 1)
-            ON CONFLICT (hub_id, state) DO UPDATE SET count = count + 1;
+            INSERT INTO queue_count_changes (hub_id, state, change) VALUES (NEW.hub_id, NEW.state, 1);
         END
         """,
         """
-        CREATE TRIGGER applications_counted_update AFTER UPDATE OF state, hub_id, submitted_at ON applications
-        BEGIN
-            UPDATE queue_counts SET count = count - 1
-            WHERE OLD.submitted_at IS NOT NULL AND hub_id = OLD.hub_id AND state = OLD.state;
-            INSERT INTO queue_counts (hub_id, state, count) SELECT NEW.hub_id, NEW.state, 1
-            WHERE NEW.submitted_at IS NOT NULL
-            ON CONFLICT (hub_id, state) DO UPDATE SET count = count + 1;
+        CREATE TRIGGER IF NOT EXISTS applications_counted_update
+        AFTER UPDATE OF state, hub_id, submitted_at ON applications BEGIN
+            INSERT INTO queue_count_changes (hub_id, state, change)
+            SELECT OLD.hub_id, OLD.state, -1 WHERE OLD.submitted_at IS NOT NULL;
+            INSERT INTO queue_count_changes (hub_id, state, change)
+            SELECT NEW.hub_id, NEW.state, 1 WHERE NEW.submitted_at IS NOT NULL;
         END
         """,
         """
-        CREATE TRIGGER applications_counted_delete AFTER DELETE ON applications
+        CREATE TRIGGER IF NOT EXISTS applications_counted_delete AFTER DELETE ON applications
         WHEN OLD.submitted_at IS NOT NULL BEGIN
-            UPDATE queue_counts SET count = count - 1 WHERE hub_id = OLD.hub_id AND state = OLD.state;
+            INSERT INTO queue_count_changes (hub_id, state, change) VALUES (OLD.hub_id, OLD.state, -1);
         END
         """,
     ],

@@ -20,7 +20,8 @@ from ..extensions import db
 from ..hubs.models import District, Hub
 from ..organisations.models import Organisation, OrganisationType
 from ..types import LONDON
-from .models import ApplicationDistrict, Assessment, Note, QueueCount
+from .counts import kept_counts
+from .models import ApplicationDistrict, Assessment, Note
 
 # The office's queues, in the order an application moves through them; drafts are the applicant's own.
 QUEUE_STATES = (
@@ -136,10 +137,10 @@ def _narrowed(criteria: QueueFilter) -> bool:
 
 
 def queue_counts(criteria: QueueFilter, viewer: User) -> dict[State, int]:
-    """How many applications each queue holds under the filters, in one grouped count.
+    """How many applications each queue holds under the filters, in one grouped query.
 
-    Unfiltered, or filtered by hub only, the counts are read from `queue_counts`
-    rather than counted afresh.
+    Unfiltered, or filtered by hub only, the counts are the kept ones (`counts.py`)
+    rather than a count of every application.
     """
     if _narrowed(criteria):
         statement = _in_office(
@@ -147,11 +148,9 @@ def queue_counts(criteria: QueueFilter, viewer: User) -> dict[State, int]:
             criteria,
             viewer,
         )
+        counted = dict(db.session.execute(statement).tuples().all())
     else:
-        statement = select(QueueCount.state, func.sum(QueueCount.count)).group_by(QueueCount.state)
-        if criteria.hub_id is not None:
-            statement = statement.where(QueueCount.hub_id == criteria.hub_id)
-    counted = {State(state): int(count) for state, count in db.session.execute(statement).tuples()}
+        counted = kept_counts(criteria.hub_id)
     return {state: counted.get(state, 0) for state in QUEUE_STATES}
 
 

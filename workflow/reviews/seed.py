@@ -26,6 +26,7 @@ from ..organisations.models import Organisation, OrganisationType
 from ..types import utcnow
 from ..votes.models import Vote, VoteStatus
 from ..votes.rule import Choice, Majority
+from .counts import fold_queue_counts
 from .models import ApplicationDistrict, Assessment, Recommendation
 
 BATCH = 5000
@@ -174,6 +175,7 @@ def seed_applications(count: int, seed: int = 1) -> int:
                         (ApplicationEvent, events), (Assessment, assessments), (Vote, votes),
                         (Partnership, partnerships)):
         _insert(model, rows)
+    fold_queue_counts()  # the triggers wrote one change per application
     if db.session.get_bind().dialect.name == "postgresql":
         for table in ("organisations", "applications"):
             db.session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"))
