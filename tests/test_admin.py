@@ -462,3 +462,16 @@ def test_the_invitation_can_be_sent_again(sign_in, admin, db):
 
     assert len(db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "staff_invitation")).all()) == 2
     assert events(db)[-1].kind == "invitation_sent"
+
+
+def test_a_hub_name_of_spaces_alone_is_refused_with_what_was_typed_kept(sign_in, admin, hub, db):
+    hubs = db.session.scalar(select(func.count()).select_from(Hub))
+    response = sign_in(admin).post("/admin/hubs/new", data={
+        "name": "   ", "slug": "north", "lead_organisation": "  ", "reference_prefix": "NORTH",
+    })
+
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Enter the hub&#39;s name" in page or "Enter the hub's name" in page
+    assert "Enter the lead organisation" in page and 'value="north"' in page and 'value="NORTH"' in page
+    assert db.session.scalar(select(func.count()).select_from(Hub)) == hubs

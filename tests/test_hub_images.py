@@ -6,6 +6,7 @@ import io
 
 import pypdf
 import pytest
+from PIL import Image
 from sqlalchemy import func, select
 
 from tests.builders import make_application
@@ -38,7 +39,18 @@ MALICIOUS_SVGS = {
     "stylesheet instruction": '<?xml-stylesheet href="https://example.org/x.css"?>' + SVG_OPEN + "</svg>",
     "animated link": SVG_OPEN + '<a href="#x"><set attributeName="href" to="javascript:alert(1)"/></a></svg>',
     "character references": SVG_OPEN + '<a href="&#106;avascript:alert(1)"><rect width="5" height="5"/></a></svg>',
+    "css after an element in a style": SVG_OPEN + "<style>rect{}<g/>rect{fill:url(https://example.org/x)}</style></svg>",
+    "chained reuse": SVG_OPEN + '<defs><g id="a0"><rect width="1" height="1"/></g>'
+    + "".join(f'<g id="a{n}"><use href="#a{n - 1}"/><use href="#a{n - 1}"/></g>' for n in range(1, 30))
+    + '</defs><use href="#a29"/></svg>',
 }
+
+
+def test_an_svg_that_draws_too_much_is_refused_and_a_little_reuse_is_not():
+    group = '<defs><g id="s">' + '<rect width="1" height="1"/>' * 300 + "</g></defs>"
+    with pytest.raises(ImageRefused, match="too complex"):
+        checked_image((SVG_OPEN + group + '<use href="#s"/>' * 100 + "</svg>").encode())
+    assert checked_image((SVG_OPEN + group + '<use href="#s"/>' * 3 + "</svg>").encode()) == "image/svg+xml"
 
 
 def image_sizes(pdf: bytes) -> set[tuple[int, int]]:
@@ -253,3 +265,12 @@ def test_a_letter_without_images_draws_none(db, client, login, officer, chair, h
     login(officer).post(f"/office/applications/{application.id}/letter/issue", data={"confirm": "y"})
 
     assert image_sizes(db.session.get(DecisionLetter, letter.id).pdf) == set()
+
+
+def test_a_very_large_image_is_kept_at_a_size_letters_draw_quickly(db, client, login, admin, hub):
+    response = upload(login(admin), hub, "logo", raster("PNG", size=(3200, 1280)), "huge.png")
+
+    assert response.status_code == 302
+    served = client.get(parse(client.get(f"/hubs/{hub.slug}")).images[0]["src"])
+    with Image.open(io.BytesIO(served.data)) as kept:
+        assert (kept.format, kept.size) == ("PNG", (1600, 640))

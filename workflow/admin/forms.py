@@ -16,6 +16,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import (
+    DataRequired,
     Email,
     EqualTo,
     InputRequired,
@@ -88,8 +89,16 @@ def _reference_prefix() -> StringField:
     )
 
 
+def stripped(value):
+    """Typed text without the spaces around it (so spaces alone count as nothing typed)."""
+    return value.strip() if isinstance(value, str) else value
+
+
 class HubForm(FlaskForm):
-    name = StringField("Name of the hub", widget=GovTextInput(), validators=[InputRequired("Enter the hub's name"), Length(max=200)])
+    name = StringField(
+        "Name of the hub", filters=[stripped], widget=GovTextInput(),
+        validators=[DataRequired("Enter the hub's name"), Length(max=200)],
+    )
     introduction = _area("Introduction", "Shown at the top of the hub's public page. Leave a blank line between paragraphs.", required="Enter an introduction")
     goals = _area(
         "Goals",
@@ -127,7 +136,10 @@ class HubForm(FlaskForm):
 
 
 class NewHubForm(FlaskForm):
-    name = StringField("Name of the hub", widget=GovTextInput(), validators=[InputRequired("Enter the hub's name"), Length(max=200)])
+    name = StringField(
+        "Name of the hub", filters=[stripped], widget=GovTextInput(),
+        validators=[DataRequired("Enter the hub's name"), Length(max=200)],
+    )
     slug = StringField(
         "Web address",
         description="The end of the hub's public page address, /hubs/…: lower-case letters, numbers and hyphens, "
@@ -141,7 +153,8 @@ class NewHubForm(FlaskForm):
     )
     lead_organisation = StringField(
         "Lead organisation", description="The organisation that runs the hub and whose trustees decide.",
-        widget=GovTextInput(), validators=[InputRequired("Enter the lead organisation"), Length(max=200)],
+        filters=[stripped], widget=GovTextInput(),
+        validators=[DataRequired("Enter the lead organisation"), Length(max=200)],
     )
     reference_prefix = _reference_prefix()
     submit = SubmitField("Add the hub", widget=GovSubmitInput())

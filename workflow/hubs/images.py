@@ -4,7 +4,8 @@ PNG and JPEG images must open and decode with Pillow. An SVG is accepted only wh
 can do nothing but draw: no scripts, event handler attributes, foreignObject, foreign
 markup (HTML, MathML), entities or processing instructions, and no reference outside
 itself (every link is to a `#fragment`, every CSS `url()` too, no `@import`, no CSS
-escapes that could hide one).
+escapes that could hide one), and it must stay small to draw: at most MAX_SVG_ELEMENTS
+parts, counting each reuse, and no reuse of a part that itself reuses another.
 """
 
 import hashlib
@@ -21,6 +22,8 @@ from .models import Hub, HubImage, ImageKind
 
 MAX_IMAGE_BYTES = 1024 * 1024
 MAX_SIDE_PIXELS = 5000
+KEPT_SIDE_PIXELS = 1600  # larger images are made this size when kept: 7 cm at 580 dpi
+MAX_SVG_ELEMENTS = 5000  # parts an SVG draws, reused parts counted each time
 PNG = "image/png"
 JPEG = "image/jpeg"
 SVG = "image/svg+xml"
@@ -97,6 +100,27 @@ def _check_svg(data: bytes) -> None:
         raise ImageRefused(WRONG_TYPE)
     for element in root.iter():
         _check_element(element)
+    _check_reuse(root)
+
+
+def _check_reuse(root) -> None:
+    """Refuse reuse that multiplies the drawing: a <use> of something holding a <use>, or too much reused."""
+    by_id = {element.get("id"): element for element in root.iter() if element.get("id")}
+    drawn = sum(1 for _ in root.iter())
+    for element in root.iter(f"{{{SVG_NS}}}use"):
+        target = by_id.get(_href(element).lstrip("#"))
+        if target is None:
+            continue
+        parts = list(target.iter())
+        if any(_local(inner.tag)[1] == "use" for inner in parts):
+            raise ImageRefused(UNSAFE_SVG.format(what="a reused part that reuses another part"))
+        drawn += len(parts)
+    if drawn > MAX_SVG_ELEMENTS:
+        raise ImageRefused(f"The selected SVG image is too complex: it must draw at most {MAX_SVG_ELEMENTS:,} parts")
+
+
+def _href(element) -> str:
+    return next((value for name, value in element.attrib.items() if _local(name)[1] == "href"), "").strip()
 
 
 def _check_element(element) -> None:
@@ -104,6 +128,8 @@ def _check_element(element) -> None:
     if namespace in FORBIDDEN_NAMESPACES or (namespace == SVG_NS and tag.lower() in FORBIDDEN_ELEMENTS):
         raise ImageRefused(UNSAFE_SVG.format(what=f"a {tag} element"))
     if tag.lower() == "style":
+        if len(element):
+            raise ImageRefused(UNSAFE_SVG.format(what="a style sheet with elements inside it"))
         _check_css(element.text or "")
     for name, value in element.attrib.items():
         _, attribute = _local(name)
@@ -123,9 +149,26 @@ def _check_css(css: str) -> None:
         raise ImageRefused(UNSAFE_SVG.format(what="a reference to something outside the image"))
 
 
+def _fitted(data: bytes, content_type: str) -> bytes:
+    """A raster image no more than KEPT_SIDE_PIXELS on a side (plenty for print), so letters stay quick to draw."""
+    if content_type == SVG:
+        return data
+    with Image.open(io.BytesIO(data)) as image:
+        if max(image.size) <= KEPT_SIDE_PIXELS:
+            return data
+        image.thumbnail((KEPT_SIDE_PIXELS, KEPT_SIDE_PIXELS))
+        smaller = io.BytesIO()
+        image.save(smaller, format="PNG" if content_type == PNG else "JPEG", quality=90)
+    return smaller.getvalue()
+
+
 def put_image(hub: Hub, kind: ImageKind, data: bytes) -> tuple[HubImage, bool]:
-    """Check `data` and keep it as the hub's image of this kind; (the image, whether it changed)."""
+    """Check `data` and keep it (made smaller if it is very large) as the hub's image of this kind.
+
+    Returns the image and whether it changed.
+    """
     content_type = checked_image(data)
+    data = _fitted(data, content_type)
     digest = hashlib.sha256(data).hexdigest()
     image = hub.image(kind)
     if image is not None and image.sha256 == digest:
