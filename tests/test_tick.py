@@ -206,3 +206,34 @@ def test_a_withdrawn_application_does_not_stop_the_tick(app, db, client, login, 
     assert "Closed 0 vote(s)" in output
     db.session.expire_all()
     assert decided.is_open and short.overdue
+
+
+def test_counting_the_dashboard_leaves_sqlite_free_for_writers(app, db, monkeypatch):
+    """While the tick counts the figures, another writer can begin at once (no wait on the write lock)."""
+    import sqlite3
+
+    from workflow.reviews import dashboard
+
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("only SQLite has a single write lock to hold")
+    path = db.engine.url.database
+    writer_waited = []
+    real = dashboard.figures
+
+    def counting_with_a_writer_beside(*args, **kwargs):
+        shown = real(*args, **kwargs)
+        other = sqlite3.connect(path, timeout=0, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+        except sqlite3.OperationalError:
+            writer_waited.append(True)
+        finally:
+            other.close()
+        return shown
+
+    monkeypatch.setattr(dashboard, "figures", counting_with_a_writer_beside)
+    result = app.test_cli_runner().invoke(args=["tick"])
+
+    assert result.exit_code == 0, result.output
+    assert writer_waited == []

@@ -1,5 +1,8 @@
 """Database engine settings: SQLite pragmas and the transaction boundary."""
 
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from flask import Flask, has_request_context, request
 from sqlalchemy import Column, event
 from sqlalchemy.engine import Engine
@@ -7,6 +10,18 @@ from sqlalchemy.engine import Engine
 from .extensions import db
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+_reading = ContextVar("reading", default=False)
+
+
+@contextmanager
+def reading_only():
+    """Transactions begun in this block only read: on SQLite a plain BEGIN, which never holds the
+    write lock. End the transaction (commit or roll back) inside the block, before writing."""
+    token = _reading.set(True)
+    try:
+        yield
+    finally:
+        _reading.reset(token)
 
 
 def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
@@ -30,7 +45,7 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        reading = has_request_context() and request.method in SAFE_METHODS
+        reading = _reading.get() or (has_request_context() and request.method in SAFE_METHODS)
         connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
 

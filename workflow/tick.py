@@ -3,6 +3,7 @@
 import click
 from flask import current_app
 
+from .database import reading_only
 from .extensions import db
 from .notifications.delivery import deliver_outbox
 
@@ -16,7 +17,8 @@ def tick_command() -> None:
     from .directory.partnerships import remind_partnerships_ending
     from .privacy.anonymise import anonymise_due_applications
     from .reviews.counts import fold_queue_counts
-    from .reviews.snapshot import refresh_snapshot
+    from .reviews.dashboard import figures
+    from .reviews.snapshot import keep_snapshot
     from .votes.operations import close_due_votes, send_vote_reminders
 
     closed = close_due_votes()
@@ -26,7 +28,11 @@ def tick_command() -> None:
     db.session.commit()
     sent, failed = deliver_outbox()
     fold_queue_counts()
-    refresh_snapshot()
+    db.session.commit()
+    with reading_only():  # the long count never makes SQLite's writers wait
+        shown = figures()
+        db.session.rollback()
+    keep_snapshot(shown)
     db.session.commit()
     click.echo(
         f"Closed {closed} vote(s); reminded {reminded} trustee(s); "

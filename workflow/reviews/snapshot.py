@@ -44,7 +44,11 @@ def _from_json(data: dict, counted_at: datetime) -> Figures:
 
 def refresh_snapshot(now: datetime | None = None) -> Figures:
     """Count the figures afresh and keep them, replacing the last count; the caller commits."""
-    shown = figures(now)
+    return keep_snapshot(figures(now))
+
+
+def keep_snapshot(shown: Figures) -> Figures:
+    """Keep these figures as the last count; the caller commits."""
     values = {"figures": _as_json(shown), "counted_at": shown.counted_at}
     dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
     statement = dialect.insert(DashboardSnapshot).values(id=ROW, **values)
