@@ -1,11 +1,12 @@
 """Decision letters: render and store one letter, against WeasyPrint's defaults; a batch per core.
 
-Per letter: the `issue_letter` path (HTML from the hub's template, render with the
-shared font configuration and parsed stylesheet, tagged PDF/A-3a, SHA-256, the UPDATE,
-the audit event and the outbox row), flushed but not committed, in an app context on
-SQLite. Beside it, in the same run, WeasyPrint renders the same HTML with its default
-settings: a new FontConfiguration, the stylesheet parsed again, the default URL
-fetcher with the static folder as base URL, and `write_pdf()` without options.
+Per letter: the `issue_letter` path (HTML from the hub's template with the demo logo and
+signature SVGs as data: URLs, render with the shared font configuration and parsed
+stylesheets, tagged PDF/A-3a, SHA-256, the UPDATE, the audit event and the outbox row),
+flushed but not committed, in an app context on SQLite. Beside it, in the same run,
+WeasyPrint renders the same HTML with its default settings: a new FontConfiguration,
+the same stylesheets parsed again, the default URL fetcher, and `write_pdf()` without
+options.
 
 Batch: 200 letters issued (and committed) by a `multiprocessing.Pool` of one process,
 then of two (one per core here). Each process works on its own SQLite file: SQLite
@@ -58,7 +59,7 @@ def _prepare(app, letters: int) -> int:
     with app.app_context():
         db.create_all()
         hub = load_hubs(read_configuration(ROOT / "hubs" / "nmpat.toml"))[0]
-        hub.chair_signature = "hubs/demo-signature.svg"
+        assert hub.logo_image and hub.signature_image, "the demo hub has its logo and signature"
         organisation = Organisation(
             name="Kettering Community Strings", organisation_type=OrganisationType.REGISTERED_CHARITY,
             address="2 Example Road", town="Kettering", postcode="NN16 8AA", contact_name="Ada Lovelace",
@@ -111,24 +112,33 @@ def _issue(app, letter_id: int, officer_id: int, *, commit: bool) -> tuple[float
     return elapsed
 
 
-def _default_weasyprint(html: str, css: str, static_folder: str) -> tuple[float, float]:
-    """WeasyPrint with its defaults on the same document; wall and CPU seconds."""
+def _default_weasyprint(html: str, sheets: list[str], static_folder: str) -> tuple[float, float, bytes]:
+    """WeasyPrint with its defaults on the same document and stylesheets; wall and CPU seconds, the PDF."""
     import weasyprint
     from weasyprint.text.fonts import FontConfiguration
 
     started, cpu = time.perf_counter(), time.process_time()
     font_config = FontConfiguration()
-    weasyprint.HTML(string=html, base_url=static_folder + "/").write_pdf(
-        stylesheets=[weasyprint.CSS(string=css, font_config=font_config)], font_config=font_config
+    pdf = weasyprint.HTML(string=html, base_url=static_folder + "/").write_pdf(
+        stylesheets=[weasyprint.CSS(string=css, font_config=font_config) for css in sheets], font_config=font_config
     )
-    return time.perf_counter() - started, time.process_time() - cpu
+    return time.perf_counter() - started, time.process_time() - cpu, pdf
+
+
+def _pages(pdf: bytes) -> list[str]:
+    import io
+
+    import pypdf
+
+    return ["".join(page.extract_text().split()) for page in pypdf.PdfReader(io.BytesIO(pdf)).pages]
 
 
 def _single(report, samples: int) -> None:
+    from workflow.accounts.models import User
     from workflow.extensions import db
     from workflow.letters.models import DecisionLetter
-    from workflow.letters.operations import letter_html
-    from workflow.letters.render import _LETTER_CSS, STATIC_URL
+    from workflow.letters.operations import issue_letter, letter_html
+    from workflow.letters.render import _STYLESHEETS, STATIC_URL
 
     folder = Path(tempfile.mkdtemp(prefix="consort-letters-"))
     try:
@@ -138,10 +148,14 @@ def _single(report, samples: int) -> None:
             letter_id = _drafted_ids(db)[0]
         ours = [_issue(app, letter_id, officer_id, commit=False) for _ in range(WARM_UP + samples)][WARM_UP:]
         with app.test_request_context():
-            html = letter_html(db.session.get(DecisionLetter, letter_id)).replace(STATIC_URL, "")
+            letter = issue_letter(db.session.get(DecisionLetter, letter_id), db.session.get(User, officer_id))
+            html, ours_pdf = letter_html(letter).replace(STATIC_URL, ""), letter.pdf
+            db.session.rollback()
             db.session.remove()
-        css = _LETTER_CSS.read_text(encoding="utf-8")
-        default = [_default_weasyprint(html, css, app.static_folder) for _ in range(WARM_UP + samples)][WARM_UP:]
+        sheets = [(_STYLESHEETS / name).read_text(encoding="utf-8") for name in ("letter.css", "decision-letter.css")]
+        runs = [_default_weasyprint(html, sheets, app.static_folder) for _ in range(WARM_UP + samples)]
+        default = [(wall, cpu) for wall, cpu, _ in runs[WARM_UP:]]
+        assert _pages(runs[-1][2]) == _pages(ours_pdf), "both render the same letter"
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     rows = []

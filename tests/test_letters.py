@@ -625,3 +625,31 @@ def test_an_issued_letter_carries_the_chairs_signature_and_the_official_details(
         assert f"{issued.verification_code[:5]}-{issued.verification_code[5:]}" in page
     assert _contains(issued.pdf, "Conditions of the approval", "Share your safeguarding policy.",
                      "Partnership term", "Yours sincerely", "Charlotte Chair")
+
+
+def _baselines_cm(page) -> list[tuple[float, float, str]]:
+    """(x, y) of each piece of text on the page, in cm from the bottom left corner, and the text."""
+    found = []
+
+    def visit(text, cm, tm, _font, _size):
+        if text.strip():
+            x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+            y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+            found.append((x / 72 * 2.54, y / 72 * 2.54, text.strip()))
+
+    page.extract_text(visitor_text=visit)
+    return found
+
+
+def test_the_footer_and_page_number_sit_in_the_bottom_margin_well_inside_the_page(db, client, login, officer, hub, letter):
+    give_demo_images(db, hub, ImageKind.LOGO, ImageKind.SIGNATURE)
+    _issue(login(officer), letter)
+    pdf = db.session.get(DecisionLetter, letter.id).pdf
+    for page in _reader(pdf).pages:
+        pieces = _baselines_cm(page)
+        footer = [(x, y) for x, y, text in pieces if y < 5 and re.match(r"Demo Lead Trust|Registered charity|Check that", text)]
+        [(number_x, number_y)] = [(x, y) for x, y, text in pieces if text.startswith("Page ")]
+        assert len(footer) == 3
+        # Printers leave about 4 mm unprinted; the bottom margin is 2 cm.
+        assert all(0.35 < y < 2 for _, y in [*footer, (number_x, number_y)])
+        assert number_x > 14 and all(x < 3 for x, _ in footer)

@@ -26,6 +26,7 @@ from workflow.letters.render import (
     URLRefused,
     letter_stylesheet,
     render_pdf,
+    stylesheet,
     static_url,
 )
 
@@ -238,8 +239,15 @@ def test_concurrent_renders_each_get_a_whole_document(static):
         assert f"Letter number {i} for organisation {i}" in _text(pdf)
 
 
-def test_the_base_stylesheet_is_parsed_once():
-    assert letter_stylesheet() is letter_stylesheet()
+def test_the_renderers_stylesheets_are_parsed_once():
+    assert letter_stylesheet() is letter_stylesheet() is stylesheet("letter.css")
+    assert stylesheet("decision-letter.css") is stylesheet("decision-letter.css")
+
+
+@pytest.mark.parametrize("name", ["../letters/letter.css", "render.py", "/etc/passwd"])
+def test_only_the_renderers_own_stylesheets_can_be_named(name):
+    with pytest.raises(ValueError):
+        stylesheet(name)
 
 
 # (2) It reads nothing it must not read.

@@ -23,7 +23,7 @@ from ..notifications.operations import notify_organisation
 from ..types import london, utcnow
 from ..votes.rule import Choice
 from .models import DecisionLetter, LetterStatus, LetterTemplate
-from .render import render_pdf
+from .render import render_pdf, stylesheet
 from .templating import (
     SAMPLE_FIELDS,
     LetterTemplateError,
@@ -199,12 +199,18 @@ def letter_html(letter: DecisionLetter) -> str:
     return _document(letter, on=utcnow(), verification_code=None)
 
 
-def _render(html: str, letter: DecisionLetter) -> bytes:
+def _pdf(html: str, title: str) -> bytes:
+    """A letter page (:func:`_page`) as PDF, with the letter's own parsed stylesheet."""
     return render_pdf(
         html,
         static_folder=current_app.static_folder,
-        title=f"Decision letter {letter.application.reference}",
+        title=title,
+        stylesheets=[stylesheet("decision-letter.css")],
     )
+
+
+def _render(html: str, letter: DecisionLetter) -> bytes:
+    return _pdf(html, f"Decision letter {letter.application.reference}")
 
 
 def preview_pdf(letter: DecisionLetter) -> bytes:
@@ -350,4 +356,4 @@ def template_preview_pdf(hub, outcome: Choice, body: str) -> bytes:
     fields = sample_fields(hub, outcome, utcnow())
     addressee = [fields["contact"], fields["organisation"], *fields["address"].splitlines()]
     html = _page(hub, fields, body, addressee=addressee, mark=SAMPLE_MARK, code=None)
-    return render_pdf(html, static_folder=current_app.static_folder, title=f"Sample decision letter, {hub.name}")
+    return _pdf(html, f"Sample decision letter, {hub.name}")

@@ -27,8 +27,9 @@ PDF and WeasyPrint logs an error; no exception escapes :func:`render_pdf`.
 Performance
 -----------
 WeasyPrint is imported once, with this module. Each thread keeps one
-``FontConfiguration`` for all its renders, and the base stylesheet (``letter.css``) is
-parsed once per process (:func:`letter_stylesheet`). A document that declares
+``FontConfiguration`` for all its renders, and the stylesheets of this folder
+(``letter.css``, ``decision-letter.css``) are parsed once per process
+(:func:`stylesheet`). A document that declares
 ``@font-face`` gets its fonts in that thread's configuration, so the configuration is
 discarded after such a render and the next render starts from a clean one: fonts
 declared by one template never leak into another.
@@ -57,6 +58,7 @@ __all__ = [
     "letter_stylesheet",
     "render_pdf",
     "static_url",
+    "stylesheet",
 ]
 
 #: Origin of the application's own assets inside a rendered document. Never resolved.
@@ -71,7 +73,8 @@ DEFAULT_BASE_URL = f"https://{ASSET_HOST}/"
 #: to PDF/A + PDF/UA in one file. WeasyPrint 70 has no combined A+UA variant.
 PDF_VARIANT = "pdf/a-3a"
 
-_LETTER_CSS = Path(__file__).with_name("letter.css")
+_STYLESHEETS = Path(__file__).parent
+_LETTER_CSS = _STYLESHEETS / "letter.css"
 
 
 class URLRefused(ValueError):
@@ -181,18 +184,26 @@ def _font_config() -> _FontConfiguration:
     return config
 
 
-@lru_cache(maxsize=1)
-def letter_stylesheet() -> weasyprint.CSS:
-    """The base stylesheet (``letter.css``): A4, 2 cm margins, page numbers, Noto fonts.
+@lru_cache(maxsize=None)
+def stylesheet(name: str) -> weasyprint.CSS:
+    """The stylesheet ``name`` of this folder (``letter.css``, ``decision-letter.css``).
 
-    Parsed once per process. It holds no ``@font-face`` or ``url()``, so it does not
+    Parsed once per process. These hold no ``@font-face`` or ``url()``, so they do not
     depend on any font configuration or fetcher and can be shared by all renders.
     """
+    path = _STYLESHEETS / name
+    if path.suffix != ".css" or path.parent != _STYLESHEETS:
+        raise ValueError(f"not a stylesheet of the renderer: {name!r}")
     return weasyprint.CSS(
-        string=_LETTER_CSS.read_text(encoding="utf-8"),
+        string=path.read_text(encoding="utf-8"),
         base_url=DEFAULT_BASE_URL,
         url_fetcher=SafeURLFetcher(None),
     )
+
+
+def letter_stylesheet() -> weasyprint.CSS:
+    """The base stylesheet (``letter.css``): A4, 2 cm margins, page numbers, Noto fonts."""
+    return stylesheet(_LETTER_CSS.name)
 
 
 def render_pdf(
