@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import gc
 import io
 import logging
 import shutil
@@ -237,6 +238,39 @@ def test_concurrent_renders_each_get_a_whole_document(static):
     assert sorted(results) == [0, 1, 2, 3]
     for i, pdf in results.items():
         assert f"Letter number {i} for organisation {i}" in _text(pdf)
+    assert gc.isenabled()
+
+
+def test_the_garbage_collector_waits_during_a_render_and_only_then(static, monkeypatch):
+    import weasyprint
+
+    seen = []
+    write_pdf = weasyprint.Document.write_pdf
+
+    def watched(self, *args, **kwargs):
+        seen.append(gc.isenabled())
+        return write_pdf(self, *args, **kwargs)
+
+    monkeypatch.setattr(weasyprint.Document, "write_pdf", watched)
+    render_pdf(SIMPLE, static_folder=static)
+    assert seen == [False] and gc.isenabled()
+
+    def broken(self, *args, **kwargs):
+        raise RuntimeError("the render failed")
+
+    monkeypatch.setattr(weasyprint.Document, "write_pdf", broken)
+    with pytest.raises(RuntimeError):
+        render_pdf(SIMPLE, static_folder=static)
+    assert gc.isenabled()
+
+
+def test_a_collector_the_application_turned_off_stays_off(static):
+    gc.disable()
+    try:
+        render_pdf(SIMPLE, static_folder=static)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
 
 
 def test_the_renderers_stylesheets_are_parsed_once():
