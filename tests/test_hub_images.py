@@ -273,4 +273,4 @@ def test_a_very_large_image_is_kept_at_a_size_letters_draw_quickly(db, client, l
     assert response.status_code == 302
     served = client.get(parse(client.get(f"/hubs/{hub.slug}")).images[0]["src"])
     with Image.open(io.BytesIO(served.data)) as kept:
-        assert (kept.format, kept.size) == ("PNG", (1600, 640))
+        assert (kept.format, kept.size) == ("PNG", (800, 320))

@@ -22,7 +22,7 @@ from .models import Hub, HubImage, ImageKind
 
 MAX_IMAGE_BYTES = 1024 * 1024
 MAX_SIDE_PIXELS = 5000
-KEPT_SIDE_PIXELS = 1600  # larger images are made this size when kept: 7 cm at 580 dpi
+KEPT_SIDE_PIXELS = 800  # larger images are made this size when kept: 7 cm wide at 290 dpi, print quality
 MAX_SVG_ELEMENTS = 5000  # parts an SVG draws, reused parts counted each time
 PNG = "image/png"
 JPEG = "image/jpeg"
