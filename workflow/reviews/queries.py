@@ -20,6 +20,7 @@ from ..extensions import db
 from ..hubs.models import District, Hub
 from ..organisations.models import Organisation, OrganisationType
 from ..types import LONDON
+from ..votes.models import Vote
 from .counts import kept_counts
 from .models import ApplicationDistrict, Assessment, Note
 
@@ -291,18 +292,26 @@ def officer_or_none(user_id: int | None) -> User | None:
 
 
 def office_application_or_404(application_id: int) -> Application:
-    """A submitted application with what its office page shows, or 404 (drafts are not the office's)."""
-    application = db.session.scalar(
+    """A submitted application with what its office page shows, or 404 (drafts are not the office's).
+
+    The hub's criteria and the decision letter come in the same statement; the votes
+    without their members, ballots and conflicts, which the page does not show.
+    """
+    application = db.session.scalars(
         select(Application)
         .where(Application.id == application_id, Application.submitted_at.is_not(None))
         .options(
+            joinedload(Application.hub).joinedload(Hub.criteria),
+            joinedload(Application.letter),
             *name_only(joinedload(Application.assigned_officer)),
             selectinload(Application.sections),
             selectinload(Application.documents),
             *name_only(selectinload(Application.messages).joinedload(Message.author)),
-            selectinload(Application.votes),
+            selectinload(Application.votes).options(
+                lazyload(Vote.members), lazyload(Vote.ballots), lazyload(Vote.conflicts)
+            ),
         )
-    )
+    ).unique().one_or_none()
     if application is None:
         abort(404)
     return application
