@@ -5,7 +5,8 @@ from collections import OrderedDict
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf import wtforms_widgets as gov
 from markupsafe import Markup
-from wtforms import SelectChoice, SelectField, StringField
+from werkzeug.datastructures import MultiDict
+from wtforms import SelectChoice, SelectField, StringField, TextAreaField
 
 from workflow import widgets
 
@@ -55,3 +56,31 @@ def test_memory_is_bounded(app, monkeypatch):
         for n in range(20):
             widgets.draw("govuk_frontend_wtf/input.html", {"id": f"f{n}", "name": "x", "label": {"text": "x"}})
     assert len(widgets._drawn) <= 5
+
+
+class PlainText(FlaskForm):
+    story = TextAreaField("Story", widget=gov.GovCharacterCount())
+    notes = TextAreaField("Notes", widget=gov.GovTextArea())
+
+
+class RememberingText(FlaskForm):
+    story = TextAreaField("Story", widget=widgets.GovCharacterCount())
+    notes = TextAreaField("Notes", widget=widgets.GovTextArea())
+
+
+def test_text_boxes_are_drawn_once_whatever_their_text(app, monkeypatch):
+    monkeypatch.setattr(widgets, "_drawn", OrderedDict())
+    drawn = []
+    real = widgets.render_template
+    monkeypatch.setattr(widgets, "render_template", lambda *a, **k: drawn.append(a) or real(*a, **k))
+    texts = ["", "We teach <strings> & brass", "Zażółć gęślą jaźń\nsecond line", "\ue000 & \ue000", Markup("<b>kept</b>")]
+    with app.test_request_context():
+        for text in texts:
+            data = MultiDict({"story": text, "notes": text})
+            plain, remembering = PlainText(data, meta={"csrf": False}), RememberingText(data, meta={"csrf": False})
+            params = {"params": {"maxwords": 50}}
+            assert remembering.story(**params) == plain.story(**params)
+            assert remembering.notes() == plain.notes()
+        assert len(drawn) == 4  # empty and filled, for each widget
+        escaped = RememberingText(MultiDict({"notes": texts[1]}), meta={"csrf": False}).notes()
+    assert ">We teach &lt;strings&gt; &amp; brass</textarea>" in escaped

@@ -4,7 +4,9 @@ govuk-frontend-wtf draws every field through a GOV.UK Frontend macro, which is m
 of the time a page with a form takes to render. A field's markup depends on its
 parameters alone (label, value, choices, error), so the same parameters always draw
 the same markup: the widgets here keep the most recent `MEMORY` drawings per worker
-and draw again only what they have not seen. Forms import their widgets from here.
+and draw again only what they have not seen. A text box's own text is seldom drawn
+twice, so the free-text widgets remember their drawing without it and put it in after.
+Forms import their widgets from here.
 """
 
 from collections import OrderedDict
@@ -12,14 +14,11 @@ from threading import Lock
 
 from flask import render_template
 from govuk_frontend_wtf import wtforms_widgets as gov
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 MEMORY = 2048
 LARGEST = 16_384  # characters: bigger drawings are not kept
-
-# Free text is seldom drawn twice, and its drawings are large: drawn afresh each time.
-GovCharacterCount = gov.GovCharacterCount
-GovTextArea = gov.GovTextArea
+TEXT_MARK = "\ue000"  # a private-use character, where the text box's own text goes
 
 _drawn: OrderedDict = OrderedDict()
 _lock = Lock()
@@ -59,6 +58,25 @@ class Remembered:
 
     def render(self, params):
         return draw(self.template, params)
+
+
+class FreeText(Remembered):
+    """Mixed into a text box widget: remember the drawing without the box's text, then put it in."""
+
+    def render(self, params):
+        value = params.get("value")
+        if not value:
+            return draw(self.template, params)
+        drawn = draw(self.template, {**params, "value": TEXT_MARK})
+        return Markup(drawn.replace(TEXT_MARK, escape(value), 1))
+
+
+class GovCharacterCount(FreeText, gov.GovCharacterCount):
+    pass
+
+
+class GovTextArea(FreeText, gov.GovTextArea):
+    pass
 
 
 class GovCheckboxInput(Remembered, gov.GovCheckboxInput):
