@@ -12,12 +12,13 @@ from .database import init_database
 from .errors import init_errors
 from .extensions import csrf, limiter, login_manager, migrate
 from .security import init_security_headers
+from .templating import Consort
 
 
 def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
     """Build the app for a configuration class, with optional overrides for tests."""
     config_class = config_class or config_from_environment()
-    app = Flask(__name__, template_folder=str(BASE_DIR / "templates"), instance_path=str(BASE_DIR / "instance"))
+    app = Consort(__name__, template_folder=str(BASE_DIR / "templates"), instance_path=str(BASE_DIR / "instance"))
     app.config.from_object(config_class)
     app.config.update(overrides)
     if not app.config.get("SECRET_KEY"):
