@@ -165,8 +165,9 @@ def save_section(application: Application, key: str, posted: dict, user, loaded_
 
     text, files = _split_posted(posted)
     previous = application.answers(key)
-    answers = answers_from(build_form(application, key, formdata=text))
-    upload_errors = _store_uploads(application, build_form(application, key, answers=previous), files, answers, previous, user)
+    form = build_form(application, key, formdata=text)
+    answers = answers_from(form)
+    upload_errors = _store_uploads(application, form, files, answers, previous, user)
     db.session.expire(application, ["documents"])
     errors = {**answer_errors(application, key, answers), **upload_errors}
 
@@ -178,19 +179,20 @@ def save_section(application: Application, key: str, posted: dict, user, loaded_
         except IntegrityError:
             db.session.expire(application, ["sections"])
             return SaveResult(saved=False, conflict=True, version=_current_version(application, key))
-    changed = db.session.execute(
+    version = db.session.execute(
         update(ApplicationSection)
         .where(ApplicationSection.id == row.id, ApplicationSection.version == loaded_version)
         .values(answers=answers, completed=not errors, version=loaded_version + 1, updated_at=utcnow(), updated_by_id=user.id)
+        .returning(ApplicationSection.version)
         .execution_options(synchronize_session=False)
-    ).rowcount
-    db.session.refresh(row)
-    if changed != 1:
-        return SaveResult(saved=False, conflict=True, version=row.version)
+    ).scalar()
+    db.session.expire(row)
+    if version is None:
+        return SaveResult(saved=False, conflict=True, version=_current_version(application, key))
     db.session.expire(application, ["sections"])
     if application.state is State.INFO_REQUESTED:
         record_event(application, "section_updated", user, detail=section.title)
-    return SaveResult(saved=True, conflict=False, errors=errors, version=row.version)
+    return SaveResult(saved=True, conflict=False, errors=errors, version=version)
 
 
 def _snapshot_profile(application: Application, user) -> None:

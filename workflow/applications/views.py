@@ -275,20 +275,20 @@ def save_section_answers(application_id: int, key: str):
     posted = CombinedMultiDict([request.form, request.files])
     loaded_version = request.form.get("version", default=-1, type=int)
     result = save_section(application, key, posted, current_user, loaded_version)
-    form = build_form(application, key, formdata=request.form)
     if result.conflict:
         return _section_page(
-            application, section, form, result.version, 409,
+            application, section, build_form(application, key, formdata=request.form), result.version, 409,
             conflict=application.section(key), theirs=section_rows(application, key),
         )
-    for name, errors in result.errors.items():
-        form[name].errors = list(errors)
     if not result.errors:
         flash(f"“{section.title}” is complete.", "success")
         return _after_section_saved(application)
     if "later" in request.form:
         flash(f"Your answers to “{section.title}” are saved. The section is not complete yet.", "success")
         return _after_section_saved(application)
+    form = build_form(application, key, formdata=request.form)
+    for name, errors in result.errors.items():
+        form[name].errors = list(errors)
     return _section_page(application, section, form, result.version, saved_with_errors=True)
 
 
