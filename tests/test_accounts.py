@@ -58,6 +58,47 @@ def test_sign_in_and_out(client, applicant):
         assert "_user_id" not in session
 
 
+def _write_at_once(engine, user_id: int) -> bool:
+    """Whether another connection can write to the user's row without waiting for a lock."""
+    if engine.dialect.name == "sqlite":
+        import sqlite3
+
+        other = sqlite3.connect(engine.url.database, timeout=0, isolation_level=None)
+        begin, error = "BEGIN IMMEDIATE", sqlite3.OperationalError
+    else:
+        import psycopg
+
+        other = psycopg.connect(engine.url.set(drivername="postgresql").render_as_string(hide_password=False))
+        begin, error = "SET lock_timeout = 1", psycopg.errors.LockNotAvailable
+    try:
+        other.execute(begin)
+        other.execute("UPDATE users SET name = name WHERE id = %d" % user_id)
+        return True
+    except error:
+        return False
+    finally:
+        other.rollback()
+        other.close()
+
+
+def test_checking_a_password_leaves_the_database_free_for_writers(client, db, applicant, monkeypatch):
+    """The slow step of signing in holds no lock: on deadline day a crowd signing in never stalls saves."""
+    from workflow.accounts import operations
+
+    real, writers = operations.verify_password, []
+
+    def checking_with_a_writer_beside(hashed, password):
+        writers.append(_write_at_once(db.engine, applicant.id))
+        return real(hashed, password)
+
+    monkeypatch.setattr(operations, "verify_password", checking_with_a_writer_beside)
+    email = applicant.email
+    db.session.commit()  # the test's own transaction ends, as between two requests
+    response = client.post("/sign-in", data={"email": email, "password": PASSWORD})
+    assert response.status_code == 302
+    assert writers == [True]
+
+
 def test_wrong_password_is_refused_with_email_kept(client, applicant):
     response = client.post("/sign-in", data={"email": applicant.email, "password": "wrong"})
     page = response.get_data(as_text=True)

@@ -24,6 +24,26 @@ def reading_only():
         _reading.reset(token)
 
 
+@contextmanager
+def read_transaction():
+    """Run the block in a transaction of its own that only reads, ended when the block ends.
+
+    For slow work before a request writes, such as checking a password: on SQLite the
+    block holds no write lock, so other requests' saves do not wait for it. Inside a
+    transaction already begun, the block simply joins that one.
+    """
+    if db.session().in_transaction():
+        yield
+        return
+    with reading_only():
+        try:
+            yield
+        except BaseException:
+            db.session.rollback()
+            raise
+        db.session.commit()
+
+
 def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
     """WAL, a busy timeout, foreign keys, and write transactions begun immediately.
 

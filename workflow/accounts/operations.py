@@ -5,6 +5,7 @@ import hashlib
 from flask import has_request_context, request
 from sqlalchemy import func, select
 
+from ..database import read_transaction
 from ..errors import NotAllowed
 from ..extensions import db
 from ..notifications.operations import queue_email
@@ -78,13 +79,16 @@ def create_member(*, name: str, email: str, password: str, roles: set[Role]) -> 
 
 
 def authenticate(email: str, password: str) -> User | None:
-    """The active user with this email and password, or None."""
-    user = find_user(email)
-    if user is None:
-        verify_password(_DUMMY_HASH, password)
-        return None
-    if not user.active or not verify_password(user.password_hash, password):
-        return None
+    """The active user with this email and password, or None.
+
+    The slow password check runs in a read transaction of its own, so that on SQLite
+    a crowd signing in at once never holds the write lock that saves wait for.
+    """
+    with read_transaction():
+        user = find_user(email)
+        known = user is not None and user.active
+        if not verify_password(user.password_hash if user is not None else _DUMMY_HASH, password) or not known:
+            return None
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return user
