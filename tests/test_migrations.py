@@ -43,20 +43,23 @@ def test_upgrade_from_empty_matches_models(tmp_path):
             hand_written = connection.execute(
                 text(
                     "SELECT (SELECT count(*) FROM pg_trigger"
-                    " WHERE tgname IN ('application_events_append_only', 'applications_counted'))"
+                    " WHERE tgname IN ('application_events_append_only', 'applications_counted',"
+                    " 'application_districts_described', 'applications_districts_follow',"
+                    " 'organisations_districts_follow'))"
                     " + (SELECT count(*) FROM pg_indexes"
                     " WHERE indexname IN ('ix_applications_decision_interval', 'ix_organisations_name_trigram'))"
                 )
                 if connection.dialect.name == "postgresql"
                 else text(
                     "SELECT count(*) FROM sqlite_master WHERE name = 'ix_applications_decision_days'"
-                    " OR name LIKE 'applications_counted_%'"
+                    " OR name LIKE 'applications_counted_%' OR name IN ('application_districts_described',"
+                    " 'applications_districts_follow', 'organisations_districts_follow')"
                 )
             ).scalar_one()
         db.engine.dispose()
     drop_database(url)
     assert differences == []
-    assert hand_written == 4  # PostgreSQL: 2 triggers, 2 expression indexes; SQLite: 3 triggers, 1 expression index
+    assert hand_written == 7  # PostgreSQL: 5 triggers, 2 expression indexes; SQLite: 6 triggers, 1 expression index
 
 
 def test_moving_hub_images_to_their_table_keeps_every_hub_row(tmp_path):
@@ -132,3 +135,41 @@ def test_queue_counts_start_from_the_applications_already_there(tmp_path):
     assert started == {"submitted": 2, "withdrawn": 1}
     assert moved == {"in_review": 2, "withdrawn": 1}
     assert kept == {"with_trustees": 2, "withdrawn": 1}
+
+
+def test_district_rows_take_their_applications_state_and_type(tmp_path):
+    """f3a8c5d1b627 fills the district rows' state and organisation type; its triggers keep them."""
+    app = _app(tmp_path, "migrate_districts")
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    now = "'2026-11-01 10:00:00+00:00'"
+    rows = "SELECT application_id, district, state, organisation_type FROM application_districts ORDER BY 1, 2"
+    with app.app_context():
+        upgrade(revision="e4b7d2a9c316")
+        with db.engine.begin() as connection:
+            for statement in (
+                "INSERT INTO hubs (id, slug, name, lead_organisation, reference_prefix, introduction, commitments,"
+                " how_to_apply, contact, address, charity_number, company_number, partnership_term_years, open_all_year)"
+                " VALUES (1, 'north', 'North', 'Lead', 'NO', '', '', '', '', '', '', '', 3, TRUE)",
+                "INSERT INTO users (id, email, name, password_hash, is_applicant, active, session_version, created_at,"
+                f" totp_last_step) VALUES (1, 'a@example.org', 'A', '!', TRUE, TRUE, 1, {now}, 0)",
+                "INSERT INTO organisations (id, name, organisation_type, type_other, charity_number, company_number,"
+                " address, town, postcode, website, contact_name, contact_role, contact_email, contact_phone,"
+                f" safeguarding_lead, created_at) VALUES (1, 'Band', 'school', '', '', '', '', '', '', '', '', '', '',"
+                f" '', '', {now})",
+                "INSERT INTO applications (id, hub_id, organisation_id, state, created_by_id, created_at,"
+                " state_changed_at, reopened_sections, event_count, submitted_at, reference)"
+                f" VALUES (1, 1, 1, 'submitted', 1, {now}, {now}, '[]', 0, {now}, 'NO-1')",
+                "INSERT INTO application_districts (application_id, district) VALUES (1, 'Corby')",
+            ):
+                connection.execute(text(statement))
+        upgrade()
+        with db.engine.begin() as connection:
+            filled = connection.execute(text(rows)).all()
+            connection.execute(text("UPDATE applications SET state = 'in_review'"))
+            connection.execute(text("UPDATE organisations SET organisation_type = 'cic'"))
+            connection.execute(text("INSERT INTO application_districts (application_id, district) VALUES (1, 'Kettering')"))
+            followed = connection.execute(text(rows)).all()
+        db.engine.dispose()
+    drop_database(url)
+    assert [tuple(row) for row in filled] == [(1, "Corby", "submitted", "school")]
+    assert [tuple(row) for row in followed] == [(1, "Corby", "in_review", "cic"), (1, "Kettering", "in_review", "cic")]

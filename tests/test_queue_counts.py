@@ -8,8 +8,9 @@ from workflow.applications.models import Application
 from workflow.applications.transitions import apply_transition
 from workflow.hubs.models import Hub
 from workflow.reviews.counts import fold_queue_counts
-from workflow.reviews.models import QueueCount, QueueCountChange
-from workflow.reviews.queries import QueueFilter, queue_counts
+from workflow.organisations.models import Organisation, OrganisationType
+from workflow.reviews.models import ApplicationDistrict, QueueCount, QueueCountChange
+from workflow.reviews.queries import QUEUE_STATES, QueueFilter, queue_counts, queue_page
 
 from .builders import make_application
 from .test_seed import seed
@@ -77,6 +78,57 @@ def test_queues_read_the_kept_counts_unless_filtered_finely(app, db, hub, office
         )
         for state in by_state
     }
+
+
+def matching(db, criteria: QueueFilter) -> dict[State, set[int]]:
+    """The ids of the submitted applications in each queue under a district and type, found from the applications."""
+    statement = (
+        select(Application.state, Application.id)
+        .join(Organisation, Organisation.id == Application.organisation_id)
+        .join(ApplicationDistrict, ApplicationDistrict.application_id == Application.id)
+        .where(Application.submitted_at.is_not(None), ApplicationDistrict.district == criteria.district)
+    )
+    if criteria.organisation_type is not None:
+        statement = statement.where(Organisation.organisation_type == criteria.organisation_type)
+    if criteria.hub_id is not None:
+        statement = statement.where(Application.hub_id == criteria.hub_id)
+    found = {state: set() for state in QUEUE_STATES}
+    for state, number in db.session.execute(statement).tuples():
+        found[state].add(number)
+    return found
+
+
+def test_district_queues_follow_moves_and_organisation_types(app, db, hub, officer):
+    """A district's rows carry their application's state and organisation type: counts and pages stay right."""
+    seed(app, 150)
+    district = db.session.scalar(select(ApplicationDistrict.district).limit(1))
+    kinds = [QueueFilter(district=district), QueueFilter(district=district, organisation_type=OrganisationType.SCHOOL),
+             QueueFilter(district=district, organisation_type=OrganisationType.SCHOOL, hub_id=hub.id)]
+
+    def agree():
+        for criteria in kinds:
+            found = matching(db, criteria)
+            assert queue_counts(criteria, officer) == {state: len(ids) for state, ids in found.items()}
+            for state in QUEUE_STATES:
+                page = queue_page(QueueFilter(**{**criteria.__dict__, "state": state}), officer, per_page=500)
+                assert {application.id for application in page.applications} == found[state]
+
+    agree()
+    assert sum(queue_counts(kinds[1], officer).values()) > 0
+    moved = db.session.scalar(
+        select(Application).join(ApplicationDistrict).where(
+            ApplicationDistrict.district == district, Application.state == State.IN_REVIEW
+        ).limit(1)
+    )
+    moved.state = State.INFO_REQUESTED
+    school = db.session.scalar(
+        select(Organisation).join(Application).join(ApplicationDistrict)
+        .where(ApplicationDistrict.district == district, Organisation.organisation_type != OrganisationType.SCHOOL)
+        .limit(1)
+    )
+    school.organisation_type = OrganisationType.SCHOOL
+    db.session.commit()
+    agree()
 
 
 def test_moving_applications_never_waits_on_another_transaction(app, db, hub, organisation, applicant):

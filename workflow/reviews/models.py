@@ -6,9 +6,10 @@ from datetime import datetime
 from sqlalchemy import DDL, JSON, ForeignKey, Index, String, Text, event, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..applications.lifecycle import State
 from ..applications.models import Application
 from ..extensions import db
-from ..organisations.models import Organisation
+from ..organisations.models import Organisation, OrganisationType
 from ..types import UTCDateTime, enum_column, utcnow
 
 
@@ -58,15 +59,27 @@ class Note(db.Model):
 
 
 class ApplicationDistrict(db.Model):
-    """A district an application's offer serves: the offer's answer, kept where the queues can filter on it."""
+    """A district an application's offer serves: the offer's answer, kept where the queues can filter on it.
+
+    Each row also carries its application's state and organisation type, copied by
+    the triggers below, so a district's tab counts under a type are read from one
+    index, without visiting the applications. Rows are written once the application
+    is submitted.
+    """
 
     __tablename__ = "application_districts"
-    __table_args__ = (Index("ix_application_districts_district", "district", "application_id"),)
+    __table_args__ = (
+        Index("ix_application_districts_district", "district", "organisation_type", "state", "application_id"),
+    )
 
     application_id: Mapped[int] = mapped_column(
         ForeignKey("applications.id", ondelete="CASCADE"), primary_key=True
     )
     district: Mapped[str] = mapped_column(String(100), primary_key=True)
+    state: Mapped[State | None] = mapped_column(enum_column(State, "state"), nullable=True)
+    organisation_type: Mapped[OrganisationType | None] = mapped_column(
+        enum_column(OrganisationType, "organisation_type"), nullable=True
+    )
 
 
 # The dashboard's median time to decision: an index on the time from submission to
@@ -197,5 +210,93 @@ COUNT_TRIGGERS = {
 }
 
 for dialect, statements in COUNT_TRIGGERS.items():
+    for statement in statements:
+        event.listen(db.metadata, "after_create", DDL(statement).execute_if(dialect=dialect))
+
+
+# An application's district rows follow its state and its organisation's type: filled
+# in when a row is written, changed with the application or the organisation.
+DISTRICT_TRIGGERS = {
+    "postgresql": [
+        """
+        CREATE OR REPLACE FUNCTION describe_district() RETURNS trigger AS $$
+        BEGIN
+            SELECT applications.state, organisations.organisation_type INTO NEW.state, NEW.organisation_type
+            FROM applications JOIN organisations ON organisations.id = applications.organisation_id
+            WHERE applications.id = NEW.application_id;
+            RETURN NEW;
+        END;
+        $$ LANGUAGE plpgsql
+        """,
+        """
+        CREATE OR REPLACE TRIGGER application_districts_described
+            BEFORE INSERT ON application_districts FOR EACH ROW EXECUTE FUNCTION describe_district()
+        """,
+        """
+        CREATE OR REPLACE FUNCTION districts_follow_application() RETURNS trigger AS $$
+        BEGIN
+            UPDATE application_districts SET state = NEW.state, organisation_type = (
+                SELECT organisation_type FROM organisations WHERE id = NEW.organisation_id
+            ) WHERE application_id = NEW.id;
+            RETURN NULL;
+        END;
+        $$ LANGUAGE plpgsql
+        """,
+        """
+        CREATE OR REPLACE TRIGGER applications_districts_follow
+            AFTER UPDATE OF state, organisation_id ON applications FOR EACH ROW
+            WHEN (OLD.state IS DISTINCT FROM NEW.state OR OLD.organisation_id IS DISTINCT FROM NEW.organisation_id)
+            EXECUTE FUNCTION districts_follow_application()
+        """,
+        """
+        CREATE OR REPLACE FUNCTION districts_follow_organisation() RETURNS trigger AS $$
+        BEGIN
+            UPDATE application_districts SET organisation_type = NEW.organisation_type
+            WHERE application_id IN (SELECT id FROM applications WHERE organisation_id = NEW.id);
+            RETURN NULL;
+        END;
+        $$ LANGUAGE plpgsql
+        """,
+        """
+        CREATE OR REPLACE TRIGGER organisations_districts_follow
+            AFTER UPDATE OF organisation_type ON organisations FOR EACH ROW
+            WHEN (OLD.organisation_type IS DISTINCT FROM NEW.organisation_type)
+            EXECUTE FUNCTION districts_follow_organisation()
+        """,
+    ],
+    "sqlite": [
+        """
+        CREATE TRIGGER IF NOT EXISTS application_districts_described AFTER INSERT ON application_districts BEGIN
+            UPDATE application_districts SET
+                state = (SELECT state FROM applications WHERE id = NEW.application_id),
+                organisation_type = (
+                    SELECT organisations.organisation_type FROM applications
+                    JOIN organisations ON organisations.id = applications.organisation_id
+                    WHERE applications.id = NEW.application_id
+                )
+            WHERE application_id = NEW.application_id AND district = NEW.district;
+        END
+        """,
+        """
+        CREATE TRIGGER IF NOT EXISTS applications_districts_follow
+        AFTER UPDATE OF state, organisation_id ON applications
+        WHEN OLD.state IS NOT NEW.state OR OLD.organisation_id IS NOT NEW.organisation_id BEGIN
+            UPDATE application_districts SET
+                state = NEW.state,
+                organisation_type = (SELECT organisation_type FROM organisations WHERE id = NEW.organisation_id)
+            WHERE application_id = NEW.id;
+        END
+        """,
+        """
+        CREATE TRIGGER IF NOT EXISTS organisations_districts_follow AFTER UPDATE OF organisation_type ON organisations
+        WHEN OLD.organisation_type IS NOT NEW.organisation_type BEGIN
+            UPDATE application_districts SET organisation_type = NEW.organisation_type
+            WHERE application_id IN (SELECT id FROM applications WHERE organisation_id = NEW.id);
+        END
+        """,
+    ],
+}
+
+for dialect, statements in DISTRICT_TRIGGERS.items():
     for statement in statements:
         event.listen(db.metadata, "after_create", DDL(statement).execute_if(dialect=dialect))

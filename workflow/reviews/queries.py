@@ -4,7 +4,7 @@ Every query loads what its page shows in a fixed number of statements, however
 many rows there are.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, timezone
 from math import ceil
 
@@ -90,14 +90,14 @@ def _tested(column, sqlite: bool):
     return column + 0 if sqlite else column
 
 
-def _in_office(statement, criteria: QueueFilter, viewer: User, in_order: bool = False):
+def _in_office(statement, criteria: QueueFilter, viewer: User, in_order: bool = False, state: State | None = None):
     """Narrow a statement over applications to those the office works, and the filters.
 
-    On SQLite, `in_order` (a page, read in the queue's order) tests the organisation
-    type and district per row while walking the order's index, rather than reading
-    every application of the type or district and sorting them. Counting, the type
-    leads when both are given: its applications' states come from a covering index,
-    the district's from the table.
+    A district is looked up with the organisation type and `state`, if given, in the
+    district's rows, which carry both. On SQLite, `in_order` (a page, read in the
+    queue's order) tests the organisation type or district per row while walking the
+    order's index, rather than reading every application of the type or district
+    and sorting them.
     """
     sqlite = db.session.get_bind().dialect.name == "sqlite"
     statement = statement.where(Application.submitted_at.is_not(None))
@@ -109,16 +109,16 @@ def _in_office(statement, criteria: QueueFilter, viewer: User, in_order: bool = 
         statement = statement.where(Application.assigned_officer_id.is_(None))
     elif criteria.officer is not None:
         statement = statement.where(Application.assigned_officer_id == criteria.officer)
-    if criteria.organisation_type is not None:
+    if criteria.district:
+        statement = statement.where(
+            _tested(Application.id, sqlite and in_order).in_(
+                _district_rows(select(ApplicationDistrict.application_id), criteria, state)
+            )
+        )
+    elif criteria.organisation_type is not None:
         statement = statement.where(
             _tested(Application.organisation_id, sqlite and in_order).in_(
                 select(Organisation.id).where(Organisation.organisation_type == criteria.organisation_type)
-            )
-        )
-    if criteria.district:
-        statement = statement.where(
-            _tested(Application.id, sqlite and (in_order or criteria.organisation_type is not None)).in_(
-                select(ApplicationDistrict.application_id).where(ApplicationDistrict.district == criteria.district)
             )
         )
     if criteria.submitted_from is not None:
@@ -168,13 +168,38 @@ def _narrowed(criteria: QueueFilter) -> bool:
     ))
 
 
+def _district_rows(statement, criteria: QueueFilter, state: State | None = None):
+    """Narrow a statement over district rows to the district, organisation type and state asked for."""
+    statement = statement.where(ApplicationDistrict.district == criteria.district)
+    if criteria.organisation_type is not None:
+        statement = statement.where(ApplicationDistrict.organisation_type == criteria.organisation_type)
+    if state is not None:
+        statement = statement.where(ApplicationDistrict.state == state)
+    return statement
+
+
+def _district_counts(criteria: QueueFilter, viewer: User):
+    """The tab counts of a district: its rows' states, and the other filters over their applications."""
+    statement = _district_rows(
+        select(ApplicationDistrict.state, func.count()).group_by(ApplicationDistrict.state), criteria
+    )
+    others = replace(criteria, district="", organisation_type=None)
+    if others.hub_id is not None or _narrowed(others):
+        statement = statement.where(
+            ApplicationDistrict.application_id.in_(_in_office(select(Application.id), others, viewer))
+        )
+    return statement
+
+
 def queue_counts(criteria: QueueFilter, viewer: User) -> dict[State, int]:
     """How many applications each queue holds under the filters, in one grouped query.
 
     Unfiltered, or filtered by hub only, the counts are the kept ones (`counts.py`)
-    rather than a count of every application.
+    rather than a count of every application; a district's are read from its rows.
     """
-    if _narrowed(criteria):
+    if criteria.district:
+        counted = dict(db.session.execute(_district_counts(criteria, viewer)).tuples().all())
+    elif _narrowed(criteria):
         statement = _in_office(
             select(Application.state, func.count()).select_from(Application).group_by(Application.state),
             criteria,
@@ -218,6 +243,7 @@ def _page_statement(criteria: QueueFilter, viewer: User):
         criteria,
         viewer,
         in_order=True,
+        state=criteria.state,
     )
 
 
