@@ -34,6 +34,11 @@ WeasyPrint is imported once, with this module. Each thread keeps one
 discarded after such a render and the next render starts from a clean one: fonts
 declared by one template never leak into another. Python's cyclic garbage collector
 waits while any thread renders (:func:`_collector_paused`).
+
+A PDF/A file carries an identifier, and pydyf 0.13 computes it from every object's bytes
+after writing them: each object would be serialised, and each stream compressed (zlib
+level 9), twice. :func:`_serialise_once` makes the second pass reuse the first's bytes;
+the file is byte for byte the same.
 """
 
 from __future__ import annotations
@@ -48,6 +53,7 @@ from pathlib import Path
 from urllib import request
 from urllib.parse import quote, unquote, urlsplit
 
+import pydyf
 import weasyprint
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
@@ -209,6 +215,35 @@ def letter_stylesheet() -> weasyprint.CSS:
     return stylesheet(_LETTER_CSS.name)
 
 
+class _SerialisedOnce:
+    """Mixed into a PDF object's class: its bytes (``data``) computed once, then reused."""
+
+    @property
+    def data(self) -> bytes:
+        data = self.__dict__.get("_consort_bytes")
+        if data is None:
+            data = self.__dict__["_consort_bytes"] = super().data
+        return data
+
+
+_serialised_once_classes: dict[type, type] = {}
+
+
+def _serialise_once(document, pdf: pydyf.PDF) -> None:
+    """WeasyPrint finisher: every object of the finished PDF is serialised once when written.
+
+    Called when nothing will change the objects any more, just before pydyf writes them.
+    """
+    for pdf_object in pdf.objects:
+        kind = type(pdf_object)
+        if pdf_object.free == "f" or kind is pydyf.Object:
+            continue
+        once = _serialised_once_classes.get(kind)
+        if once is None:
+            once = _serialised_once_classes[kind] = type(kind.__name__, (_SerialisedOnce, kind), {})
+        pdf_object.__class__ = once
+
+
 _collector_lock = threading.Lock()
 _renders = 0
 _collector_was_enabled = False
@@ -293,6 +328,7 @@ def render_pdf(
                 pdf_variant=PDF_VARIANT,
                 pdf_tags=True,
                 uncompressed_pdf=False,
+                finisher=_serialise_once,
             )
         finally:
             if font_config.has_font_faces:
