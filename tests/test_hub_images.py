@@ -15,7 +15,7 @@ from tests.test_hubs import parse, page_text
 from workflow.admin.models import AdminEvent
 from workflow.applications.lifecycle import State
 from workflow.hubs.images import MAX_IMAGE_BYTES, ImageRefused, checked_image
-from workflow.hubs.models import HubImage, ImageKind
+from workflow.hubs.models import Hub, HubImage, ImageKind
 from workflow.letters.models import DecisionLetter
 from workflow.letters.operations import draft_letter
 from workflow.votes.rule import Choice
@@ -145,6 +145,29 @@ def test_an_uploaded_png_logo_shows_on_the_public_page_and_in_the_log(db, client
     assert served.status_code == 200 and served.data == png and served.mimetype == "image/png"
     assert served.headers["ETag"] == f'"{digest}"' and served.headers["X-Content-Type-Options"] == "nosniff"
     assert logged(db, "hub_image_changed") == [f"{hub.name}: new letterhead logo (image/png, {len(png)} bytes, SHA-256 {digest[:12]})"]
+
+
+def test_two_admins_adding_the_first_logo_at_once_both_succeed_and_the_later_is_kept(db, hub, monkeypatch):
+    """The second admin's page was read before the first's upload was kept: no 500, one row, the later image."""
+    from workflow.hubs import images as hub_images
+
+    first, later = raster("PNG", colour=(0, 0, 0)), raster("PNG", colour=(200, 30, 30))
+    hub_images.put_image(hub, ImageKind.LOGO, first)
+    db.session.commit()
+    real, looks = Hub.image, []
+
+    def read_before_it_was_kept(self, kind):
+        looks.append(kind)
+        return None if len(looks) == 1 else real(self, kind)
+
+    monkeypatch.setattr(Hub, "image", read_before_it_was_kept)
+
+    image, changed = hub_images.put_image(hub, ImageKind.LOGO, later)
+    db.session.commit()
+
+    assert changed and image.sha256 == hashlib.sha256(later).hexdigest()
+    assert images(db) == 1
+    assert db.session.scalar(select(HubImage.sha256)) == hashlib.sha256(later).hexdigest()
 
 
 def test_replacing_an_image_keeps_one_row_and_uploading_it_again_changes_nothing(db, client, login, admin, hub):

@@ -15,6 +15,7 @@ from xml.etree import ElementTree
 
 from flask import Response, request
 from PIL import Image
+from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..types import utcnow
@@ -165,7 +166,8 @@ def _fitted(data: bytes, content_type: str) -> bytes:
 def put_image(hub: Hub, kind: ImageKind, data: bytes) -> tuple[HubImage, bool]:
     """Check `data` and keep it (made smaller if it is very large) as the hub's image of this kind.
 
-    Returns the image and whether it changed.
+    Returns the image and whether it changed. Two admins adding the hub's first image
+    of a kind at the same moment both succeed: the later one replaces the earlier.
     """
     content_type = checked_image(data)
     data = _fitted(data, content_type)
@@ -173,10 +175,17 @@ def put_image(hub: Hub, kind: ImageKind, data: bytes) -> tuple[HubImage, bool]:
     image = hub.image(kind)
     if image is not None and image.sha256 == digest:
         return image, False
+    values = {"content_type": content_type, "data": data, "sha256": digest, "updated_at": utcnow()}
     if image is None:
-        image = HubImage(kind=kind)
-        hub.images.append(image)
-    image.content_type, image.data, image.sha256, image.updated_at = content_type, data, digest, utcnow()
+        try:
+            with db.session.begin_nested():
+                db.session.add(HubImage(hub_id=hub.id, kind=kind, **values))
+        except IntegrityError:
+            pass  # a colleague's upload of this kind was kept meanwhile: replace it
+        db.session.expire(hub, ["images"])
+        image = hub.image(kind)
+    for name, value in values.items():
+        setattr(image, name, value)
     db.session.flush()
     return image, True
 
