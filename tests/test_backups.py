@@ -113,3 +113,19 @@ def test_restore_refuses_a_corrupted_file(app, db, hub, organisation, applicant,
     result = runner.invoke(args=["restore", "--yes", str(tampered)])
     assert result.exit_code != 0
     assert "does not match its digest" in result.output
+
+
+def test_restore_refuses_an_archive_that_reaches_outside_its_folder(app, db, tmp_path):
+    import io
+    import tarfile
+
+    for name, kind in [("../escaped.txt", tarfile.REGTYPE), ("/tmp/absolute.txt", tarfile.REGTYPE),
+                       ("storage/link", tarfile.SYMTYPE)]:
+        archive = tmp_path / "crafted.tar.gz"
+        with tarfile.open(archive, "w:gz") as tar:
+            member = tarfile.TarInfo(name)
+            member.type, member.size, member.linkname = kind, 0, "/etc/passwd" if kind == tarfile.SYMTYPE else ""
+            tar.addfile(member, io.BytesIO(b""))
+        result = app.test_cli_runner().invoke(args=["restore", "--yes", str(archive)])
+        assert result.exit_code != 0
+        assert "This is not a Consort backup" in result.output, name

@@ -85,13 +85,24 @@ def create_backup(destination: Path) -> Path:
     return archive
 
 
+def _unpack(tar: tarfile.TarFile, folder: Path) -> None:
+    """Unpack a backup's files into `folder`; a link, a device or a path outside it is refused."""
+    for member in tar.getmembers():
+        target = (folder / member.name).resolve()
+        if not member.isfile() or not target.is_relative_to(folder.resolve()):
+            raise click.ClickException(f"This is not a Consort backup: it holds {member.name!r}, which a backup never does.")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with tar.extractfile(member) as source, open(target, "wb") as copy:
+            shutil.copyfileobj(source, copy)
+
+
 def restore_backup(archive: Path) -> dict:
     """Bring back the database and stored files of a backup; check every digest."""
     url = make_url(current_app.config["SQLALCHEMY_DATABASE_URI"])
     storage = Path(current_app.config["STORAGE_DIR"])
     with tempfile.TemporaryDirectory() as scratch, tarfile.open(archive, "r:gz") as tar:
         folder = Path(scratch)
-        tar.extractall(folder, filter="data")
+        _unpack(tar, folder)
         manifest = json.loads((folder / "manifest.json").read_text())
         if manifest["database"] != url.get_backend_name():
             raise click.ClickException(
