@@ -73,3 +73,29 @@ def complete_answers(hub) -> dict[str, dict]:
         "documents": {"insurance_expiry": ["31", "3", next_year], "dbs_confirmed": "y"},
         "declarations": {"information_true": "y", "agrees_commitments": "y", "directory_consent": "yes"},
     }
+
+
+def writes_at_once(engine, statement: str) -> bool:
+    """Whether a second connection can run `statement` in a write transaction at once, without waiting for a lock.
+
+    SQLite: the database's one write lock (BEGIN IMMEDIATE); PostgreSQL: the rows' and table's locks.
+    """
+    if engine.dialect.name == "sqlite":
+        import sqlite3
+
+        other = sqlite3.connect(engine.url.database, timeout=0, isolation_level=None)
+        begin, refused = "BEGIN IMMEDIATE", sqlite3.OperationalError
+    else:
+        import psycopg
+
+        other = psycopg.connect(engine.url.set(drivername="postgresql").render_as_string(hide_password=False))
+        begin, refused = "SET lock_timeout = 1", psycopg.errors.LockNotAvailable
+    try:
+        other.execute(begin)
+        other.execute(statement)
+        return True
+    except refused:
+        return False
+    finally:
+        other.rollback()
+        other.close()

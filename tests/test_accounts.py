@@ -5,6 +5,7 @@ from sqlalchemy import select
 from workflow.accounts.models import User
 from workflow.organisations.models import Membership
 
+from .builders import writes_at_once
 from .conftest import PASSWORD
 
 
@@ -58,29 +59,6 @@ def test_sign_in_and_out(client, applicant):
         assert "_user_id" not in session
 
 
-def _write_at_once(engine, user_id: int) -> bool:
-    """Whether another connection can write to the user's row without waiting for a lock."""
-    if engine.dialect.name == "sqlite":
-        import sqlite3
-
-        other = sqlite3.connect(engine.url.database, timeout=0, isolation_level=None)
-        begin, error = "BEGIN IMMEDIATE", sqlite3.OperationalError
-    else:
-        import psycopg
-
-        other = psycopg.connect(engine.url.set(drivername="postgresql").render_as_string(hide_password=False))
-        begin, error = "SET lock_timeout = 1", psycopg.errors.LockNotAvailable
-    try:
-        other.execute(begin)
-        other.execute("UPDATE users SET name = name WHERE id = %d" % user_id)
-        return True
-    except error:
-        return False
-    finally:
-        other.rollback()
-        other.close()
-
-
 def test_checking_a_password_leaves_the_database_free_for_writers(client, db, applicant, monkeypatch):
     """The slow step of signing in holds no lock: on deadline day a crowd signing in never stalls saves."""
     from workflow.accounts import operations
@@ -88,7 +66,7 @@ def test_checking_a_password_leaves_the_database_free_for_writers(client, db, ap
     real, writers = operations.verify_password, []
 
     def checking_with_a_writer_beside(hashed, password):
-        writers.append(_write_at_once(db.engine, applicant.id))
+        writers.append(writes_at_once(db.engine, f"UPDATE users SET name = name WHERE id = {applicant.id}"))
         return real(hashed, password)
 
     monkeypatch.setattr(operations, "verify_password", checking_with_a_writer_beside)

@@ -15,6 +15,17 @@ from workflow.extensions import db
 
 from .conftest import database_url, drop_database
 
+NOW = "'2026-11-01 10:00:00+00:00'"
+HUB_ROW = (
+    "INSERT INTO hubs (id, slug, name, lead_organisation, reference_prefix, introduction, commitments,"
+    " how_to_apply, contact, address, charity_number, company_number, partnership_term_years, open_all_year)"
+    " VALUES (1, 'north', 'North', 'Lead', 'NO', '', '', '', '', '', '', '', 3, TRUE)"
+)
+USER_ROW = (
+    "INSERT INTO users (id, email, name, password_hash, is_applicant, active, session_version, created_at,"
+    f" totp_last_step) VALUES (1, 'a@example.org', 'A', '!', TRUE, TRUE, 1, {NOW}, 0)"
+)
+
 
 def _app(tmp_path, name: str):
     """An app on a fresh, empty database of the engine under test."""
@@ -94,7 +105,7 @@ def test_queue_counts_start_from_the_applications_already_there(tmp_path):
     """3c1f6a2d8e47 fills `queue_counts` from existing rows; its triggers keep it from then on."""
     app = _app(tmp_path, "migrate_counts")
     url = app.config["SQLALCHEMY_DATABASE_URI"]
-    now = "'2026-11-01 10:00:00+00:00'"
+    now = NOW
     application = (
         "INSERT INTO applications (hub_id, organisation_id, state, created_by_id, created_at, state_changed_at,"
         " reopened_sections, event_count, submitted_at, reference)"
@@ -104,11 +115,8 @@ def test_queue_counts_start_from_the_applications_already_there(tmp_path):
         upgrade(revision="b4290047378c")
         with db.engine.begin() as connection:
             for statement in (
-                "INSERT INTO hubs (id, slug, name, lead_organisation, reference_prefix, introduction, commitments,"
-                " how_to_apply, contact, address, charity_number, company_number, partnership_term_years, open_all_year)"
-                " VALUES (1, 'north', 'North', 'Lead', 'NO', '', '', '', '', '', '', '', 3, TRUE)",
-                "INSERT INTO users (id, email, name, password_hash, is_applicant, active, session_version, created_at,"
-                f" totp_last_step) VALUES (1, 'a@example.org', 'A', '!', TRUE, TRUE, 1, {now}, 0)",
+                HUB_ROW,
+                USER_ROW,
                 "INSERT INTO organisations (id, name, type_other, charity_number, company_number, address, town, postcode,"
                 " website, contact_name, contact_role, contact_email, contact_phone, safeguarding_lead, created_at)"
                 f" VALUES (1, 'Band', '', '', '', '', '', '', '', '', '', '', '', '', {now})",
@@ -141,17 +149,14 @@ def test_district_rows_take_their_applications_state_and_type(tmp_path):
     """f3a8c5d1b627 fills the district rows' state and organisation type; its triggers keep them."""
     app = _app(tmp_path, "migrate_districts")
     url = app.config["SQLALCHEMY_DATABASE_URI"]
-    now = "'2026-11-01 10:00:00+00:00'"
+    now = NOW
     rows = "SELECT application_id, district, state, organisation_type FROM application_districts ORDER BY 1, 2"
     with app.app_context():
         upgrade(revision="e4b7d2a9c316")
         with db.engine.begin() as connection:
             for statement in (
-                "INSERT INTO hubs (id, slug, name, lead_organisation, reference_prefix, introduction, commitments,"
-                " how_to_apply, contact, address, charity_number, company_number, partnership_term_years, open_all_year)"
-                " VALUES (1, 'north', 'North', 'Lead', 'NO', '', '', '', '', '', '', '', 3, TRUE)",
-                "INSERT INTO users (id, email, name, password_hash, is_applicant, active, session_version, created_at,"
-                f" totp_last_step) VALUES (1, 'a@example.org', 'A', '!', TRUE, TRUE, 1, {now}, 0)",
+                HUB_ROW,
+                USER_ROW,
                 "INSERT INTO organisations (id, name, organisation_type, type_other, charity_number, company_number,"
                 " address, town, postcode, website, contact_name, contact_role, contact_email, contact_phone,"
                 f" safeguarding_lead, created_at) VALUES (1, 'Band', 'school', '', '', '', '', '', '', '', '', '', '',"

@@ -1,7 +1,6 @@
 """The queues' tab counts, kept by triggers, always agree with a fresh count."""
 
-import pytest
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select
 
 from workflow.applications.lifecycle import Action, State
 from workflow.applications.models import Application
@@ -12,7 +11,7 @@ from workflow.organisations.models import Organisation, OrganisationType
 from workflow.reviews.models import ApplicationDistrict, QueueCount, QueueCountChange
 from workflow.reviews.queries import QUEUE_STATES, QueueFilter, queue_counts, queue_page
 
-from .builders import make_application
+from .builders import make_application, writes_at_once
 from .test_seed import seed
 
 
@@ -132,23 +131,32 @@ def test_district_queues_follow_moves_and_organisation_types(app, db, hub, offic
 
 
 def test_moving_applications_never_waits_on_another_transaction(app, db, hub, organisation, applicant):
-    """Opposite moves in one hub, in two open transactions: the triggers only append, so neither waits."""
+    """Opposite moves in one hub: the triggers only append, so the second mover never waits for the first.
+
+    On PostgreSQL both transactions are open at once; SQLite takes one writer at a
+    time by design, so there the second begins when the first has committed.
+    """
     first = make_application(hub, organisation, applicant, State.IN_REVIEW)
     second = make_application(hub, organisation, applicant, State.WITH_TRUSTEES)
+    move_first = f"UPDATE applications SET state = 'with_trustees' WHERE id = {first.id}"
+    move_second = f"UPDATE applications SET state = 'in_review' WHERE id = {second.id}"
     fold_queue_counts()
     db.session.commit()
     engine = db.engine
     if engine.dialect.name == "sqlite":
-        pytest.skip("SQLite takes one writer at a time by design: only PostgreSQL runs writers side by side")
-    one, two = engine.connect(), engine.connect()
-    try:
-        for connection in (one, two):
-            connection.exec_driver_sql("SET lock_timeout = '2s'")  # a wait would fail the test
-        one.execute(update(Application).where(Application.id == first.id).values(state=State.WITH_TRUSTEES))
-        two.execute(update(Application).where(Application.id == second.id).values(state=State.IN_REVIEW))
-        one.commit()
-        two.commit()
-    finally:
-        one.close()
-        two.close()
+        with engine.begin() as one:
+            one.exec_driver_sql(move_first)
+        assert writes_at_once(engine, move_second)
+        with engine.begin() as two:
+            two.exec_driver_sql(move_second)
+    else:
+        one = engine.connect()
+        try:
+            one.exec_driver_sql(move_first)
+            assert writes_at_once(engine, move_second)  # while the first is still open
+            with engine.begin() as two:
+                two.exec_driver_sql(move_second)
+            one.commit()
+        finally:
+            one.close()
     assert kept(db) == counted(db)
