@@ -25,6 +25,16 @@ USER_ROW = (
     "INSERT INTO users (id, email, name, password_hash, is_applicant, active, session_version, created_at,"
     f" totp_last_step) VALUES (1, 'a@example.org', 'A', '!', TRUE, TRUE, 1, {NOW}, 0)"
 )
+ORGANISATION_ROW = (
+    "INSERT INTO organisations (id, name, organisation_type, type_other, charity_number, company_number,"
+    " address, town, postcode, website, contact_name, contact_role, contact_email, contact_phone,"
+    f" safeguarding_lead, created_at) VALUES (1, 'Band', 'school', '', '', '', '', '', '', '', '', '', '', '', '', {NOW})"
+)
+APPLICATION_ROW = (
+    "INSERT INTO applications (hub_id, organisation_id, state, created_by_id, created_at, state_changed_at,"
+    " reopened_sections, event_count, submitted_at, reference)"
+    f" VALUES (1, 1, '{{state}}', 1, {NOW}, {NOW}, '[]', 0, {{submitted}}, {{reference}})"
+)
 
 
 def _app(tmp_path, name: str):
@@ -105,25 +115,17 @@ def test_queue_counts_start_from_the_applications_already_there(tmp_path):
     """3c1f6a2d8e47 fills `queue_counts` from existing rows; its triggers keep it from then on."""
     app = _app(tmp_path, "migrate_counts")
     url = app.config["SQLALCHEMY_DATABASE_URI"]
-    now = NOW
-    application = (
-        "INSERT INTO applications (hub_id, organisation_id, state, created_by_id, created_at, state_changed_at,"
-        " reopened_sections, event_count, submitted_at, reference)"
-        " VALUES (1, 1, '{state}', 1, {now}, {now}, '[]', 0, {submitted}, {reference})"
-    )
     with app.app_context():
         upgrade(revision="b4290047378c")
         with db.engine.begin() as connection:
             for statement in (
                 HUB_ROW,
                 USER_ROW,
-                "INSERT INTO organisations (id, name, type_other, charity_number, company_number, address, town, postcode,"
-                " website, contact_name, contact_role, contact_email, contact_phone, safeguarding_lead, created_at)"
-                f" VALUES (1, 'Band', '', '', '', '', '', '', '', '', '', '', '', '', {now})",
-                application.format(state="draft", now=now, submitted="NULL", reference="NULL"),
-                application.format(state="submitted", now=now, submitted=now, reference="'NO-1'"),
-                application.format(state="submitted", now=now, submitted=now, reference="'NO-2'"),
-                application.format(state="withdrawn", now=now, submitted=now, reference="'NO-3'"),
+                ORGANISATION_ROW,
+                APPLICATION_ROW.format(state="draft", submitted="NULL", reference="NULL"),
+                APPLICATION_ROW.format(state="submitted", submitted=NOW, reference="'NO-1'"),
+                APPLICATION_ROW.format(state="submitted", submitted=NOW, reference="'NO-2'"),
+                APPLICATION_ROW.format(state="withdrawn", submitted=NOW, reference="'NO-3'"),
             ):
                 connection.execute(text(statement))
         upgrade(revision="3c1f6a2d8e47")
@@ -149,7 +151,6 @@ def test_district_rows_take_their_applications_state_and_type(tmp_path):
     """f3a8c5d1b627 fills the district rows' state and organisation type; its triggers keep them."""
     app = _app(tmp_path, "migrate_districts")
     url = app.config["SQLALCHEMY_DATABASE_URI"]
-    now = NOW
     rows = "SELECT application_id, district, state, organisation_type FROM application_districts ORDER BY 1, 2"
     with app.app_context():
         upgrade(revision="e4b7d2a9c316")
@@ -157,13 +158,8 @@ def test_district_rows_take_their_applications_state_and_type(tmp_path):
             for statement in (
                 HUB_ROW,
                 USER_ROW,
-                "INSERT INTO organisations (id, name, organisation_type, type_other, charity_number, company_number,"
-                " address, town, postcode, website, contact_name, contact_role, contact_email, contact_phone,"
-                f" safeguarding_lead, created_at) VALUES (1, 'Band', 'school', '', '', '', '', '', '', '', '', '', '',"
-                f" '', '', {now})",
-                "INSERT INTO applications (id, hub_id, organisation_id, state, created_by_id, created_at,"
-                " state_changed_at, reopened_sections, event_count, submitted_at, reference)"
-                f" VALUES (1, 1, 1, 'submitted', 1, {now}, {now}, '[]', 0, {now}, 'NO-1')",
+                ORGANISATION_ROW,
+                APPLICATION_ROW.format(state="submitted", submitted=NOW, reference="'NO-1'"),
                 "INSERT INTO application_districts (application_id, district) VALUES (1, 'Corby')",
             ):
                 connection.execute(text(statement))
