@@ -13,6 +13,11 @@ SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 _reading = ContextVar("reading", default=False)
 
 
+def dialect() -> str:
+    """The kind of database the session talks to: "sqlite" or "postgresql"."""
+    return db.session.get_bind().dialect.name
+
+
 @contextmanager
 def reading_only():
     """Transactions begun in this block only read: on SQLite a plain BEGIN, which never holds the

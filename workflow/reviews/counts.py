@@ -3,6 +3,7 @@
 from sqlalchemy import func, select, text, union_all
 
 from ..applications.lifecycle import State
+from ..database import dialect
 from ..extensions import db
 from .models import QueueCount, QueueCountChange
 
@@ -42,5 +43,5 @@ def kept_counts(hub_id: int | None = None) -> dict[State, int]:
 
 def fold_queue_counts() -> None:
     """Add the triggers' changes into `queue_counts` and remove them (`flask tick`, `flask seed`)."""
-    for statement in FOLD[db.session.get_bind().dialect.name]:
+    for statement in FOLD[dialect()]:
         db.session.execute(text(statement))

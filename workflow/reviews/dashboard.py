@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from ..applications.lifecycle import State
 from ..applications.models import Application
 from ..directory.models import Partnership
+from ..database import dialect
 from ..extensions import db
 from ..organisations.models import Organisation, OrganisationType
 from ..types import LONDON, london, utcnow
@@ -38,10 +39,6 @@ class Figures:
     @property
     def approval_rate(self) -> float | None:
         return dict(self.by_state)[State.APPROVED] / self.decided if self.decided else None
-
-
-def _dialect() -> str:
-    return db.session.get_bind().dialect.name
 
 
 def by_state() -> dict[State, int]:
@@ -96,7 +93,7 @@ def median_days_to_decision(decided: int) -> float | None:
     """
     if not decided:
         return None
-    postgresql = _dialect() == "postgresql"
+    postgresql = dialect() == "postgresql"
     ordered = decision_interval() if postgresql else decision_days()
     shown = func.extract("epoch", ordered) / SECONDS_PER_DAY if postgresql else ordered
     middle = (

@@ -16,6 +16,7 @@ from sqlalchemy.sql import operators
 from ..accounts.models import Role, User, UserRole, name_only
 from ..applications.lifecycle import State
 from ..applications.models import Application, Message
+from ..database import dialect
 from ..extensions import db
 from ..hubs.models import District, Hub
 from ..organisations.models import Organisation, OrganisationType
@@ -101,7 +102,7 @@ def _in_office(statement, criteria: QueueFilter, viewer: User, in_order: bool = 
     which the planner looks up by primary key instead of reading every application
     in the state to match them.
     """
-    sqlite = db.session.get_bind().dialect.name == "sqlite"
+    sqlite = dialect() == "sqlite"
     statement = statement.where(Application.submitted_at.is_not(None))
     if criteria.hub_id is not None:
         statement = statement.where(Application.hub_id == criteria.hub_id)
@@ -157,7 +158,7 @@ def _name_contains(term: str):
     compares the names as they are: the same rows, without a call per name.
     """
     name = Organisation.name
-    if db.session.get_bind().dialect.name == "postgresql":
+    if dialect() == "postgresql":
         name = func.lower(name)
     return name.contains(term.lower(), autoescape=True)
 

@@ -19,6 +19,7 @@ from ..audit.models import ApplicationEvent
 from ..audit.operations import GENESIS, digest_text, event_digest
 from ..directory.models import Partnership
 from ..directory.partnerships import local_day
+from ..database import dialect
 from ..extensions import db
 from ..hubs.models import Hub
 from ..letters.operations import add_years
@@ -176,7 +177,7 @@ def seed_applications(count: int, seed: int = 1) -> int:
                         (Partnership, partnerships)):
         _insert(model, rows)
     fold_queue_counts()  # the triggers wrote one change per application
-    if db.session.get_bind().dialect.name == "postgresql":
+    if dialect() == "postgresql":
         for table in ("organisations", "applications"):
             db.session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"))
     db.session.execute(text("ANALYZE"))

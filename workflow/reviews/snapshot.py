@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..applications.lifecycle import State
+from ..database import dialect
 from ..extensions import db
 from ..types import utcnow
 from .dashboard import Figures, figures
@@ -50,8 +51,8 @@ def refresh_snapshot(now: datetime | None = None) -> Figures:
 def keep_snapshot(shown: Figures) -> Figures:
     """Keep these figures as the last count; the caller commits."""
     values = {"figures": _as_json(shown), "counted_at": shown.counted_at}
-    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(DashboardSnapshot).values(id=ROW, **values)
+    insert = postgresql.insert if dialect() == "postgresql" else sqlite.insert
+    statement = insert(DashboardSnapshot).values(id=ROW, **values)
     db.session.execute(statement.on_conflict_do_update(index_elements=[DashboardSnapshot.id], set_=values))
     return shown
 

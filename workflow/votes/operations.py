@@ -20,6 +20,7 @@ from ..applications.models import Application
 from ..applications.transitions import apply_transition, check_transition
 from ..audit.operations import record_event
 from ..errors import NotAllowed, WrongState
+from ..database import dialect
 from ..extensions import db
 from ..letters.operations import draft_letter
 from ..notifications.operations import notify_office, notify_organisation, queue_email
@@ -185,7 +186,7 @@ def check_ballot(vote: Vote, trustee) -> None:
 
 def _upsert_ballot(vote: Vote, trustee, choice: Choice, comment: str) -> Ballot:
     """Insert the trustee's one ballot, or update it if one exists (in one statement)."""
-    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    insert = postgresql.insert if dialect() == "postgresql" else sqlite.insert
     statement = insert(Ballot).values(
         vote_id=vote.id, trustee_id=trustee.id, choice=choice, comment=comment, cast_at=utcnow()
     )
