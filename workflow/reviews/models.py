@@ -209,10 +209,6 @@ COUNT_TRIGGERS = {
     ],
 }
 
-for dialect, statements in COUNT_TRIGGERS.items():
-    for statement in statements:
-        event.listen(db.metadata, "after_create", DDL(statement).execute_if(dialect=dialect))
-
 
 # An application's district rows follow its state and its organisation's type: filled
 # in when a row is written, changed with the application or the organisation.
@@ -297,6 +293,7 @@ DISTRICT_TRIGGERS = {
     ],
 }
 
-for dialect, statements in DISTRICT_TRIGGERS.items():
-    for statement in statements:
-        event.listen(db.metadata, "after_create", DDL(statement).execute_if(dialect=dialect))
+for triggers in (COUNT_TRIGGERS, DISTRICT_TRIGGERS):
+    for dialect, statements in triggers.items():
+        for statement in statements:
+            event.listen(db.metadata, "after_create", DDL(statement).execute_if(dialect=dialect))
