@@ -19,34 +19,27 @@ def dialect() -> str:
 
 
 @contextmanager
-def reading_only():
-    """Transactions begun in this block only read: on SQLite a plain BEGIN, which never holds the
-    write lock. End the transaction (commit or roll back) inside the block, before writing."""
-    token = _reading.set(True)
-    try:
-        yield
-    finally:
-        _reading.reset(token)
-
-
-@contextmanager
 def read_transaction():
     """Run the block in a transaction of its own that only reads, ended when the block ends.
 
-    For slow work before a request writes, such as checking a password: on SQLite the
-    block holds no write lock, so other requests' saves do not wait for it. Inside a
-    transaction already begun, the block simply joins that one.
+    For slow work beside writers, such as checking a password or counting the
+    dashboard: on SQLite the transaction begins with a plain BEGIN and holds no write
+    lock, so other requests' saves do not wait for it. Inside a transaction already
+    begun, the block simply joins that one.
     """
     if db.session().in_transaction():
         yield
         return
-    with reading_only():
-        try:
-            yield
-        except BaseException:
-            db.session.rollback()
-            raise
+    token = _reading.set(True)
+    try:
+        yield
+    except BaseException:
+        db.session.rollback()
+        raise
+    else:
         db.session.commit()
+    finally:
+        _reading.reset(token)
 
 
 def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:

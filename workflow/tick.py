@@ -3,7 +3,7 @@
 import click
 from flask import current_app
 
-from .database import reading_only
+from .database import read_transaction
 from .extensions import db
 from .notifications.delivery import deliver_outbox
 
@@ -29,9 +29,8 @@ def tick_command() -> None:
     sent, failed = deliver_outbox()
     fold_queue_counts()
     db.session.commit()
-    with reading_only():  # the long count never makes SQLite's writers wait
+    with read_transaction():  # the long count never makes SQLite's writers wait
         shown = figures()
-        db.session.rollback()
     keep_snapshot(shown)
     db.session.commit()
     click.echo(
