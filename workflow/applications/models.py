@@ -42,7 +42,7 @@ class Application(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     hub_id: Mapped[int] = mapped_column(ForeignKey("hubs.id"), index=True)
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))  # ix_applications_organisation_state leads with it
     state: Mapped[State] = mapped_column(enum_column(State, "state"), default=State.DRAFT)
     reference: Mapped[str | None] = mapped_column(String(30), unique=True)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
