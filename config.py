@@ -48,8 +48,10 @@ class Config:
     ANONYMISE_AFTER_DAYS = int(os.environ.get("ANONYMISE_AFTER_DAYS", "365"))
     # Days before a partnership ends when `flask tick` reminds the office and the partner.
     PARTNERSHIP_REMINDER_DAYS = int(os.environ.get("PARTNERSHIP_REMINDER_DAYS", "90"))
-    MAX_CONTENT_LENGTH = 10 * 1024 * 1024 + 64 * 1024
     UPLOAD_MAX_BYTES = 10 * 1024 * 1024
+    # A page sends at most three files (the documents section), each up to UPLOAD_MAX_BYTES:
+    # a file over its limit then gets a message beside it, and the page's other answers are kept.
+    MAX_CONTENT_LENGTH = 3 * UPLOAD_MAX_BYTES + 256 * 1024
     WTF_CSRF_TIME_LIMIT = None
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

@@ -15,7 +15,7 @@ from workflow.applications.documents import ODT
 from workflow.applications.lifecycle import State
 from workflow.applications.models import Document
 from workflow.applications.operations import save_section, start_application
-from workflow.applications.sections import COMPLETED, NOT_STARTED, section_status
+from workflow.applications.sections import COMPLETED, NOT_STARTED, SECTIONS, section_status
 from workflow.organisations.models import OrganisationType
 from workflow.types import london, utcnow
 
@@ -308,18 +308,41 @@ def test_a_file_over_the_limit_is_refused(client, db, hub, app, draft):
 def test_a_request_over_the_request_limit_gets_a_page_that_says_the_limit(client, db, hub, app, draft):
     huge = b"%PDF-1.4\n" + b"0" * app.config["MAX_CONTENT_LENGTH"]
     response = post_section(client, draft, "documents", _documents_answers(hub), safeguarding_policy=(huge, "huge.pdf"))
-    assert response.status_code == 413 and "10 MB" in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 413
+    assert "The file is too large" in page and "Each file must be 10 MB or smaller" in page
     db.session.expire_all()
     assert draft.section("documents") is None
 
 
-def test_an_11_mb_upload_gets_the_limit_page_and_saves_nothing(client, db, hub, draft):
+def test_the_request_limit_lets_every_file_of_the_documents_page_reach_its_own_limit(app):
+    with app.test_request_context():
+        file_fields = max(len(section.form_class().file_fields()) for section in SECTIONS if section.form_class)
+    assert file_fields == 3
+    assert app.config["MAX_CONTENT_LENGTH"] > file_fields * (app.config["UPLOAD_MAX_BYTES"] + 1)
+
+
+def test_an_11_mb_upload_is_refused_beside_its_field_and_keeps_the_other_answers(client, db, hub, draft):
     eleven_mb = b"%PDF-1.4\n" + b"0" * (11 * 1024 * 1024)
-    response = post_section(client, draft, "documents", _documents_answers(hub), safeguarding_policy=(eleven_mb, "policy.pdf"))
+    next_year = str(date.today().year + 1)
+    answers = {**_documents_answers(hub), "insurance_expiry": ["30", "6", next_year]}
+    response = post_section(client, draft, "documents", answers, safeguarding_policy=(eleven_mb, "policy.pdf"))
     page = response.get_data(as_text=True)
-    assert response.status_code == 413
-    assert "The file is too large" in page and "Files must be 10 MB or smaller" in page
+    assert response.status_code == 200
+    assert "The selected file must be 10 MB or smaller" in page
     assert db.session.scalars(select(Document)).all() == []
+    db.session.expire_all()
+    assert draft.section("documents").answers["insurance_expiry"] == ["30", "6", next_year]
+
+
+def test_two_large_documents_at_once_are_both_stored(client, db, hub, draft):
+    six_mb = b"%PDF-1.4\n" + b"0" * (6 * 1024 * 1024)
+    response = post_section(
+        client, draft, "documents", _documents_answers(hub),
+        safeguarding_policy=(six_mb, "policy.pdf"), insurance_certificate=(six_mb, "insurance.pdf"),
+    )
+    assert response.status_code == 302
+    assert sorted(d.filename for d in db.session.scalars(select(Document))) == ["insurance.pdf", "policy.pdf"]
 
 
 # --- Two tabs or two colleagues ------------------------------------------------

@@ -35,7 +35,8 @@ DEFAULT_MESSAGES = {
     404: "If you typed the web address, check it is correct. "
     "If you followed a link, the page may belong to another organisation or no longer exist.",
     409: "Someone may have changed it since you loaded the page. Go back and reload to see where it stands.",
-    413: "Files must be 10 MB or smaller. Your answers on this page have not been saved: go back and choose a smaller file.",
+    413: "Each file must be 10 MB or smaller, and the files sent from one page 30 MB together. "
+    "Your answers on this page have not been saved: go back and choose smaller files.",
     500: "Try again later. Nothing you have already saved has been lost.",
 }
 
