@@ -1,4 +1,4 @@
-"""Who may reach the decision letter pages: staff prepare it, whoever sees the application downloads it."""
+"""Who may reach the decision letter pages: officers prepare it, whoever sees the application downloads it."""
 
 import pytest
 from flask import g
@@ -93,10 +93,33 @@ def test_signed_out_people_are_sent_to_sign_in(db, client, drafted, route):
     [("letters.edit GET", 200), ("letters.edit POST", 302), ("letters.issue", 302), ("letters.preview", 200)],
 )
 @pytest.mark.parametrize("role", ["officer", "admin"])
-def test_staff_prepare_and_issue_letters(db, client, login, people, drafted, route, expected, role):
+def test_officers_prepare_and_issue_letters(db, client, login, people, drafted, route, expected, role):
     method, path, data = OFFICE[route]
-    login(people[role])
+    login(people[role])  # the admin here is also an officer
     assert _request(client, method, path, data, drafted.application_id).status_code == expected
+
+
+@pytest.mark.parametrize("route, expected", [("letters.edit GET", 200), ("letters.preview", 200)])
+def test_an_admin_who_is_not_an_officer_reads_the_letter(db, client, login, make_user, drafted, route, expected):
+    method, path, data = OFFICE[route]
+    login(make_user(Role.ADMIN, name="Ada Admin"))
+    response = _request(client, method, path, data, drafted.application_id)
+    assert response.status_code == expected
+    if route == "letters.edit GET":
+        page = response.get_data(as_text=True)
+        assert "Issue the letter" not in page and 'name="free_paragraph"' not in page
+        assert "An officer adds any conditions" in page
+
+
+@pytest.mark.parametrize("route", ["letters.edit POST", "letters.issue"])
+def test_an_admin_who_is_not_an_officer_cannot_change_or_issue_the_letter(db, client, login, make_user, drafted, route):
+    method, path, data = OFFICE[route]
+    login(make_user(Role.ADMIN, name="Ada Admin"))
+    response = _request(client, method, path, data, drafted.application_id)
+    assert response.status_code == 403
+    assert "trust office&#39;s officers" in response.get_data(as_text=True)
+    letter = db.session.get(DecisionLetter, drafted.id)
+    assert letter.status is LetterStatus.DRAFTED and letter.free_paragraph == ""
 
 
 @pytest.mark.parametrize("route", OFFICE)

@@ -79,8 +79,8 @@ class DecisionLetter(db.Model):
         return self.status is LetterStatus.ISSUED
 
     def can_edit(self, user) -> bool:
-        """Staff edit the free paragraph, preview and issue while it is a draft."""
-        return bool(user and user.is_authenticated and user.is_staff) and not self.is_issued
+        """Officers edit the free paragraph and issue while it is a draft (every staff member may read it)."""
+        return bool(user and user.is_authenticated and user.is_officer) and not self.is_issued
 
     def can_download(self, user) -> bool:
         """Whoever may see the application may download the letter once issued."""

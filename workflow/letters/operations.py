@@ -37,6 +37,7 @@ CODE_LENGTH = 10
 DRAFT_MARK = "Draft for checking: this letter has not been issued."
 SAMPLE_MARK = "Sample letter for checking the template: made-up details, not a real letter."
 ISSUED_ALREADY = "This letter has already been issued. An issued letter never changes."
+OFFICERS_ONLY = "Decision letters are changed and issued by the trust office's officers. Ask an officer to do it."
 
 
 def current_template(hub_id: int, outcome: Choice) -> LetterTemplate:
@@ -220,14 +221,14 @@ def preview_pdf(letter: DecisionLetter) -> bytes:
     return _render(letter_html(letter), letter)
 
 
-def _require_staff(user) -> None:
-    if not (user and user.is_authenticated and user.is_staff):
-        raise NotAllowed("Only the trust office can change or issue decision letters.")
+def _require_officer(user) -> None:
+    if not (user and user.is_authenticated and user.is_officer):
+        raise NotAllowed(OFFICERS_ONLY)
 
 
 def save_free_paragraph(letter: DecisionLetter, officer, text: str) -> DecisionLetter:
     """Replace the letter's free paragraph (conditions or feedback) while it is drafted."""
-    _require_staff(officer)
+    _require_officer(officer)
     text = (text or "").replace("\r\n", "\n").strip()
     changed = db.session.execute(
         update(DecisionLetter)
@@ -256,7 +257,7 @@ def issue_letter(letter: DecisionLetter, officer) -> DecisionLetter:
     Compare-and-set on the status: when two officers issue at once, exactly one
     wins and the other is refused (409).
     """
-    _require_staff(officer)
+    _require_officer(officer)
     if letter.is_issued:
         raise WrongState(ISSUED_ALREADY)
     now = utcnow()

@@ -31,6 +31,7 @@ from .forms import (
 )
 from .models import LetterTemplate
 from .operations import (
+    OFFICERS_ONLY,
     OUTCOME_WORDS,
     display_code,
     issue_letter,
@@ -47,13 +48,18 @@ bp = Blueprint("letters", __name__)
 
 
 def _office_letter(application_id: int):
-    """The application and its letter, for the trust office's staff only."""
+    """The application and its letter, for the trust office's staff only (officers change it)."""
     if not current_user.is_staff:
         raise NotAllowed("Decision letters are prepared and issued by the trust office's staff.")
     application = db.get_or_404(Application, application_id)
     if application.letter is None or not application.can_view(current_user):
         abort(404)
     return application, application.letter
+
+
+def _require_officer() -> None:
+    if not current_user.is_officer:
+        raise NotAllowed(OFFICERS_ONLY)
 
 
 def _filename(application: Application, suffix: str) -> str:
@@ -93,6 +99,8 @@ def _page(application, letter, *, paragraph_form=None, issue_form=None):
 def edit(application_id: int):
     """The letter's status, its free paragraph, a preview and the issue button."""
     application, letter = _office_letter(application_id)
+    if request.method == "POST":
+        _require_officer()
     form = FreeParagraphForm()
     if form.validate_on_submit():
         save_free_paragraph(letter, current_user, form.free_paragraph.data)
@@ -105,6 +113,7 @@ def edit(application_id: int):
 @login_required
 def issue(application_id: int):
     application, letter = _office_letter(application_id)
+    _require_officer()
     form = IssueForm()
     if form.validate_on_submit():
         issue_letter(letter, current_user)
