@@ -19,10 +19,12 @@ from workflow.accounts.sessions import (
 from workflow.applications.documents import document_path, store_document
 from workflow.applications.lifecycle import State
 from workflow.applications.models import Application, Document, Message
+from workflow.applications.operations import send_message, withdraw_application
 from workflow.audit.models import ApplicationEvent, EventDetail
 from workflow.audit.operations import record_event
 from workflow.audit.verify import verify_chains
 from workflow.letters.models import DecisionLetter, LetterStatus, LetterTemplate
+from workflow.notifications.models import OutboxMessage
 from workflow.privacy.anonymise import anonymise_due_applications
 from workflow.privacy.models import Tombstone
 from workflow.reviews.models import Assessment, Note
@@ -261,3 +263,54 @@ def test_the_period_comes_from_the_settings(app, db, old_and_new, monkeypatch):
     monkeypatch.setitem(app.config, "ANONYMISE_AFTER_DAYS", 500)
 
     assert anonymise_due_applications(utcnow()) == 0
+
+
+def make_old(application, days: int = 400) -> None:
+    """Move an application's last change (and decision, if any) `days` into the past."""
+    past = utcnow() - timedelta(days=days)
+    application.state_changed_at = past
+    if application.decided_at is not None:
+        application.decided_at = past
+
+
+def emails_naming(db, reference: str) -> list[OutboxMessage]:
+    return db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.subject.contains(reference)).order_by(OutboxMessage.id)
+    ).all()
+
+
+def test_anonymising_erases_the_emails_about_the_application(app, db, hub, organisation, applicant, other_applicant, officer):
+    old, _ = full_application(db, hub, organisation, applicant, officer, State.IN_REVIEW, marker="MAILOLD")
+    other_organisation = other_applicant.memberships[0].organisation
+    kept, _ = full_application(db, hub, other_organisation, other_applicant, officer, State.IN_REVIEW, marker="MAILKEPT")
+    kept.reference = f"{old.reference}1"  # the old one's reference is a prefix of it
+    db.session.commit()
+    with app.test_request_context():
+        for application, member, marker in ((old, applicant, "MAILOLD"), (kept, other_applicant, "MAILKEPT")):
+            send_message(application, member, f"Question from the applicant {marker}")
+            send_message(application, officer, f"Answer from the office {marker}")
+            withdraw_application(application, member, f"Withdrawal reason {marker}")
+    for message in db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind.like("message_to_%"))):
+        message.sent_at, message.attempts = utcnow(), 1
+    for message in db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "application_withdrawn")):
+        message.attempts, message.last_error = 3, f"SMTPRecipientsRefused: {message.recipient}"
+    make_old(old)
+    db.session.commit()
+    kept_before = [(m.id, m.subject, m.body, m.sent_at) for m in emails_naming(db, kept.reference)]
+    assert "Withdrawal reason MAILKEPT" in " ".join(body for _, _, body, _ in kept_before)
+
+    assert anonymise_due_applications(utcnow()) == 1
+
+    db.session.commit()
+    db.session.expire_all()
+    delivered = [m for m in emails_naming(db, old.reference) if m.id not in {k[0] for k in kept_before}]
+    assert sorted(m.kind for m in delivered) == ["message_to_applicant", "message_to_office"]
+    for message in delivered:
+        assert message.sent_at is not None and message.body == "" and message.last_error == ""
+        assert message.subject == f"{old.reference} (anonymised)" and organisation.name not in message.subject
+    assert db.session.scalar(
+        select(func.count()).select_from(OutboxMessage).where(OutboxMessage.kind == "application_withdrawn")
+    ) == 1  # the old one's, never sent, is dropped: it does not go out later
+    everything = " ".join(m.subject + m.body + m.last_error for m in db.session.scalars(select(OutboxMessage)))
+    assert "MAILOLD" not in everything
+    assert [(m.id, m.subject, m.body, m.sent_at) for m in emails_naming(db, kept.reference)] == kept_before

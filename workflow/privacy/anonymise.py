@@ -2,12 +2,14 @@
 
 Personal data and free text go: answers other than the choices counted in reports,
 message and note bodies, the assessment's words, ballot comments and conflict
-reasons, the history's event details, the documents' files and the letter's bytes.
-What stays: the application row (state, hub, dates, reference), the event chain
-(which covers only each detail's digest), and a tombstone with the digest of each
-erased document and letter.
+reasons, the history's event details, the emails about it, the documents' files
+and the letter's bytes. What stays: the application row (state, hub, dates,
+reference), the event chain (which covers only each detail's digest), each
+delivered email's kind, recipient and times, and a tombstone with the digest of
+each erased document and letter.
 """
 
+import re
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, delete, or_, select, update
@@ -19,6 +21,7 @@ from ..audit.models import ApplicationEvent, EventDetail
 from ..audit.operations import record_event
 from ..extensions import db
 from ..letters.models import DecisionLetter
+from ..notifications.models import OutboxMessage
 from ..reviews.models import Assessment, Note
 from ..types import utcnow
 from ..votes.models import Ballot, Conflict, Vote
@@ -76,6 +79,7 @@ def anonymise_application(application: Application, now: datetime | None = None)
     votes = select(Vote.id).where(Vote.application_id == application.id)
     db.session.execute(update(Ballot).where(Ballot.vote_id.in_(votes)).values(comment=""))
     db.session.execute(update(Conflict).where(Conflict.vote_id.in_(votes)).values(reason=""))
+    _erase_emails(application)
     events = select(ApplicationEvent.id).where(ApplicationEvent.application_id == application.id)
     db.session.execute(delete(EventDetail).where(EventDetail.event_id.in_(events)))
     for document in db.session.scalars(select(Document).where(Document.application_id == application.id)):
@@ -94,6 +98,32 @@ def anonymise_application(application: Application, now: datetime | None = None)
     db.session.flush()
     db.session.expire_all()
     record_event(application, "anonymised")
+
+
+def _erase_emails(application: Application) -> None:
+    """The outbox rows about the application, known by its reference in their subjects.
+
+    Undelivered ones are dropped unsent: mail still pending this long after the
+    decision would carry words the application no longer holds. Delivered ones keep
+    their kind, recipient and times as the record that they went; their words go.
+    Deleting before updating leaves a row sent meanwhile to the update.
+    """
+    reference = application.reference
+    if not reference:
+        return
+    naming = re.compile(rf"(?<![\w-]){re.escape(reference)}(?![\w-])")
+    candidates = db.session.execute(
+        select(OutboxMessage.id, OutboxMessage.subject).where(OutboxMessage.subject.contains(reference, autoescape=True))
+    )
+    ids = [row.id for row in candidates if naming.search(row.subject)]
+    if not ids:
+        return
+    db.session.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(ids), OutboxMessage.sent_at.is_(None)))
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(ids))
+        .values(subject=f"{reference} (anonymised)", body="", last_error="")
+    )
 
 
 def anonymise_due_applications(now: datetime | None = None) -> int:
