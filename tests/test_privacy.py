@@ -29,6 +29,8 @@ from workflow.privacy.anonymise import anonymise_due_applications
 from workflow.privacy.models import Tombstone
 from workflow.reviews.models import Assessment, Note
 from workflow.types import utcnow
+from workflow.votes.meetings import Resolution, record_meeting, record_resolution
+from workflow.votes.models import BoardMeeting, MeetingConflict, MeetingItem, MeetingItemResult
 from workflow.votes.rule import Choice
 
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
@@ -314,3 +316,69 @@ def test_anonymising_erases_the_emails_about_the_application(app, db, hub, organ
     everything = " ".join(m.subject + m.body + m.last_error for m in db.session.scalars(select(OutboxMessage)))
     assert "MAILOLD" not in everything
     assert [(m.id, m.subject, m.body, m.sent_at) for m in emails_naming(db, kept.reference)] == kept_before
+
+
+@pytest.fixture()
+def decided_at_a_meeting(app, db, hub, organisation, applicant, officer, trustees):
+    """Two applications declined at one board meeting, each with a minute and a conflict; the first made old."""
+    first, _ = full_application(db, hub, organisation, applicant, officer, State.WITH_TRUSTEES, marker="MEETONE")
+    second, _ = full_application(db, hub, organisation, applicant, officer, State.WITH_TRUSTEES, marker="MEETTWO")
+    with app.test_request_context():
+        meeting = record_meeting(
+            officer, utcnow().date(), [t.id for t in trustees], [], [first.id, second.id],
+            minutes="Minutes: MEETONE and MEETTWO discussed.",
+        )
+        for item, marker in zip(meeting.items, ("MEETONE", "MEETTWO")):
+            resolution = Resolution(
+                approve=0, decline=3, abstain=0, conflicts={trustees[1].id: f"Conflict reason {marker}"},
+                minute=f"Minute {marker}",
+            )
+            assert record_resolution(item, officer, resolution) is MeetingItemResult.DECLINED
+    make_old(first)
+    db.session.commit()
+    return first, second, meeting
+
+
+def meeting_items(db) -> dict[int, MeetingItem]:
+    db.session.commit()
+    db.session.expire_all()
+    return {item.application_id: item for item in db.session.scalars(select(MeetingItem))}
+
+
+def test_anonymising_erases_the_applications_minute_at_a_meeting(db, decided_at_a_meeting):
+    first, second, _ = decided_at_a_meeting
+
+    assert anonymise_due_applications(utcnow()) == 1
+
+    items = meeting_items(db)
+    assert items[first.id].minute == "" and items[second.id].minute == "Minute MEETTWO"
+    assert (items[first.id].approve, items[first.id].decline, items[first.id].result) == (0, 3, MeetingItemResult.DECLINED)
+
+
+def test_anonymising_erases_the_conflict_reasons_given_at_a_meeting(db, trustees, decided_at_a_meeting):
+    first, second, _ = decided_at_a_meeting
+
+    anonymise_due_applications(utcnow())
+
+    items = meeting_items(db)
+    assert [(c.trustee_id, c.reason) for c in items[first.id].conflicts] == [(trustees[1].id, "")]
+    assert [c.reason for c in items[second.id].conflicts] == ["Conflict reason MEETTWO"]
+    assert db.session.scalar(select(func.count()).select_from(MeetingConflict)) == 2
+
+
+def test_a_meetings_minutes_go_once_every_application_it_considered_is_anonymised(db, decided_at_a_meeting):
+    first, second, meeting = decided_at_a_meeting
+
+    anonymise_due_applications(utcnow())
+
+    db.session.commit()
+    assert db.session.get(BoardMeeting, meeting.id).minutes == "Minutes: MEETONE and MEETTWO discussed."
+    make_old(db.session.get(Application, second.id))
+    db.session.commit()
+
+    assert anonymise_due_applications(utcnow()) == 1
+
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(BoardMeeting, meeting.id).minutes == ""
+    assert {item.result for item in meeting_items(db).values()} == {MeetingItemResult.DECLINED}

@@ -2,11 +2,13 @@
 
 Personal data and free text go: answers other than the choices counted in reports,
 message and note bodies, the assessment's words, ballot comments and conflict
-reasons, the history's event details, the emails about it, the documents' files
-and the letter's bytes. What stays: the application row (state, hub, dates,
-reference), the event chain (which covers only each detail's digest), each
-delivered email's kind, recipient and times, and a tombstone with the digest of
-each erased document and letter.
+reasons, a meeting's minute and conflict reasons on the application (and the
+meeting's own minutes once every application it considered is anonymised), the
+history's event details, the emails about it, the documents' files and the letter's
+bytes. What stays: the application row (state, hub, dates, reference), the event
+chain (which covers only each detail's digest), the counts and results of votes and
+meetings, each delivered email's kind, recipient and times, and a tombstone with the
+digest of each erased document and letter.
 """
 
 import re
@@ -24,7 +26,7 @@ from ..letters.models import DecisionLetter
 from ..notifications.models import OutboxMessage
 from ..reviews.models import Assessment, Note
 from ..types import utcnow
-from ..votes.models import Ballot, Conflict, Vote
+from ..votes.models import Ballot, BoardMeeting, Conflict, MeetingConflict, MeetingItem, Vote
 from .models import Tombstone
 
 # The answers kept: choices from fixed lists, which reports count.
@@ -79,6 +81,7 @@ def anonymise_application(application: Application, now: datetime | None = None)
     votes = select(Vote.id).where(Vote.application_id == application.id)
     db.session.execute(update(Ballot).where(Ballot.vote_id.in_(votes)).values(comment=""))
     db.session.execute(update(Conflict).where(Conflict.vote_id.in_(votes)).values(reason=""))
+    _erase_meeting_words(application)
     _erase_emails(application)
     events = select(ApplicationEvent.id).where(ApplicationEvent.application_id == application.id)
     db.session.execute(delete(EventDetail).where(EventDetail.event_id.in_(events)))
@@ -98,6 +101,22 @@ def anonymise_application(application: Application, now: datetime | None = None)
     db.session.flush()
     db.session.expire_all()
     record_event(application, "anonymised")
+
+
+def _erase_meeting_words(application: Application) -> None:
+    """The minute and conflict reasons on the application's meeting items; a meeting's
+    own minutes, shared by the applications it considered, once all of them are anonymised."""
+    items = select(MeetingItem.id).where(MeetingItem.application_id == application.id)
+    db.session.execute(update(MeetingItem).where(MeetingItem.application_id == application.id).values(minute=""))
+    db.session.execute(update(MeetingConflict).where(MeetingConflict.item_id.in_(items)).values(reason=""))
+    anonymised = select(Tombstone.object_id).where(Tombstone.object_type == "application")
+    still_held = select(MeetingItem.meeting_id).where(
+        MeetingItem.application_id != application.id, MeetingItem.application_id.not_in(anonymised)
+    )
+    meetings = select(MeetingItem.meeting_id).where(MeetingItem.application_id == application.id)
+    db.session.execute(
+        update(BoardMeeting).where(BoardMeeting.id.in_(meetings), BoardMeeting.id.not_in(still_held)).values(minutes="")
+    )
 
 
 def _erase_emails(application: Application) -> None:
