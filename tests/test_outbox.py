@@ -8,8 +8,11 @@ from aiosmtpd.controller import Controller
 from jinja2 import ChoiceLoader, FileSystemLoader
 from sqlalchemy import select
 
+from tests.builders import complete_answers, make_application
+from tests.mail_helpers import parse_email, pdf_attachments, pdf_text
+from workflow.applications.copy import submission_copy_pdf
 from workflow.notifications.delivery import deliver_outbox
-from workflow.notifications.models import OutboxMessage
+from workflow.notifications.models import OutboxAttachment, OutboxMessage
 from workflow.notifications.operations import queue_email
 from workflow.types import utcnow
 
@@ -87,6 +90,42 @@ def test_smtp_down_then_up_delivers_each_message_once(smtp_app, db):
     ]
     rows = db.session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids))).all()
     assert all(row.sent_at is not None for row in rows)
+
+
+def test_smtp_carries_a_stored_pdf_attachment_once_through_a_retry(smtp_app, db, hub, organisation, applicant):
+    app, port = smtp_app
+    application = make_application(hub, organisation, applicant, answers=complete_answers(hub))
+    pdf = submission_copy_pdf(application)
+    copy = OutboxAttachment(
+        application_id=application.id, filename=f"{application.reference}-answers.pdf",
+        content_type="application/pdf", content=pdf,
+    )
+    db.session.add_all([
+        OutboxMessage(kind="test", recipient=recipient, subject="Your copy", body="Your answers are attached.", attachment=copy)
+        for recipient in ("first@example.org", "second@example.org")
+    ])
+    db.session.commit()
+
+    assert deliver_outbox() == (0, 2)  # the mail server is down
+    recorder = Recorder()
+    controller = Controller(recorder, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        for row in db.session.scalars(select(OutboxMessage)):
+            row.next_attempt_at = utcnow() - timedelta(seconds=1)
+        db.session.commit()
+        assert deliver_outbox() == (2, 0)
+        assert deliver_outbox() == (0, 0)
+    finally:
+        controller.stop()
+
+    assert sorted(envelope.rcpt_tos[0] for envelope in recorder.messages) == ["first@example.org", "second@example.org"]
+    for envelope in recorder.messages:
+        email = parse_email(envelope.content)
+        assert email.get_body(("plain",)).get_content().strip() == "Your answers are attached."
+        assert pdf_attachments(email) == {f"{application.reference}-answers.pdf": pdf}
+    text = pdf_text(pdf)
+    assert application.reference in text and "Weekly string groups" in text
 
 
 

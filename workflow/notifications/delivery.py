@@ -4,7 +4,8 @@ Each message is committed as sent on its own, so a failure part-way loses
 nothing and resends nothing already marked. A crash between handing a message
 to the mail server and committing the mark sends it again on the next run: the
 outbox is at-least-once, and each message carries a stable Message-ID so mail
-servers and clients can recognise a repeat.
+servers and clients can recognise a repeat. An attachment is read as it was stored
+when the message was written, so every attempt sends the same bytes.
 """
 
 import smtplib
@@ -24,13 +25,17 @@ BACKOFF_SECONDS = (30, 120, 600, 1800, 3600, 3 * 3600, 6 * 3600, 12 * 3600)
 
 
 def build_email(message: OutboxMessage) -> EmailMessage:
-    """The MIME message for an outbox row."""
+    """The MIME message for an outbox row, with its stored attachment (never rendered again here)."""
     email = EmailMessage()
     email["From"] = current_app.config["MAIL_SENDER"]
     email["To"] = message.recipient
     email["Subject"] = message.subject
     email["Message-ID"] = make_msgid(idstring=f"outbox-{message.id}", domain="consort.invalid")
     email.set_content(message.body)
+    attachment = message.attachment
+    if attachment is not None and attachment.content is not None:
+        maintype, subtype = attachment.content_type.split("/", 1)
+        email.add_attachment(attachment.content, maintype=maintype, subtype=subtype, filename=attachment.filename)
     return email
 
 

@@ -3,17 +3,19 @@
 from flask import current_app, render_template
 
 from ..extensions import db
-from .models import OutboxMessage
+from .models import OutboxAttachment, OutboxMessage
 
 
-def queue_email(kind: str, recipient: str, subject: str, **context) -> OutboxMessage:
-    """Add an email to the outbox; `templates/emails/<kind>.txt` is its body."""
+def queue_email(
+    kind: str, recipient: str, subject: str, *, attachment: OutboxAttachment | None = None, **context
+) -> OutboxMessage:
+    """Add an email to the outbox; `templates/emails/<kind>.txt` is its body, `attachment` goes with it."""
     body = render_template(
         f"emails/{kind}.txt", public_url=current_app.config["SERVER_NAME_FOR_MAIL"], **context
     )
     # A subject is one line: names typed by users must not add headers to the email.
     subject = " ".join(subject.split())[:300]
-    message = OutboxMessage(kind=kind, recipient=recipient, subject=subject, body=body)
+    message = OutboxMessage(kind=kind, recipient=recipient, subject=subject, body=body, attachment=attachment)
     db.session.add(message)
     db.session.info["outbox_written"] = True
     return message
@@ -24,10 +26,12 @@ def notify_office(kind: str, subject: str, **context) -> OutboxMessage:
     return queue_email(kind, current_app.config["OFFICE_EMAIL"], subject, **context)
 
 
-def notify_organisation(kind: str, organisation, subject: str, **context) -> list[OutboxMessage]:
-    """An email to every member of an organisation."""
+def notify_organisation(
+    kind: str, organisation, subject: str, *, attachment: OutboxAttachment | None = None, **context
+) -> list[OutboxMessage]:
+    """An email to every member of an organisation, each carrying `attachment` if given."""
     return [
-        queue_email(kind, membership.user.email, subject, organisation=organisation, **context)
+        queue_email(kind, membership.user.email, subject, attachment=attachment, organisation=organisation, **context)
         for membership in organisation.memberships
         if membership.user.active
     ]
