@@ -11,6 +11,7 @@ from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
 from tests.builders import complete_answers, make_application
+from tests.mail_helpers import parse_email, pdf_attachments, pdf_text
 from workflow.accounts.models import User
 from workflow.applications.lifecycle import State
 from workflow.applications.models import Application, Document, Message
@@ -19,7 +20,8 @@ from workflow.applications.sections import SECTION_KEYS
 from workflow.audit.models import ApplicationEvent
 from workflow.audit.operations import record_event
 from workflow.extensions import db as _db
-from workflow.notifications.models import OutboxMessage
+from workflow.notifications.delivery import deliver_outbox
+from workflow.notifications.models import OutboxAttachment, OutboxMessage
 from workflow.types import london, utcnow
 from workflow.votes.models import Vote, VoteStatus
 from workflow.votes.rule import Majority
@@ -157,8 +159,9 @@ def test_register_profile_fill_check_submit(client, db, hub, app):
 
     receipts = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "submission_receipt")).all()
     assert [r.recipient for r in receipts] == ["mary@example.org"]
-    assert application.reference in receipts[0].subject and "Weekly string groups" in receipts[0].body
+    assert application.reference in receipts[0].subject and application.reference in receipts[0].body
     assert f"/applications/{application.id}/copy.pdf" in receipts[0].body
+    assert receipts[0].attachment.filename == f"{application.reference}-answers.pdf"
     office = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "submission_received_office")).all()
     assert [o.recipient for o in office] == [app.config["OFFICE_EMAIL"]]
 
@@ -191,6 +194,42 @@ def test_references_count_per_hub_and_year(client, db, hub, make_organisation, m
         db.session.expire_all()
         references.append(application.reference)
     assert references == [f"NMEH-{year}-0001", f"NMEH-{year}-0002"]
+
+
+def test_the_receipt_carries_a_pdf_of_the_answers_as_submitted(client, db, hub, organisation, applicant, login, app):
+    application = start_application(applicant, organisation, hub)
+    fill_draft(application, applicant)
+    db.session.commit()
+    login(applicant)
+    assert client.post(f"/applications/{application.id}/submit").status_code == 302
+    db.session.expire_all()
+    reference = application.reference
+
+    receipts = db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.kind == "submission_receipt").order_by(OutboxMessage.recipient)
+    ).all()
+    # The member and the organisation's contact each get a receipt; both carry one stored copy.
+    assert [r.recipient for r in receipts] == ["ada@example.org", applicant.email]
+    assert receipts[0].attachment_id == receipts[1].attachment_id is not None
+    assert len(db.session.scalars(select(OutboxAttachment)).all()) == 1
+    assert "Weekly string groups" not in receipts[0].body  # the PDF replaces the answers in the text
+
+    # Answers changed later (say, at the office's request) do not change the copy sent.
+    offer = application.section("offer")
+    offer.answers = {**offer.answers, "description": "Rewritten after the office asked."}
+    db.session.commit()
+    assert deliver_outbox() == (3, 0)  # two receipts and the office's notice
+
+    by_recipient = {}
+    for path in app.config["MAIL_FOLDER"].glob("*.eml"):
+        email = parse_email(path.read_bytes())
+        by_recipient[email["To"]] = pdf_attachments(email)
+    assert by_recipient[app.config["OFFICE_EMAIL"]] == {}
+    for recipient in ("ada@example.org", applicant.email):
+        [(filename, pdf)] = by_recipient[recipient].items()
+        assert filename == f"{reference}-answers.pdf"
+        text = pdf_text(pdf)
+        assert reference in text and "Weekly string groups" in text and "Rewritten" not in text
 
 
 def test_submit_refuses_incomplete_sections_and_closed_hub(client, db, hub, organisation, applicant, login):

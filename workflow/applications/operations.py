@@ -16,16 +16,17 @@ from ..audit.models import ApplicationEvent
 from ..audit.operations import record_event
 from ..errors import NotAllowed, WrongState
 from ..extensions import db
+from ..notifications.models import OutboxAttachment
 from ..notifications.operations import notify_office, notify_organisation, queue_email
 from ..reviews.districts import index_districts
 from ..types import london, utcnow
 from ..votes.models import VoteStatus
+from .copy import submission_copy_pdf
 from .documents import UploadRefused, read_upload, store_document
 from .lifecycle import Action, State
 from .models import Application, ApplicationSection, Message, ReferenceCounter
 from .sections import (
     answer_errors,
-    answers_as_text,
     answers_from,
     build_form,
     get_section,
@@ -276,12 +277,23 @@ def submit_application(application: Application, user) -> Application:
 
 
 def _send_receipt(application: Application) -> None:
+    """The receipt to the organisation's members and contact, each with one stored PDF of the answers."""
     subject = f"We have received your application {application.reference}"
-    context = {"application": application, "answers_text": answers_as_text(application)}
-    messages = notify_organisation("submission_receipt", application.organisation, subject, **context)
-    contact = (application.organisation.contact_email or "").strip().lower()
+    copy = OutboxAttachment(
+        application_id=application.id,
+        filename=f"{application.reference}-answers.pdf",
+        content_type="application/pdf",
+        content=submission_copy_pdf(application),
+    )
+    organisation = application.organisation
+    messages = notify_organisation(
+        "submission_receipt", organisation, subject, attachment=copy, application=application
+    )
+    contact = (organisation.contact_email or "").strip().lower()
     if contact and contact not in {message.recipient.lower() for message in messages}:
-        queue_email("submission_receipt", contact, subject, organisation=application.organisation, **context)
+        queue_email(
+            "submission_receipt", contact, subject, attachment=copy, organisation=organisation, application=application
+        )
 
 
 def withdraw_application(application: Application, user, reason: str) -> Application:
