@@ -28,7 +28,7 @@ from workflow.notifications.models import OutboxMessage
 from workflow.privacy.anonymise import anonymise_due_applications
 from workflow.privacy.models import Tombstone
 from workflow.reviews.models import Assessment, Note
-from workflow.types import utcnow
+from workflow.types import london, utcnow
 from workflow.votes.meetings import Resolution, record_meeting, record_resolution
 from workflow.votes.models import BoardMeeting, MeetingConflict, MeetingItem, MeetingItemResult
 from workflow.votes.rule import Choice
@@ -382,3 +382,27 @@ def test_a_meetings_minutes_go_once_every_application_it_considered_is_anonymise
     db.session.expire_all()
     assert db.session.get(BoardMeeting, meeting.id).minutes == ""
     assert {item.result for item in meeting_items(db).values()} == {MeetingItemResult.DECLINED}
+
+
+def test_after_anonymising_the_letter_and_the_copy_say_they_were_erased(app, db, sign_in, old_and_new, applicant, officer):
+    old = old_and_new["declined_old"][0]
+    assert anonymise_due_applications(utcnow()) == 2
+    db.session.commit()
+    day = f"{london(utcnow()):%-d %B %Y}"
+
+    client = sign_in(applicant)
+    overview = client.get(f"/applications/{old.id}").get_data(as_text=True)
+    assert f"This application was anonymised on {day}" in overview
+    assert "Download your decision letter" not in overview and "Download a copy of what you submitted" not in overview
+    letter = client.get(f"/applications/{old.id}/letter.pdf")
+    assert letter.status_code == 410 and letter.mimetype == "text/html"
+    assert "This decision letter has been erased" in letter.get_data(as_text=True)
+    assert f"erased on {day}" in letter.get_data(as_text=True)
+    copy = client.get(f"/applications/{old.id}/copy.pdf")
+    assert copy.status_code == 410 and "This application has been anonymised" in copy.get_data(as_text=True)
+
+    newer = old_and_new["declined_new"][0]
+    assert client.get(f"/applications/{newer.id}/letter.pdf").mimetype == "application/pdf"
+
+    office = sign_in(officer).get(f"/office/applications/{old.id}/letter").get_data(as_text=True)
+    assert f"The letter's file was erased on {day}" in office and "Download the issued letter" not in office

@@ -6,6 +6,7 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, U
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from ..privacy.models import erased_at
 from ..types import UTCDateTime, enum_column, utcnow
 from .lifecycle import Action, State, actors_for, role_allows, state_allows
 
@@ -108,6 +109,11 @@ class Application(db.Model):
         if self.state is State.DRAFT:
             return True
         return self.state is State.INFO_REQUESTED and key in (self.reopened_sections or [])
+
+    @property
+    def anonymised_at(self) -> datetime | None:
+        """When anonymising erased the application's personal data and free text, or None."""
+        return erased_at("application", self.id)
 
     def can_message(self, user) -> bool:
         """Officers and applicants can message each other in every state."""

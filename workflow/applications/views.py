@@ -13,6 +13,7 @@ from ..errors import NotAllowed, WrongState
 from ..extensions import csrf, db, login_manager
 from ..hubs.models import Hub
 from ..organisations.operations import profile_errors
+from ..privacy.views import erased_page
 from .copy import submission_copy_pdf
 from .documents import document_path
 from .forms import EmptyForm, MessageForm, RespondForm, StartForm, WithdrawForm, as_choices
@@ -376,6 +377,8 @@ def copy_pdf(application_id: int):
     application = db.get_or_404(Application, application_id)
     if not application.can_view(current_user) or application.submitted_at is None:
         abort(404)
+    if application.anonymised_at:
+        return erased_page("This application has been anonymised", "Its answers were", application.anonymised_at)
     response = make_response(submission_copy_pdf(application))
     response.headers["Content-Type"] = "application/pdf"
     response.headers["Content-Disposition"] = f'attachment; filename="{application.reference}-application.pdf"'

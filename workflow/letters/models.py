@@ -14,6 +14,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, backref, deferred, mapped_column, relationship
 
 from ..extensions import db
+from ..privacy.models import erased_at
 from ..types import UTCDateTime, enum_column, utcnow
 from ..votes.rule import Choice
 
@@ -81,6 +82,11 @@ class DecisionLetter(db.Model):
     def can_edit(self, user) -> bool:
         """Officers edit the free paragraph and issue while it is a draft (every staff member may read it)."""
         return bool(user and user.is_authenticated and user.is_officer) and not self.is_issued
+
+    @property
+    def erased_at(self) -> datetime | None:
+        """When anonymising erased the issued letter's bytes (its digest stays), or None."""
+        return erased_at("letter", self.id) if self.is_issued else None
 
     def can_download(self, user) -> bool:
         """Whoever may see the application may download the letter once issued."""

@@ -19,6 +19,7 @@ from ..applications.models import Application
 from ..errors import NotAllowed
 from ..extensions import db
 from ..hubs.models import Hub
+from ..privacy.views import erased_page
 from ..votes.rule import Choice
 from .defaults import default_template_body
 from .forms import (
@@ -138,6 +139,11 @@ def download(application_id: int):
     letter = application.letter
     if letter is None or not letter.can_download(current_user):
         abort(404)
+    if letter.erased_at:
+        return erased_page(
+            "This decision letter has been erased", "This letter's file was", letter.erased_at,
+            "Its digest is kept, so a copy you saved can still be checked on the 'Check a decision letter' page.",
+        )
     return _pdf(letter.pdf, _filename(application, "-decision.pdf"), attachment=True, etag=letter.pdf_sha256)
 
 

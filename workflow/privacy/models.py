@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -21,3 +21,10 @@ class Tombstone(db.Model):
     object_id: Mapped[int]
     sha256: Mapped[str] = mapped_column(String(64), default="")
     erased_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+def erased_at(object_type: str, object_id: int) -> datetime | None:
+    """When anonymising erased this application, document or letter, or None."""
+    return db.session.scalar(
+        select(Tombstone.erased_at).where(Tombstone.object_type == object_type, Tombstone.object_id == object_id)
+    )

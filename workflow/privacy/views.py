@@ -1,4 +1,6 @@
-"""Downloading an organisation's data."""
+"""Downloading an organisation's data, and the page for what anonymising erased."""
+
+from datetime import datetime
 
 from flask import Blueprint, Response, abort, render_template
 from flask_login import current_user, login_required
@@ -6,7 +8,7 @@ from flask_login import current_user, login_required
 from ..errors import NotAllowed
 from ..extensions import db
 from ..organisations.models import Organisation
-from ..types import utcnow
+from ..types import london, utcnow
 from .export import export_archive
 
 bp = Blueprint("privacy", __name__)
@@ -31,3 +33,12 @@ def export(organisation_id: int | None):
         export_archive(organisation), mimetype="application/zip",
         headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
     )
+
+
+def erased_page(title: str, what: str, erased: datetime, still: str = ""):
+    """410, with a page saying what anonymising erased, when, and what still stands."""
+    message = (
+        "Declined and withdrawn applications are anonymised after a set time, as the privacy notice explains. "
+        f"{what} erased on {london(erased):%-d %B %Y}. {still}"
+    ).strip()
+    return render_template("errors/error.html", title=title, message=message, status=410), 410
