@@ -19,12 +19,12 @@ from workflow.accounts.sessions import (
 from workflow.applications.documents import document_path, store_document
 from workflow.applications.lifecycle import State
 from workflow.applications.models import Application, Document, Message
-from workflow.applications.operations import send_message, withdraw_application
+from workflow.applications.operations import send_message, start_application, withdraw_application
 from workflow.audit.models import ApplicationEvent, EventDetail
 from workflow.audit.operations import record_event
 from workflow.audit.verify import verify_chains
 from workflow.letters.models import DecisionLetter, LetterStatus, LetterTemplate
-from workflow.notifications.models import OutboxMessage
+from workflow.notifications.models import OutboxAttachment, OutboxMessage
 from workflow.privacy.anonymise import anonymise_due_applications
 from workflow.privacy.models import Tombstone
 from workflow.reviews.models import Assessment, Note
@@ -406,3 +406,31 @@ def test_after_anonymising_the_letter_and_the_copy_say_they_were_erased(app, db,
 
     office = sign_in(officer).get(f"/office/applications/{old.id}/letter").get_data(as_text=True)
     assert f"The letter's file was erased on {day}" in office and "Download the issued letter" not in office
+
+
+def test_anonymising_finds_the_emails_of_a_draft_and_the_receipts_file(app, db, hub, organisation, applicant, officer):
+    draft = start_application(applicant, organisation, hub)
+    submitted, _ = full_application(db, hub, organisation, applicant, officer, State.IN_REVIEW, marker="FILEOLD")
+    receipt = OutboxAttachment(application_id=submitted.id, filename="answers.pdf", content_type="application/pdf", content=PDF)
+    db.session.add(OutboxMessage(kind="submission_receipt", recipient=applicant.email, subject="Received",
+                                 body="Answers FILEOLD", attachment=receipt, application_id=submitted.id, sent_at=utcnow()))
+    db.session.commit()
+    with app.test_request_context():
+        send_message(draft, applicant, "A question about our draft DRAFTOLD")
+        withdraw_application(draft, applicant, "Not this year")
+        withdraw_application(submitted, applicant, "Not this year either")
+    for message in db.session.scalars(select(OutboxMessage)):
+        message.sent_at = message.sent_at or utcnow()
+    make_old(draft)
+    make_old(submitted)
+    db.session.commit()
+    assert draft.reference is None
+
+    assert anonymise_due_applications(utcnow()) == 2
+
+    db.session.commit()
+    db.session.expire_all()
+    everything = " ".join(m.subject + m.body for m in db.session.scalars(select(OutboxMessage)))
+    assert "DRAFTOLD" not in everything and "FILEOLD" not in everything and organisation.name not in everything
+    assert db.session.get(OutboxAttachment, receipt.id).content is None
+    assert "An application (anonymised)" in everything

@@ -28,7 +28,11 @@ class OutboxAttachment(db.Model):
 
 
 class OutboxMessage(db.Model):
-    """An email waiting to be delivered, or delivered (sent_at set)."""
+    """An email waiting to be delivered, or delivered (sent_at set).
+
+    `application_id` names the application the email is about, if any, so that
+    anonymising it finds every email that carries its words.
+    """
 
     __tablename__ = "outbox"
     __table_args__ = (Index("ix_outbox_pending", "sent_at", "next_attempt_at"),)
@@ -39,6 +43,7 @@ class OutboxMessage(db.Model):
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
     attachment_id: Mapped[int | None] = mapped_column(ForeignKey("outbox_attachments.id"))
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

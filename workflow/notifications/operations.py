@@ -9,13 +9,20 @@ from .models import OutboxAttachment, OutboxMessage
 def queue_email(
     kind: str, recipient: str, subject: str, *, attachment: OutboxAttachment | None = None, **context
 ) -> OutboxMessage:
-    """Add an email to the outbox; `templates/emails/<kind>.txt` is its body, `attachment` goes with it."""
+    """Add an email to the outbox; `templates/emails/<kind>.txt` is its body, `attachment` goes with it.
+
+    An `application` in the context is recorded as what the email is about.
+    """
     body = render_template(
         f"emails/{kind}.txt", public_url=current_app.config["SERVER_NAME_FOR_MAIL"], **context
     )
     # A subject is one line: names typed by users must not add headers to the email.
     subject = " ".join(subject.split())[:300]
-    message = OutboxMessage(kind=kind, recipient=recipient, subject=subject, body=body, attachment=attachment)
+    application = context.get("application")
+    message = OutboxMessage(
+        kind=kind, recipient=recipient, subject=subject, body=body, attachment=attachment,
+        application_id=application.id if application is not None else None,
+    )
     db.session.add(message)
     db.session.info["outbox_written"] = True
     return message

@@ -11,7 +11,6 @@ meetings, each delivered email's kind, recipient and times, and a tombstone with
 digest of each erased document and letter.
 """
 
-import re
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, delete, or_, select, update
@@ -23,7 +22,7 @@ from ..audit.models import ApplicationEvent, EventDetail
 from ..audit.operations import record_event
 from ..extensions import db
 from ..letters.models import DecisionLetter
-from ..notifications.models import OutboxMessage
+from ..notifications.models import OutboxAttachment, OutboxMessage
 from ..reviews.models import Assessment, Note
 from ..types import utcnow
 from ..votes.models import Ballot, BoardMeeting, Conflict, MeetingConflict, MeetingItem, Vote
@@ -120,28 +119,22 @@ def _erase_meeting_words(application: Application) -> None:
 
 
 def _erase_emails(application: Application) -> None:
-    """The outbox rows about the application, known by its reference in their subjects.
+    """The outbox rows about the application, and the files they carry.
 
     Undelivered ones are dropped unsent: mail still pending this long after the
     decision would carry words the application no longer holds. Delivered ones keep
     their kind, recipient and times as the record that they went; their words go.
     Deleting before updating leaves a row sent meanwhile to the update.
     """
-    reference = application.reference
-    if not reference:
-        return
-    naming = re.compile(rf"(?<![\w-]){re.escape(reference)}(?![\w-])")
-    candidates = db.session.execute(
-        select(OutboxMessage.id, OutboxMessage.subject).where(OutboxMessage.subject.contains(reference, autoescape=True))
-    )
-    ids = [row.id for row in candidates if naming.search(row.subject)]
-    if not ids:
-        return
-    db.session.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(ids), OutboxMessage.sent_at.is_(None)))
+    about = OutboxMessage.application_id == application.id
+    db.session.execute(delete(OutboxMessage).where(about, OutboxMessage.sent_at.is_(None)))
     db.session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.id.in_(ids))
-        .values(subject=f"{reference} (anonymised)", body="", last_error="")
+        .where(about)
+        .values(subject=f"{application.reference or 'An application'} (anonymised)", body="", last_error="")
+    )
+    db.session.execute(
+        update(OutboxAttachment).where(OutboxAttachment.application_id == application.id).values(content=None)
     )
 
 
