@@ -279,14 +279,3 @@ def summaries(application: Application) -> list[SectionSummary]:
     """Every section with its questions and answers, in order."""
     return [SectionSummary(section, section_rows(application, section.key)) for section in SECTIONS]
 
-
-def answers_as_text(application: Application) -> str:
-    """The answers as plain text, for the copy sent with the receipt."""
-    blocks = []
-    for summary in summaries(application):
-        lines = [summary.title.upper()]
-        for row in summary.rows:
-            lines.append(f"{row.label}:")
-            lines.extend(f"  {line}" for line in (row.lines or ["Not answered"]))
-        blocks.append("\n".join(lines))
-    return "\n\n".join(blocks)
