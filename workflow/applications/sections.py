@@ -278,4 +278,3 @@ def section_rows(application: Application, key: str, answers: dict | None = None
 def summaries(application: Application) -> list[SectionSummary]:
     """Every section with its questions and answers, in order."""
     return [SectionSummary(section, section_rows(application, section.key)) for section in SECTIONS]
-
