@@ -201,7 +201,9 @@ ACCESS: dict[str, Expect] = {
     "votes.conflict": Expect(post=refused(TRUSTEES, conflicted=409)),  # declared already
     "votes.defer": Expect(post=refused(OFFICE, chair=200)),
     "votes.meeting": Expect(get=BOARD),
+    "votes.meeting_attendance": Expect(get=like(OFFICE, officer=409, admin=409)),  # the meeting's attendance is recorded
     "votes.meeting_item": Expect(get=OFFICE),
+    "votes.meeting_item_defer": Expect(get=OFFICE),
     "votes.meeting_pack": Expect(get=BOARD),
     "votes.meetings_list": Expect(get=BOARD),
     "votes.my_interests": Expect(get=TRUSTEES),
@@ -209,6 +211,7 @@ ACCESS: dict[str, Expect] = {
     "votes.new_meeting": Expect(get=OFFICE),
     "votes.open_votes_pack": Expect(get=BOARD),
     "votes.remove_interest": Expect(post=refused(TRUSTEES, chair=404, conflicted=404)),  # the trustee's own entry
+    "votes.schedule_meeting": Expect(get=OFFICE),
     "votes.trustee_meeting": Expect(get=BOARD),
     "votes.vote": Expect(get=BOARD),
 }

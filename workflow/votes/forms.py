@@ -1,5 +1,5 @@
 """The trustees' forms: a conflict, a ballot, the casting vote, closing and deferral;
-a trustee's register of interests; the office's record of a board meeting.
+a trustee's register of interests; the office's board meetings (scheduled, and recorded).
 
 The fields' names differ between forms, as several share the vote page; the
 buttons are in the templates.
@@ -31,6 +31,7 @@ from ..widgets import (
     GovRadioInput,
     GovTextInput,
 )
+from .meetings import london_today
 from .rule import Choice
 
 CHOICE_LABELS = {
@@ -112,34 +113,58 @@ class InterestForm(FlaskForm):
     )
 
 
-class MeetingForm(FlaskForm):
-    """A board meeting; the choices of trustees and applications are set by the view."""
-
-    held_on = DateField(
-        "Date of the meeting",
+def _meeting_date(label: str = "Date of the meeting") -> DateField:
+    return DateField(
+        label,
         format="%d %m %Y",
         description="For example, 27 3 2027",
         widget=GovDateInput(),
         validators=[InputRequired("Enter the date of the meeting")],
     )
+
+
+class AttendanceForm(FlaskForm):
+    """Who attended a meeting, and its minutes; the trustees' choices are set by the view."""
+
     present = SelectMultipleField(
         "Trustees present", coerce=int, widget=GovCheckboxesInput(),
         validators=[InputRequired("Select the trustees present")],
     )
     apologies = SelectMultipleField("Apologies", coerce=int, widget=GovCheckboxesInput(), validators=[Optional()])
-    applications = SelectMultipleField(
-        "Applications considered", coerce=int, widget=GovCheckboxesInput(),
-        validators=[InputRequired("Select the applications the meeting considered")],
-    )
     minutes = TextAreaField(
         "Minutes",
         validators=[Optional(), Length(max=20000, message="The minutes must be 20,000 characters or fewer")],
         widget=GovCharacterCount(),
     )
 
+    def set_trustees(self, trustees) -> None:
+        people = [(t.id, t.name + (" (chair)" if t.is_chair else "")) for t in trustees]
+        self.present.choices = people
+        self.apologies.choices = people
+
     def validate_apologies(self, field) -> None:
         if set(field.data or []) & set(self.present.data or []):
             raise ValidationError("A trustee is either present or sent apologies, not both")
+
+
+class MeetingForm(AttendanceForm):
+    """A board meeting recorded after it was held; the applications' choices are set by the view."""
+
+    held_on = _meeting_date()
+    applications = SelectMultipleField(
+        "Applications considered", coerce=int, widget=GovCheckboxesInput(),
+        validators=[InputRequired("Select the applications the meeting considered")],
+    )
+
+
+class ScheduleMeetingForm(FlaskForm):
+    """A board meeting to come, whose agenda the office fills as it puts applications to the trustees."""
+
+    held_on = _meeting_date("When is the meeting?")
+
+    def validate_held_on(self, field) -> None:
+        if field.data is not None and field.data < london_today():
+            raise ValidationError("The meeting's date must be today or in the future")
 
 
 def _count(label: str, message: str) -> IntegerField:

@@ -1,4 +1,5 @@
-"""Board meetings, the board pack and the register of interests (routes on the votes blueprint)."""
+"""Board meetings (scheduled and recorded), the board pack and the register of interests
+(routes on the votes blueprint)."""
 
 from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
@@ -6,7 +7,7 @@ from flask_login import current_user, login_required
 from ..errors import NotAllowed
 from ..extensions import db
 from . import board_pack, interests, meetings
-from .forms import CloseForm, InterestForm, MeetingForm, resolution_form
+from .forms import AttendanceForm, CloseForm, DeferForm, InterestForm, MeetingForm, ScheduleMeetingForm, resolution_form
 from .meetings import Resolution
 from .models import Attendance, BoardMeeting, MeetingItem, TrusteeInterest
 from .queries import board
@@ -38,19 +39,16 @@ def _pdf(data: bytes, filename: str) -> Response:
 def meetings_list():
     if not (current_user.is_staff or current_user.is_trustee):
         raise NotAllowed("Board meetings are for the trustees and the trust office.")
-    return render_template("votes/meetings.html", meetings=meetings.meetings())
+    return render_template("votes/meetings.html", meetings=meetings.meetings(), today=meetings.london_today())
 
 
 @bp.route("/office/meetings/new", methods=["GET", "POST"])
 @login_required
 def new_meeting():
     _require_officer()
-    trustees = board()
     applications = meetings.applications_with_trustees()
     form = MeetingForm()
-    people = [(t.id, t.name + (" (chair)" if t.is_chair else "")) for t in trustees]
-    form.present.choices = people
-    form.apologies.choices = people
+    form.set_trustees(board())
     form.applications.choices = [(a.id, f"{a.reference}: {a.organisation.name}") for a in applications]
     if form.validate_on_submit():
         meeting = meetings.record_meeting(
@@ -66,12 +64,45 @@ def new_meeting():
     return render_template("votes/meeting_new.html", form=form, applications=applications)
 
 
+@bp.route("/office/meetings/schedule", methods=["GET", "POST"])
+@login_required
+def schedule_meeting():
+    _require_officer()
+    form = ScheduleMeetingForm()
+    if form.validate_on_submit():
+        meeting = meetings.schedule_meeting(current_user, form.held_on.data)
+        flash(
+            f"The board meeting on {meeting.held_on.strftime('%-d %B %Y')} is scheduled. Put applications on "
+            "its agenda from their “Put to the trustees” page.",
+            "success",
+        )
+        return redirect(url_for("votes.meeting", meeting_id=meeting.id))
+    return render_template("votes/meeting_schedule.html", form=form)
+
+
+@bp.route("/office/meetings/<int:meeting_id>/attendance", methods=["GET", "POST"])
+@login_required
+def meeting_attendance(meeting_id: int):
+    _require_officer()
+    meeting = db.get_or_404(BoardMeeting, meeting_id)
+    meetings.check_record_attendance(meeting, current_user)
+    form = AttendanceForm()
+    form.set_trustees(board())
+    if form.validate_on_submit():
+        meetings.record_attendance(meeting, current_user, form.present.data, form.apologies.data or [], form.minutes.data or "")
+        flash("Who attended has been recorded. Now record the meeting's resolution on each application.", "success")
+        return redirect(url_for("votes.meeting", meeting_id=meeting.id))
+    return render_template("votes/meeting_attendance.html", form=form, meeting=meeting)
+
+
 @bp.route("/trustees/meetings/<int:meeting_id>", endpoint="trustee_meeting")
 @bp.route("/office/meetings/<int:meeting_id>")
 @login_required
 def meeting(meeting_id: int):
     meeting = _meeting_or_404(meeting_id)
-    return render_template("votes/meeting.html", meeting=meeting, Attendance=Attendance)
+    return render_template(
+        "votes/meeting.html", meeting=meeting, Attendance=Attendance, today=meetings.london_today()
+    )
 
 
 @bp.route("/office/meetings/<int:meeting_id>/items/<int:item_id>", methods=["GET", "POST"])
@@ -100,6 +131,22 @@ def meeting_item(meeting_id: int, item_id: int):
             return redirect(url_for("votes.meeting", meeting_id=meeting_id))
         form.approve.errors = [*form.approve.errors, problem]
     return render_template("votes/meeting_item.html", item=item, meeting=item.meeting, form=form)
+
+
+@bp.route("/office/meetings/<int:meeting_id>/items/<int:item_id>/defer", methods=["GET", "POST"])
+@login_required
+def meeting_item_defer(meeting_id: int, item_id: int):
+    _require_officer()
+    item = db.get_or_404(MeetingItem, item_id)
+    if item.meeting_id != meeting_id:
+        abort(404)
+    meetings.check_defer_item(item, current_user)
+    form = DeferForm()
+    if form.validate_on_submit():
+        meetings.defer_item(item, current_user, form.reasons.data)
+        flash(f"{item.application.reference} has been deferred and is back with the trust office for review.", "success")
+        return redirect(url_for("votes.meeting", meeting_id=meeting_id))
+    return render_template("votes/meeting_item_defer.html", item=item, meeting=item.meeting, form=form)
 
 
 @bp.route("/office/meetings/<int:meeting_id>/board-pack.pdf")

@@ -1,8 +1,10 @@
-"""Meeting mode: the trust office records a board meeting and its resolutions.
+"""Meeting mode: the trust office schedules board meetings, puts applications on
+their agendas, and records each meeting (who attended) and its resolutions.
 
-The same rule decides each item as an online vote: the quorum is fixed for the
-board on the day, and the eligible trustees are those present less those with a
-conflict of interest on that item.
+A meeting is scheduled until its attendance is recorded; a meeting recorded after
+the event has its attendance from the start. The same rule decides each item as an
+online vote: the quorum is fixed for the board on the day, and the eligible
+trustees are those present less those with a conflict of interest on that item.
 """
 
 from dataclasses import dataclass
@@ -17,7 +19,8 @@ from ..audit.operations import record_event
 from ..errors import NotAllowed, WrongState
 from ..extensions import db
 from ..letters.operations import draft_letter
-from ..types import utcnow
+from ..notifications.operations import queue_email
+from ..types import LONDON, utcnow
 from .deployment import current_vote_rule
 from .models import (
     Attendance,
@@ -47,6 +50,10 @@ def _require_officer(user) -> None:
         raise NotAllowed("Only the trust office records board meetings.")
 
 
+def london_today() -> date:
+    return utcnow().astimezone(LONDON).date()
+
+
 def applications_with_trustees() -> list[Application]:
     """The applications a meeting may consider, oldest first."""
     return list(
@@ -56,47 +63,135 @@ def applications_with_trustees() -> list[Application]:
     )
 
 
-def record_meeting(officer, held_on: date, present_ids, apology_ids, application_ids, minutes: str = "") -> BoardMeeting:
-    """Record a meeting of today's board: who was present, who sent apologies (the
-    rest were absent), the applications considered (each with the trustees), the minutes."""
-    _require_officer(officer)
+def _attendees(present_ids, apology_ids) -> list[MeetingAttendee]:
+    """Today's board at a meeting: present, apologies, the rest absent (ValueError if impossible)."""
     present, apologies = set(present_ids), set(apology_ids)
     trustees = board()
     known = {trustee.id for trustee in trustees}
     if not present or not present <= known or not apologies <= known or present & apologies:
         raise ValueError("trustees present and apologies are distinct trustees of the board, at least one present")
+    return [
+        MeetingAttendee(
+            trustee_id=trustee.id,
+            is_chair=trustee.is_chair,
+            attendance=Attendance.PRESENT
+            if trustee.id in present
+            else Attendance.APOLOGIES
+            if trustee.id in apologies
+            else Attendance.ABSENT,
+        )
+        for trustee in trustees
+    ]
+
+
+def _fix_rule(meeting: BoardMeeting) -> None:
+    """The deployment's rule, its quorum fixed for the board now."""
+    rule = current_vote_rule().for_board(len(board()))
+    meeting.quorum, meeting.majority = rule.quorum, rule.majority
+
+
+def record_meeting(officer, held_on: date, present_ids, apology_ids, application_ids, minutes: str = "") -> BoardMeeting:
+    """Record a meeting of today's board: who was present, who sent apologies (the
+    rest were absent), the applications considered (each with the trustees), the minutes."""
+    _require_officer(officer)
+    attendees = _attendees(present_ids, apology_ids)
     applications = [db.session.get(Application, application_id) for application_id in dict.fromkeys(application_ids)]
     if not applications or any(a is None for a in applications):
         raise ValueError("a meeting considers at least one application")
     for application in applications:
         if application.state is not State.WITH_TRUSTEES:
             raise WrongState(f"{application.reference} is not with the trustees, so a meeting cannot consider it.")
-    rule = current_vote_rule().for_board(len(trustees))
     meeting = BoardMeeting(
         held_on=held_on,
         minutes=minutes.strip(),
-        quorum=rule.quorum,
-        majority=rule.majority,
         recorded_by_id=officer.id,
         recorded_at=utcnow(),
-        attendees=[
-            MeetingAttendee(
-                trustee_id=trustee.id,
-                is_chair=trustee.is_chair,
-                attendance=Attendance.PRESENT
-                if trustee.id in present
-                else Attendance.APOLOGIES
-                if trustee.id in apologies
-                else Attendance.ABSENT,
-            )
-            for trustee in trustees
-        ],
+        attendees=attendees,
         items=[MeetingItem(application_id=application.id) for application in applications],
     )
+    _fix_rule(meeting)
     db.session.add(meeting)
     db.session.flush()
     for application in applications:
         record_event(application, "meeting_agenda", officer, detail=f"Board meeting on {held_on.isoformat()}")
+    return meeting
+
+
+def schedule_meeting(officer, held_on: date) -> BoardMeeting:
+    """Schedule a board meeting on `held_on` (today or later), with an empty agenda."""
+    _require_officer(officer)
+    if held_on < london_today():
+        raise WrongState("A meeting is scheduled for today or a later date.")
+    meeting = BoardMeeting(held_on=held_on, recorded_by_id=officer.id, recorded_at=utcnow())
+    _fix_rule(meeting)
+    db.session.add(meeting)
+    db.session.flush()
+    return meeting
+
+
+def upcoming_meetings() -> list[BoardMeeting]:
+    """Scheduled meetings, today's or later, whose attendance is not yet recorded: soonest first."""
+    scheduled = db.session.scalars(
+        select(BoardMeeting)
+        .where(BoardMeeting.held_on >= london_today(), ~BoardMeeting.attendees.any())
+        .order_by(BoardMeeting.held_on, BoardMeeting.id)
+    )
+    return list(scheduled)
+
+
+def check_agenda(meeting: BoardMeeting) -> None:
+    """Refuse with 409 unless the meeting is still to be held (its date not passed, attendance not recorded)."""
+    if meeting.attendance_recorded or meeting.held_on < london_today():
+        raise WrongState(
+            f"The board meeting on {meeting.held_on.strftime('%-d %B %Y')} has been held, "
+            "so nothing more can be put on its agenda. Choose an upcoming meeting."
+        )
+
+
+def add_to_agenda(meeting: BoardMeeting, application: Application, officer) -> MeetingItem:
+    """Put an application just put to the trustees on an upcoming meeting's agenda, and tell
+    the trustees (no online vote opens: the meeting decides)."""
+    check_agenda(meeting)
+    if application.state is not State.WITH_TRUSTEES:
+        raise WrongState(f"{application.reference} is not with the trustees, so a meeting cannot consider it.")
+    item = MeetingItem(meeting_id=meeting.id, application_id=application.id)
+    db.session.add(item)
+    db.session.flush()
+    day = meeting.held_on.strftime("%-d %B %Y")
+    record_event(application, "meeting_agenda", officer, detail=f"Board meeting on {meeting.held_on.isoformat()}")
+    for trustee in board():
+        queue_email(
+            "meeting_agenda",
+            trustee.email,
+            f"{application.reference} is on the agenda of the board meeting on {day}",
+            trustee=trustee,
+            meeting=meeting,
+            application=application,
+        )
+    return item
+
+
+def check_record_attendance(meeting: BoardMeeting, officer) -> None:
+    """Refuse recording who attended: 403 unless an officer, 409 once recorded or before the day."""
+    _require_officer(officer)
+    if meeting.attendance_recorded:
+        raise WrongState("Who attended this meeting has already been recorded.")
+    if meeting.held_on > london_today():
+        raise WrongState(
+            f"The meeting is on {meeting.held_on.strftime('%-d %B %Y')}: record who attended once it has been held."
+        )
+
+
+def record_attendance(meeting: BoardMeeting, officer, present_ids, apology_ids, minutes: str = "") -> BoardMeeting:
+    """Record who attended a scheduled meeting (the rest of today's board absent) and its
+    minutes; its quorum is fixed for the board now. Then its resolutions can be recorded."""
+    check_record_attendance(meeting, officer)
+    meeting.attendees = _attendees(present_ids, apology_ids)
+    meeting.minutes = minutes.strip()
+    meeting.recorded_by_id = officer.id
+    meeting.recorded_at = utcnow()
+    _fix_rule(meeting)
+    db.session.flush()
     return meeting
 
 
@@ -145,10 +240,13 @@ def problem_with(item: MeetingItem, resolution: Resolution) -> str | None:
 
 
 def check_record_resolution(item: MeetingItem, officer) -> None:
-    """Refuse recording: 403 unless an officer, 409 once recorded or no longer with the trustees."""
+    """Refuse recording: 403 unless an officer, 409 once recorded, before the meeting's
+    attendance or once no longer with the trustees."""
     _require_officer(officer)
     if item.is_recorded:
         raise WrongState("This item's resolution has already been recorded.")
+    if not item.meeting.attendance_recorded:
+        raise WrongState("Record who attended the meeting before its resolutions.")
     if item.application.state is not State.WITH_TRUSTEES:
         raise WrongState(f"{item.application.reference} is no longer with the trustees.")
 
@@ -208,6 +306,39 @@ def record_resolution(item: MeetingItem, officer, resolution: Resolution) -> Mee
             f"At the board meeting on {held} the votes were tied and the chair could not give a casting vote.",
         )
     return RESULTS[result]
+
+
+def check_defer_item(item: MeetingItem, officer) -> None:
+    """Refuse deferring an item: 403 unless an officer, 409 once recorded or no longer with the trustees."""
+    _require_officer(officer)
+    if item.is_recorded:
+        raise WrongState("This item's resolution has already been recorded.")
+    if item.application.state is not State.WITH_TRUSTEES:
+        raise WrongState(f"{item.application.reference} is no longer with the trustees.")
+
+
+def defer_item(item: MeetingItem, officer, reasons: str) -> None:
+    """The meeting defers an item (or it cannot be considered): the item is recorded as
+    deferred with the reasons as its minute, and the application goes back to review,
+    ending any open online vote on it."""
+    reasons = reasons.strip()
+    if not reasons:
+        raise ValueError("a deferral needs reasons")
+    _lock_application(item.application)
+    db.session.refresh(item)
+    check_defer_item(item, officer)
+    claimed = db.session.execute(
+        update(MeetingItem)
+        .where(MeetingItem.id == item.id, MeetingItem.result == MeetingItemResult.PENDING)
+        .values(result=MeetingItemResult.DEFERRED, minute=reasons, recorded_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        raise WrongState("This item's resolution has already been recorded.")
+    db.session.expire(item)
+    held = item.meeting.held_on.isoformat()
+    record_event(item.application, "meeting_resolution", officer, detail=f"{held}: Deferred.")
+    defer_application(item.application, officer, reasons)
 
 
 def _supersede_open_vote(application: Application) -> None:

@@ -15,7 +15,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..applications.lifecycle import Action
+from ..applications.lifecycle import Action, State
 from ..extensions import db
 from ..types import UTCDateTime, enum_column, utcnow
 from .rule import Choice, Majority, Result, Tally, VoteRule, decide
@@ -300,9 +300,27 @@ class BoardMeeting(db.Model):
     def chair_id(self) -> int | None:
         return next((a.trustee_id for a in self.attendees if a.is_chair), None)
 
+    @property
+    def agenda(self) -> list["MeetingItem"]:
+        """The items still to decide: pending, their application still with the trustees."""
+        return [
+            item
+            for item in self.items
+            if not item.is_recorded and item.application.state is State.WITH_TRUSTEES
+        ]
+
+    @property
+    def attendance_recorded(self) -> bool:
+        """Whether who attended is recorded: until then the meeting is only scheduled."""
+        return bool(self.attendees)
+
     def can_record(self, user) -> bool:
-        """The trust office records the resolutions of a meeting."""
-        return bool(user.is_officer)
+        """The trust office records the resolutions of a meeting, once its attendance is recorded."""
+        return bool(user.is_officer) and self.attendance_recorded
+
+    def can_record_attendance(self, user, today: date) -> bool:
+        """The trust office records who attended a scheduled meeting from its day on."""
+        return bool(user.is_officer) and not self.attendance_recorded and self.held_on <= today
 
 
 class MeetingAttendee(db.Model):
