@@ -289,31 +289,88 @@ class DeadlineField(DateField):
             raise ValueError("Enter the deadline as a real date, for example 27 3 2026") from error
 
 
-class PutToTrusteesForm(FlaskForm):
-    deadline = DeadlineField(
+def _deadline_field() -> DeadlineField:
+    return DeadlineField(
         "When does the trustees' vote close?",
         description="The vote closes at the end of this day. For example, 27 3 2026.",
         format="%d %m %Y",
         widget=GovDateInput(),
     )
+
+
+def _check_deadline(field) -> None:
+    if field.process_errors:
+        raise StopValidation()
+    if field.data is None:
+        raise ValidationError("Enter the date the vote closes")
+    if field.data <= london_today():
+        raise ValidationError("The vote must close on a date in the future")
+
+
+def _default_deadline() -> dict:
+    return {"deadline": london_today() + timedelta(days=VOTE_DAYS)}
+
+
+def _end_of_day(day: date) -> datetime:
+    """The end of `day` in London, in UTC."""
+    return datetime.combine(day, time(23, 59), LONDON).astimezone(timezone.utc)
+
+
+VOTE, MEETING = "vote", "meeting"
+
+
+class PutToTrusteesForm(FlaskForm):
+    """How the trustees decide: an online vote until a deadline, or an upcoming board meeting.
+
+    The view sets the meeting choices, and `vote_refusal` when the board cannot hold a vote.
+    A post without a choice is an online vote, the choice checked on the page.
+    """
+
+    route = RadioField(
+        "How will the trustees decide?",
+        choices=[SelectChoice(VOTE, "An online vote"), SelectChoice(MEETING, "At a board meeting")],
+        validators=[DataRequired("Choose an online vote or a board meeting")],
+        widget=GovRadioInput(),
+    )
+    deadline = _deadline_field()
+    meeting = SelectField(
+        "Which board meeting?",
+        description="The application goes on that meeting's agenda; the trustees decide it there.",
+        coerce=_optional_int,
+        validate_choice=False,
+        widget=GovSelect(),
+    )
     submit = SubmitField("Put to the trustees", widget=GovSubmitInput())
+    vote_refusal: str | None = None
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("data", {"deadline": london_today() + timedelta(days=VOTE_DAYS)})
+        kwargs.setdefault("data", {**_default_deadline(), "route": VOTE})
         super().__init__(*args, **kwargs)
 
+    def set_meetings(self, meetings, vote_refusal: str | None) -> None:
+        """The upcoming meetings to choose from; why a vote cannot open, if it cannot."""
+        self.meeting.choices = [("", "Choose a meeting")] + [
+            (m.id, f"{m.held_on.strftime('%-d %B %Y')} ({len(m.items)} on the agenda)") for m in meetings
+        ]
+        self.vote_refusal = vote_refusal
+        if vote_refusal and not self.is_submitted():
+            self.route.data = MEETING
+
     def validate_deadline(self, field):
-        if field.process_errors:
+        if self.route.data != VOTE:
+            field.errors.clear()
             raise StopValidation()
-        if field.data is None:
-            raise ValidationError("Enter the date the vote closes")
-        if field.data <= london_today():
-            raise ValidationError("The vote must close on a date in the future")
+        _check_deadline(field)
+
+    def validate_meeting(self, field):
+        if self.route.data != MEETING:
+            raise StopValidation()
+        if field.data not in {value for value, _ in field.choices if value != ""}:
+            raise ValidationError("Choose the board meeting whose agenda it goes on")
 
     @property
     def deadline_at(self) -> datetime:
-        """The end of the chosen day in London, in UTC."""
-        return datetime.combine(self.deadline.data, time(23, 59), LONDON).astimezone(timezone.utc)
+        return _end_of_day(self.deadline.data)
 
 
 class NoteForm(FlaskForm):
@@ -348,11 +405,23 @@ class BulkRequestInformationForm(RequestInformationForm):
     submit = SubmitField("Send the request to every selected applicant", widget=GovSubmitInput())
 
 
-class BulkPutToTrusteesForm(PutToTrusteesForm):
+class BulkPutToTrusteesForm(FlaskForm):
     """One deadline for the votes on every selected application."""
 
+    deadline = _deadline_field()
     selected = SelectMultipleField(
         "Selected applications", coerce=int, validate_choice=False,
         validators=[DataRequired("Select at least one application")],
     )
     submit = SubmitField("Put the selected applications to the trustees", widget=GovSubmitInput())
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("data", _default_deadline())
+        super().__init__(*args, **kwargs)
+
+    def validate_deadline(self, field):
+        _check_deadline(field)
+
+    @property
+    def deadline_at(self) -> datetime:
+        return _end_of_day(self.deadline.data)

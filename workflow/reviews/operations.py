@@ -1,4 +1,5 @@
-"""The trust office's work on an application: take, assign, assess, ask, note, put to the trustees.
+"""The trust office's work on an application: take, assign, assess, ask, note, put to the trustees
+(an online vote, or a board meeting's agenda).
 
 Each operation checks its guard, changes what it changes, writes the audit event
 and the emails, and flushes; the request commits.
@@ -17,6 +18,8 @@ from ..errors import NotAllowed, WrongState
 from ..extensions import db
 from ..notifications.operations import notify_office, notify_organisation
 from ..types import utcnow
+from ..votes.meetings import add_to_agenda, check_agenda
+from ..votes.models import BoardMeeting, MeetingItem
 from ..votes.operations import open_vote
 from .models import Assessment, Note, Recommendation
 from .queries import assessment_for
@@ -164,12 +167,18 @@ def record_assessment(
     return assessment
 
 
-def put_to_trustees(application: Application, officer, deadline: datetime):
-    """Put an assessed application to the trustees and open their vote until `deadline`."""
+def _put_to_trustees(application: Application, officer) -> Assessment:
+    """Move an assessed application to the trustees, its recommendation the comment."""
     check_transition(application, Action.PUT_TO_TRUSTEES, officer)
     assessment = assessment_for(application)
     if not has_recommendation(assessment):
         raise WrongState("Record a recommendation with reasons before putting this to the trustees.")
+    return assessment
+
+
+def put_to_trustees(application: Application, officer, deadline: datetime):
+    """Put an assessed application to the trustees and open their vote until `deadline`."""
+    assessment = _put_to_trustees(application, officer)
     if deadline <= utcnow():
         raise WrongState("The vote's deadline must be in the future.")
     apply_transition(application, Action.PUT_TO_TRUSTEES, officer, comment=assessment.reasons)
@@ -183,6 +192,26 @@ def put_to_trustees(application: Application, officer, deadline: datetime):
         deadline=deadline,
     )
     return vote
+
+
+def put_on_agenda(application: Application, officer, meeting: BoardMeeting) -> MeetingItem:
+    """Put an assessed application to the trustees on an upcoming board meeting's agenda.
+
+    No online vote opens: the meeting's resolution decides it.
+    """
+    assessment = _put_to_trustees(application, officer)
+    check_agenda(meeting)
+    apply_transition(application, Action.PUT_TO_TRUSTEES, officer, comment=assessment.reasons)
+    item = add_to_agenda(meeting, application, officer)
+    notify_office(
+        "put_on_agenda_office",
+        f"{application.reference} is with the trustees",
+        application=application,
+        officer=officer,
+        recommendation=assessment.recommendation,
+        meeting=meeting,
+    )
+    return item
 
 
 def add_note(application: Application, officer, body: str) -> Note:

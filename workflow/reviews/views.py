@@ -10,11 +10,17 @@ from ..applications.operations import send_message as message_applicant
 from ..applications.transitions import check_transition
 from ..audit.operations import history
 from ..errors import NotAllowed
+from ..extensions import db
 from ..types import utcnow
+from ..votes.meetings import upcoming_meetings
+from ..votes.models import BoardMeeting
+from ..votes.operations import why_no_vote_can_open
+from ..votes.queries import meeting_items_of
 from . import operations
 from .charts import bar_chart
 from .export import export_lines
 from .forms import (
+    MEETING,
     AssignForm,
     BulkAssignForm,
     BulkPutToTrusteesForm,
@@ -60,6 +66,7 @@ EVENT_LABELS = {
     "note_added": "Internal note added",
     "put_to_trustees": "Put to the trustees",
     "vote_opened": "Trustees' vote opened",
+    "meeting_agenda": "On a board meeting's agenda",
     "conflict_declared": "Conflict of interest declared",
     "ballot_cast": "Trustee voted",
     "ballot_changed": "Trustee changed their vote",
@@ -306,6 +313,7 @@ def _application_page(application, **forms):
         note_form=forms.get("note_form") or NoteForm(prefix="note", formdata=None),
         message_form=forms.get("message_form") or MessageForm(prefix="message", formdata=None),
         notes=notes_for(application),
+        meeting_items=meeting_items_of(application),
         events=history(application),
         Action=Action,
         can_assign=operations.can_assign(application, current_user),
@@ -378,10 +386,21 @@ def put_to_trustees(application_id: int):
     application = _load(application_id)
     check_transition(application, Action.PUT_TO_TRUSTEES, current_user)
     assessment = assessment_for(application)
+    upcoming = upcoming_meetings()
     form = PutToTrusteesForm()
+    form.set_meetings(upcoming, why_no_vote_can_open())
     if form.validate_on_submit():
-        operations.put_to_trustees(application, current_user, form.deadline_at)
-        flash(f"{application.reference} is with the trustees. Their vote is open.", "success")
+        if form.route.data == MEETING:
+            meeting = db.get_or_404(BoardMeeting, form.meeting.data)
+            operations.put_on_agenda(application, current_user, meeting)
+            flash(
+                f"{application.reference} is with the trustees, on the agenda of the board meeting on "
+                f"{meeting.held_on.strftime('%-d %B %Y')}.",
+                "success",
+            )
+        else:
+            operations.put_to_trustees(application, current_user, form.deadline_at)
+            flash(f"{application.reference} is with the trustees. Their vote is open.", "success")
         return _to_application(application)
     return render_template(
         "reviews/put_to_trustees.html",
@@ -389,6 +408,7 @@ def put_to_trustees(application_id: int):
         assessment=assessment,
         ready=operations.has_recommendation(assessment),
         form=form,
+        upcoming=upcoming,
     )
 
 

@@ -67,6 +67,19 @@ def _counts(vote: Vote) -> str:
     return text
 
 
+def why_no_vote_can_open() -> str | None:
+    """Why the board now cannot hold an online vote (fewer trustees than the quorum), or None."""
+    trustees = len(board())
+    quorum = current_vote_rule().quorum_for(trustees)
+    if trustees >= quorum:
+        return None
+    return (
+        f"The board has {trustees} trustee(s), fewer trustees than the quorum of {quorum}, so an online vote "
+        "cannot open. Put the application on a board meeting's agenda instead (on its “Put to the trustees” "
+        "page, choose a board meeting), or add trustees."
+    )
+
+
 def open_vote(application: Application, officer, deadline: datetime) -> Vote:
     """Open the trustees' vote on an application just put to them.
 
@@ -77,13 +90,11 @@ def open_vote(application: Application, officer, deadline: datetime) -> Vote:
         raise WrongState("A vote can only be opened on an application with the trustees.")
     if open_vote_of(application) is not None:
         raise WrongState("The trustees are already voting on this application.")
+    refusal = why_no_vote_can_open()
+    if refusal:
+        raise WrongState(refusal)
     trustees = board()
     rule = current_vote_rule().for_board(len(trustees))
-    if len(trustees) < rule.quorum:
-        raise WrongState(
-            f"The board has {len(trustees)} trustee(s), fewer trustees than the quorum of {rule.quorum}: "
-            "take it to a board meeting or add trustees."
-        )
     vote = Vote(
         application_id=application.id,
         opened_by_id=officer.id,

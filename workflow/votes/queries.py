@@ -11,7 +11,7 @@ from ..accounts.models import Role, User, UserRole
 from ..audit.models import ApplicationEvent
 from ..extensions import db
 from ..reviews.models import Assessment
-from .models import Vote, VoteMember, VoteStatus
+from .models import MeetingItem, Vote, VoteMember, VoteStatus
 
 RECENT_CLOSED = 50
 
@@ -45,6 +45,17 @@ def open_vote_of(application) -> Vote | None:
     return db.session.scalar(
         select(Vote).where(Vote.application_id == application.id, Vote.status == VoteStatus.OPEN)
     )
+
+
+def meeting_items_of(application) -> list[MeetingItem]:
+    """The board meetings' items on an application (with their meetings), earliest meeting first."""
+    items = db.session.scalars(
+        select(MeetingItem)
+        .where(MeetingItem.application_id == application.id)
+        .options(joinedload(MeetingItem.meeting))
+        .order_by(MeetingItem.id)
+    )
+    return sorted(items, key=lambda item: (item.meeting.held_on, item.id))
 
 
 def recommendations(application_ids) -> dict[int, Assessment]:
