@@ -8,7 +8,9 @@ from sqlalchemy.orm import joinedload
 from ..extensions import db
 from ..letters.render import render_pdf
 from ..types import utcnow
-from .models import BoardMeeting, Vote, VoteStatus
+from ..applications.lifecycle import State
+from ..applications.models import Application
+from .models import BoardMeeting, MeetingItem, MeetingItemResult, Vote, VoteStatus
 from .queries import recommendations
 
 PACK_CSS = """
@@ -25,15 +27,25 @@ dl { margin: 0 0 4mm; } dt { font-weight: bold; margin-top: 2mm; } dd { margin: 
 """
 
 
-def open_vote_applications() -> list:
-    """The applications on an open vote, by deadline."""
+def applications_before_the_trustees() -> list:
+    """The applications before the trustees: those on an open vote, by deadline, then those
+    only on a meeting's agenda, by the meeting's date."""
     votes = db.session.scalars(
         select(Vote)
         .where(Vote.status == VoteStatus.OPEN)
         .options(joinedload(Vote.application))
         .order_by(Vote.deadline, Vote.id)
     )
-    return [vote.application for vote in votes]
+    on_vote = [vote.application for vote in votes]
+    agenda = db.session.scalars(
+        select(MeetingItem)
+        .join(Application, Application.id == MeetingItem.application_id)
+        .join(BoardMeeting, BoardMeeting.id == MeetingItem.meeting_id)
+        .where(MeetingItem.result == MeetingItemResult.PENDING, Application.state == State.WITH_TRUSTEES)
+        .order_by(BoardMeeting.held_on, MeetingItem.id)
+    )
+    on_agenda = [item.application for item in agenda]
+    return list({application.id: application for application in [*on_vote, *on_agenda]}.values())
 
 
 def board_pack_pdf(applications, title: str) -> bytes:
@@ -56,8 +68,8 @@ def board_pack_pdf(applications, title: str) -> bytes:
 
 
 def open_votes_pack() -> bytes:
-    """The pack of every application on an open vote."""
-    return board_pack_pdf(open_vote_applications(), "Board pack: applications on an open vote")
+    """The pack of every application on an open vote or a meeting's agenda."""
+    return board_pack_pdf(applications_before_the_trustees(), "Board pack: applications on an open vote or an agenda")
 
 
 def meeting_pack(meeting: BoardMeeting) -> bytes:

@@ -17,6 +17,7 @@ from ..types import utcnow
 from . import operations
 from .forms import BallotForm, CastingVoteForm, CloseForm, ConflictForm, DeferForm
 from .interests import flagged_members, likely_conflicts
+from .meetings import upcoming_meetings
 from .queries import recommendations, trustee_votes, vote_or_404
 from .rule import Choice, Result
 
@@ -91,7 +92,8 @@ def _back(vote):
 @login_required
 def my_votes():
     _require_trustee()
-    return render_template("votes/my_votes.html", votes=trustee_votes(current_user), now=utcnow())
+    upcoming = [(meeting, meeting.agenda) for meeting in upcoming_meetings() if meeting.agenda]
+    return render_template("votes/my_votes.html", votes=trustee_votes(current_user), upcoming=upcoming, now=utcnow())
 
 
 @bp.route("/trustees/votes/<int:vote_id>")
