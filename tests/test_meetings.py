@@ -1,5 +1,8 @@
 """Meeting mode (SPEC 5): the office records a board meeting; the same rule decides each item."""
 
+import re
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import func, select
 
@@ -7,7 +10,11 @@ from workflow.accounts.models import Role
 from workflow.applications.lifecycle import State
 from workflow.audit.models import ApplicationEvent
 from workflow.errors import NotAllowed, WrongState
+from workflow.extensions import db as _db
 from workflow.letters.models import DecisionLetter
+from workflow.notifications.models import OutboxMessage
+from workflow.reviews.operations import put_on_agenda as put_application_on_agenda
+from workflow.types import LONDON, utcnow
 from workflow.votes.meetings import (
     RESULTS,
     Resolution,
@@ -26,7 +33,8 @@ from workflow.votes.models import (
 from workflow.votes.rule import Choice, Majority, VoteRule, decide
 
 from .builders import make_application
-from .test_votes import ANSWERS, TextOf, events, put_to_vote, sign_in
+from .test_board_pack import pages_of
+from .test_votes import ANSWERS, TextOf, events, outbox, put_to_vote, sign_in
 
 DATE = ["3", "12", "2026"]
 
@@ -303,3 +311,215 @@ def test_a_meeting_or_item_that_does_not_exist_is_404(db, client, login, officer
     assert client.get(f"/office/meetings/{meeting.id}/items/999").status_code == 404
     other = db.session.scalar(select(MeetingItem))
     assert client.get(f"/office/meetings/{meeting.id + 1}/items/{other.id}").status_code == 404
+
+
+# The agenda path: put to the trustees on a scheduled meeting's agenda, no online vote
+
+
+def london_day(days: int = 0):
+    return (utcnow().astimezone(LONDON) + timedelta(days=days)).date()
+
+
+def fields(day) -> list[str]:
+    return [str(day.day), str(day.month), str(day.year)]
+
+
+def schedule(client, login, officer, days: int = 0) -> BoardMeeting:
+    sign_in(login, officer)
+    response = client.post("/office/meetings/schedule", data={"held_on": fields(london_day(days))})
+    assert response.status_code == 302
+    _db.session.expire_all()
+    return _db.session.scalars(select(BoardMeeting).order_by(BoardMeeting.id.desc())).first()
+
+
+def assessed(hub, organisation, applicant, officer, client, login, recommendation="approve"):
+    """An application in review with the office's recommendation recorded."""
+    application = make_application(hub, organisation, applicant, State.IN_REVIEW, officer=officer, answers=ANSWERS)
+    sign_in(login, officer)
+    client.post(
+        f"/office/applications/{application.id}/assessment",
+        data={"assessment-recommendation": recommendation, "assessment-reasons": "Fills a gap in Corby."},
+    )
+    return application
+
+
+def put_on_agenda(client, application, meeting, **data):
+    return client.post(
+        f"/office/applications/{application.id}/put-to-trustees",
+        data={"route": "meeting", "meeting": meeting.id if meeting else "", **data},
+    )
+
+
+def record_attendance(client, meeting, present, apologies=()):
+    return client.post(
+        f"/office/meetings/{meeting.id}/attendance",
+        data={"present": [t.id for t in present], "apologies": [t.id for t in apologies], "minutes": "Quorate."},
+    )
+
+
+def outbox_kinds(db) -> list[str]:
+    return sorted(db.session.scalars(select(OutboxMessage.kind)))
+
+
+def test_the_officer_puts_an_application_on_a_meetings_agenda(
+    db, client, login, hub, organisation, applicant, officer, trustees
+):
+    meeting = schedule(client, login, officer, days=7)
+    application = assessed(hub, organisation, applicant, officer, client, login)
+    page = client.get(f"/office/applications/{application.id}/put-to-trustees").get_data(as_text=True)
+    assert "At a board meeting" in page and london_day(7).strftime("%-d %B %Y") in page
+
+    response = put_on_agenda(client, application, meeting)
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert application.state is State.WITH_TRUSTEES
+    assert db.session.scalar(select(func.count(Vote.id))) == 0
+    assert "vote_opened" not in outbox_kinds(db)
+    assert outbox("meeting_agenda") == sorted(t.email for t in trustees)
+    assert outbox_kinds(db).count("put_on_agenda_office") == 1
+    assert events(application)[-2:] == ["put_to_trustees", "meeting_agenda"]
+    (item,) = meeting.items
+    assert (item.application_id, item.result) == (application.id, MeetingItemResult.PENDING)
+
+    office = TextOf(client.get(f"/office/applications/{application.id}").get_data(as_text=True)).text
+    assert "On the agenda" in office and "Record a board meeting" not in office
+    assert "Defer it" in client.get(f"/office/meetings/{meeting.id}").get_data(as_text=True)
+    sign_in(login, trustees[1])
+    mine = TextOf(client.get("/trustees").get_data(as_text=True)).text
+    assert f"{application.reference}: {organisation.name}" in mine and "Download the board pack" in mine
+    assert application.reference in " ".join(pages_of(client.get("/trustees/board-pack.pdf").data))
+    assert client.get(f"/trustees/meetings/{meeting.id}").status_code == 200
+    sign_in(login, applicant)
+    assert client.get(f"/applications/{application.id}").status_code == 200
+    assert client.get("/applications").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "approve, decline, abstain, result, state",
+    [
+        (3, 1, 0, MeetingItemResult.APPROVED, State.APPROVED),
+        (1, 2, 1, MeetingItemResult.DECLINED, State.DECLINED),
+        (1, 1, 0, MeetingItemResult.NOT_DECIDED, State.WITH_TRUSTEES),  # two voted: below the quorum of 3
+    ],
+)
+def test_the_meetings_resolution_decides_an_agenda_application(
+    db, client, login, hub, organisation, applicant, officer, trustees, approve, decline, abstain, result, state
+):
+    meeting = schedule(client, login, officer)
+    application = assessed(hub, organisation, applicant, officer, client, login)
+    put_on_agenda(client, application, meeting)
+    (item,) = meeting.items
+    assert resolve(client, meeting, item, 3, 0, 0).status_code == 409  # attendance first
+    assert record_attendance(client, meeting, trustees, []).status_code == 302
+    response = resolve(client, meeting, item, approve, decline, abstain)
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert (item.result, application.state) == (result, state)
+    assert (meeting.quorum, meeting.present_ids) == (3, {t.id for t in trustees})
+    letter = db.session.scalar(select(DecisionLetter).where(DecisionLetter.application_id == application.id))
+    assert (letter is not None) is (state is not State.WITH_TRUSTEES)
+    assert db.session.scalar(select(func.count(Vote.id))) == 0
+    assert "vote_superseded" not in events(application)
+
+
+def test_a_board_smaller_than_the_quorum_takes_it_to_a_meeting(
+    db, client, login, hub, organisation, applicant, officer, chair, make_user
+):
+    board = [chair, make_user(Role.TRUSTEE, name="Trustee 1")]
+    meeting = schedule(client, login, officer)
+    application = assessed(hub, organisation, applicant, officer, client, login)
+    page = TextOf(client.get(f"/office/applications/{application.id}/put-to-trustees").get_data(as_text=True)).text
+    assert "fewer trustees than the quorum of 3" in page and "board meeting's agenda" in page
+    refused = client.post(
+        f"/office/applications/{application.id}/put-to-trustees", data={"route": "vote", "deadline": fields(london_day(10))}
+    )
+    assert refused.status_code == 409 and "board meeting" in refused.get_data(as_text=True)
+
+    assert put_on_agenda(client, application, meeting).status_code == 302
+    db.session.expire_all()
+    assert application.state is State.WITH_TRUSTEES
+    board.append(make_user(Role.TRUSTEE, name="Trustee 2"))  # the board is quorate by the meeting
+    db.session.commit()
+    sign_in(login, officer)
+    record_attendance(client, meeting, board)
+    resolve(client, meeting, meeting.items[0], 2, 1, 0)
+    db.session.expire_all()
+    assert application.state is State.APPROVED
+
+
+def test_an_agenda_application_can_be_deferred_from_the_meeting(
+    db, client, login, hub, organisation, applicant, officer, trustees
+):
+    meeting = schedule(client, login, officer, days=3)
+    application = assessed(hub, organisation, applicant, officer, client, login)
+    put_on_agenda(client, application, meeting)
+    (item,) = meeting.items
+    url = f"/office/meetings/{meeting.id}/items/{item.id}/defer"
+    empty = client.post(url, data={"reasons": "  "})
+    assert empty.status_code == 200 and "Enter why the application is being deferred" in empty.get_data(as_text=True)
+    assert client.post(url, data={"reasons": "The meeting wants a site visit first."}).status_code == 302
+    db.session.expire_all()
+    assert (application.state, item.result, item.minute) == (
+        State.IN_REVIEW, MeetingItemResult.DEFERRED, "The meeting wants a site visit first."
+    )
+    assert "application_deferred" in outbox_kinds(db)
+    assert client.post(url, data={"reasons": "Again"}).status_code == 409
+
+
+def test_the_agenda_path_refuses_the_wrong_role_and_state(
+    db, client, login, hub, organisation, applicant, officer, trustees, agenda
+):
+    meeting = schedule(client, login, officer)
+    application = assessed(hub, organisation, applicant, officer, client, login)
+    for person in (trustees[0], applicant):
+        sign_in(login, person)
+        assert put_on_agenda(client, application, meeting).status_code == 403
+        assert client.get("/office/meetings/schedule").status_code == 403
+    sign_in(login, officer)
+    _, with_trustees = agenda
+    response = put_on_agenda(client, with_trustees, meeting)
+    assert response.status_code == 409
+    db.session.expire_all()
+    assert application.state is State.IN_REVIEW and meeting.items == []
+    with pytest.raises(NotAllowed):
+        put_application_on_agenda(application, trustees[1], meeting)
+
+
+def test_a_held_or_later_meeting_refuses_what_does_not_fit(
+    db, client, login, hub, organisation, applicant, officer, trustees
+):
+    later = schedule(client, login, officer, days=5)
+    assert client.get(f"/office/meetings/{later.id}/attendance").status_code == 409  # not held yet
+    past = client.post("/office/meetings/schedule", data={"held_on": fields(london_day(-1))})
+    assert past.status_code == 200 and "today or in the future" in past.get_data(as_text=True)
+    today = schedule(client, login, officer)
+    record_attendance(client, today, trustees)
+    application = assessed(hub, organisation, applicant, officer, client, login)
+    page = client.get(f"/office/applications/{application.id}/put-to-trustees").get_data(as_text=True)
+    assert f'value="{later.id}"' in page and f'value="{today.id}"' not in page
+    with pytest.raises(WrongState, match="has been held"):
+        put_application_on_agenda(application, officer, today)
+    db.session.rollback()
+    assert record_attendance(client, today, trustees).status_code == 409
+
+
+def test_without_a_scheduled_meeting_the_page_says_how_to_schedule_one(
+    db, client, login, hub, organisation, applicant, officer, trustees
+):
+    application = assessed(hub, organisation, applicant, officer, client, login)
+    page = client.get(f"/office/applications/{application.id}/put-to-trustees").get_data(as_text=True)
+    assert "No board meeting is scheduled" in page and 'href="/office/meetings/schedule"' in page
+
+
+def test_a_form_error_keeps_what_was_typed(db, client, login, hub, organisation, applicant, officer, trustees):
+    schedule(client, login, officer, days=2)
+    application = assessed(hub, organisation, applicant, officer, client, login)
+    typed = fields(london_day(20))
+    response = put_on_agenda(client, application, None, deadline=typed)
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "Choose the board meeting whose agenda it goes on" in html
+    assert re.search(r'value="meeting"\s+checked', html) or re.search(r'checked\s+[^>]*value="meeting"', html)
+    assert f'value="{typed[2]}"' in html and f'value="{typed[0]}"' in html
+    db.session.expire_all()
+    assert application.state is State.IN_REVIEW
