@@ -188,6 +188,7 @@ ACCESS: dict[str, Expect] = {
     "reviews.bulk_put_to_trustees": Expect(post=refused(OFFICE)),
     "reviews.bulk_request_information": Expect(post=refused(OFFICE)),
     "reviews.dashboard": Expect(get=OFFICE),
+    "reviews.draft_messages": Expect(get=OFFICE),  # a draft: the office reads and answers its messages
     "reviews.export": Expect(get=OFFICE),
     "reviews.put_to_trustees": Expect(get=OFFICE, args={"application_id": "in_review"}),
     "reviews.queue": Expect(get=OFFICE),

@@ -6,6 +6,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user, login_required
 
 from ..applications.lifecycle import Action, State
+from ..applications.models import Application
 from ..applications.operations import send_message as message_applicant
 from ..applications.transitions import check_transition
 from ..audit.operations import history
@@ -435,3 +436,21 @@ def send_message(application_id: int):
     message_applicant(application, current_user, form.body.data)
     flash(f"Your message has been sent to {application.organisation.name}.", "success")
     return _to_application(application, "messages")
+
+
+@bp.route("/office/drafts/<int:application_id>/messages", methods=["GET", "POST"])
+def draft_messages(application_id: int):
+    """Messages about an application not yet submitted: the office reads and answers them here.
+
+    Its answers stay the organisation's own until it is submitted; once it is, its
+    messages are on its office page.
+    """
+    application = db.get_or_404(Application, application_id)
+    if application.submitted_at is not None:
+        return _to_application(application, "messages")
+    form = MessageForm(prefix="message")
+    if form.validate_on_submit():
+        message_applicant(application, current_user, form.body.data)
+        flash(f"Your message has been sent to {application.organisation.name}.", "success")
+        return redirect(url_for("reviews.draft_messages", application_id=application.id))
+    return render_template("reviews/messages.html", application=application, message_form=form)
