@@ -523,3 +523,24 @@ def test_a_form_error_keeps_what_was_typed(db, client, login, hub, organisation,
     assert f'value="{typed[2]}"' in html and f'value="{typed[0]}"' in html
     db.session.expire_all()
     assert application.state is State.IN_REVIEW
+
+
+@pytest.mark.parametrize("who", ["trustee", "chair", "applicant", "admin who is not an officer"])
+def test_only_an_officer_schedules_records_attendance_and_defers(
+    db, client, login, hub, organisation, applicant, officer, trustees, make_user, who
+):
+    meeting = schedule(client, login, officer)
+    application = assessed(hub, organisation, applicant, officer, client, login)
+    put_on_agenda(client, application, meeting)
+    (item,) = meeting.items
+    person = {
+        "trustee": trustees[1], "chair": trustees[0], "applicant": applicant,
+        "admin who is not an officer": make_user(Role.ADMIN),
+    }[who]
+    sign_in(login, person)
+    for url in ("/office/meetings/schedule", f"/office/meetings/{meeting.id}/attendance",
+                f"/office/meetings/{meeting.id}/items/{item.id}/defer"):
+        assert client.get(url).status_code == 403, url
+        assert client.post(url, data={}).status_code == 403, url
+    db.session.expire_all()
+    assert application.state is State.WITH_TRUSTEES and item.result is MeetingItemResult.PENDING

@@ -33,6 +33,8 @@ OFFICE_URLS = [
     ("POST", "/office/applications/{id}/put-to-trustees"),
     ("POST", "/office/applications/{id}/notes"),
     ("POST", "/office/applications/{id}/messages"),
+    ("GET", "/office/drafts/{id}/messages"),
+    ("POST", "/office/drafts/{id}/messages"),
 ]
 
 

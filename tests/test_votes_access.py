@@ -24,13 +24,16 @@ ACTIONS = {
     "meetings": ("GET", "/office/meetings", {}),
     "new_meeting": ("GET", "/office/meetings/new", {}),
 }
-# Routes about one meeting or one interest: their tables are in test_meetings.py and test_vote_interests.py.
+# Routes about one meeting or one interest, and scheduling: their tables are in test_meetings.py and test_vote_interests.py.
 OTHER_ROUTES = {
     "/trustees/interests/<int:interest_id>/remove",
     "/office/meetings/<int:meeting_id>",
     "/trustees/meetings/<int:meeting_id>",
     "/office/meetings/<int:meeting_id>/items/<int:item_id>",
     "/office/meetings/<int:meeting_id>/board-pack.pdf",
+    "/office/meetings/schedule",
+    "/office/meetings/<int:meeting_id>/attendance",
+    "/office/meetings/<int:meeting_id>/items/<int:item_id>/defer",
 }
 ROLES = ("anonymous", "applicant", "other_applicant", "officer", "admin", "trustee", "chair", "conflicted", "non_member")
 S, D = 302, 302  # S: anonymous people are sent to sign in; D: done (POST/redirect/GET)
