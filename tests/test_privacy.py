@@ -404,8 +404,11 @@ def test_after_anonymising_the_letter_and_the_copy_say_they_were_erased(app, db,
     newer = old_and_new["declined_new"][0]
     assert client.get(f"/applications/{newer.id}/letter.pdf").mimetype == "application/pdf"
 
-    office = sign_in(officer).get(f"/office/applications/{old.id}/letter").get_data(as_text=True)
-    assert f"The letter's file was erased on {day}" in office and "Download the issued letter" not in office
+    office = sign_in(officer)
+    page = office.get(f"/office/applications/{old.id}/letter").get_data(as_text=True)
+    assert f"The letter's file was erased on {day}" in page and "Download the issued letter" not in page
+    preview = office.get(f"/office/applications/{old.id}/letter/preview.pdf")
+    assert preview.status_code == 410 and "This decision letter has been erased" in preview.get_data(as_text=True)
 
 
 def test_anonymising_finds_the_emails_of_a_draft_and_the_receipts_file(app, db, hub, organisation, applicant, officer):
@@ -431,6 +434,6 @@ def test_anonymising_finds_the_emails_of_a_draft_and_the_receipts_file(app, db, 
     db.session.commit()
     db.session.expire_all()
     everything = " ".join(m.subject + m.body for m in db.session.scalars(select(OutboxMessage)))
-    assert "DRAFTOLD" not in everything and "FILEOLD" not in everything and organisation.name not in everything
+    assert "FILEOLD" not in everything and organisation.name not in everything and applicant.name not in everything
     assert db.session.get(OutboxAttachment, receipt.id).content is None
     assert "An application (anonymised)" in everything

@@ -63,6 +63,13 @@ def _require_officer() -> None:
         raise NotAllowed(OFFICERS_ONLY)
 
 
+def _erased(letter):
+    return erased_page(
+        "This decision letter has been erased", "This letter's file was", letter.erased_at,
+        "Its digest is kept, so a copy you saved can still be checked on the 'Check a decision letter' page.",
+    )
+
+
 def _filename(application: Application, suffix: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]", "-", application.reference or f"application-{application.id}") + suffix
 
@@ -128,6 +135,8 @@ def issue(application_id: int):
 def preview(application_id: int):
     """The letter as it would be issued now (the stored letter once issued)."""
     application, letter = _office_letter(application_id)
+    if letter.erased_at:
+        return _erased(letter)
     return _pdf(preview_pdf(letter), _filename(application, "-decision-preview.pdf"), attachment=False)
 
 
@@ -140,10 +149,7 @@ def download(application_id: int):
     if letter is None or not letter.can_download(current_user):
         abort(404)
     if letter.erased_at:
-        return erased_page(
-            "This decision letter has been erased", "This letter's file was", letter.erased_at,
-            "Its digest is kept, so a copy you saved can still be checked on the 'Check a decision letter' page.",
-        )
+        return _erased(letter)
     return _pdf(letter.pdf, _filename(application, "-decision.pdf"), attachment=True, etag=letter.pdf_sha256)
 
 
