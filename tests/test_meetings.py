@@ -1,12 +1,14 @@
 """Meeting mode (SPEC 5): the office records a board meeting; the same rule decides each item."""
 
 import re
+import threading
+import time
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
-from workflow.accounts.models import Role
+from workflow.accounts.models import Role, User
 from workflow.applications.lifecycle import State
 from workflow.audit.models import ApplicationEvent
 from workflow.errors import NotAllowed, WrongState
@@ -19,6 +21,9 @@ from workflow.votes.meetings import (
     RESULTS,
     Resolution,
     record_meeting,
+)
+from workflow.votes.meetings import record_attendance as record_meeting_attendance
+from workflow.votes.meetings import (
     record_resolution,
     tally_of,
 )
@@ -544,3 +549,46 @@ def test_only_an_officer_schedules_records_attendance_and_defers(
         assert client.post(url, data={}).status_code == 403, url
     db.session.expire_all()
     assert application.state is State.WITH_TRUSTEES and item.result is MeetingItemResult.PENDING
+
+
+def test_two_officers_recording_attendance_at_once_take_turns(app, db, client, login, officer, trustees, make_user):
+    meeting = schedule(client, login, officer)
+    other_officer = make_user(Role.OFFICER, name="Oscar Officer")
+    meeting_id, ids = meeting.id, {"officer": officer.id, "other": other_officer.id}
+    present = [trustee.id for trustee in trustees]
+    db.session.commit()  # and read nothing more here: on SQLite this session would take the write lock
+    first_holds_the_meeting, second_started = threading.Event(), threading.Event()
+    outcomes = {}
+
+    def first():
+        with app.app_context():
+            record_meeting_attendance(_db.session.get(BoardMeeting, meeting_id), _db.session.get(User, ids["officer"]), present, [])
+            first_holds_the_meeting.set()
+            second_started.wait(5)
+            time.sleep(0.3)  # the second is now waiting for the meeting, or would have read it unrecorded
+            _db.session.commit()
+            outcomes["first"] = "recorded"
+            _db.session.remove()
+
+    def second():
+        first_holds_the_meeting.wait(5)
+        with app.app_context():
+            try:
+                second_started.set()
+                record_meeting_attendance(_db.session.get(BoardMeeting, meeting_id), _db.session.get(User, ids["other"]), present, [])
+                _db.session.commit()
+                outcomes["second"] = "recorded"
+            except WrongState as refused:
+                _db.session.rollback()
+                outcomes["second"] = refused.description
+            finally:
+                _db.session.remove()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert outcomes == {"first": "recorded", "second": "Who attended this meeting has already been recorded."}
+    db.session.expire_all()
+    assert len(db.session.get(BoardMeeting, meeting_id).attendees) == len(trustees)

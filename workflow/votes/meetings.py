@@ -139,6 +139,13 @@ def upcoming_meetings() -> list[BoardMeeting]:
     return list(scheduled)
 
 
+def _lock(meeting: BoardMeeting) -> None:
+    """Hold the meeting's row until the request commits and read it afresh, so two
+    officers changing one meeting at once take turns and the second sees the first's."""
+    db.session.execute(select(BoardMeeting.id).where(BoardMeeting.id == meeting.id).with_for_update())
+    db.session.refresh(meeting)
+
+
 def check_agenda(meeting: BoardMeeting) -> None:
     """Refuse with 409 unless the meeting is still to be held (its date not passed, attendance not recorded)."""
     if meeting.attendance_recorded or meeting.held_on < london_today():
@@ -151,6 +158,7 @@ def check_agenda(meeting: BoardMeeting) -> None:
 def add_to_agenda(meeting: BoardMeeting, application: Application, officer) -> MeetingItem:
     """Put an application just put to the trustees on an upcoming meeting's agenda, and tell
     the trustees (no online vote opens: the meeting decides)."""
+    _lock(meeting)
     check_agenda(meeting)
     if application.state is not State.WITH_TRUSTEES:
         raise WrongState(f"{application.reference} is not with the trustees, so a meeting cannot consider it.")
@@ -185,6 +193,8 @@ def check_record_attendance(meeting: BoardMeeting, officer) -> None:
 def record_attendance(meeting: BoardMeeting, officer, present_ids, apology_ids, minutes: str = "") -> BoardMeeting:
     """Record who attended a scheduled meeting (the rest of today's board absent) and its
     minutes; its quorum is fixed for the board now. Then its resolutions can be recorded."""
+    _require_officer(officer)
+    _lock(meeting)
     check_record_attendance(meeting, officer)
     meeting.attendees = _attendees(present_ids, apology_ids)
     meeting.minutes = minutes.strip()
