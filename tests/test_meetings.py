@@ -592,3 +592,16 @@ def test_two_officers_recording_attendance_at_once_take_turns(app, db, client, l
     assert outcomes == {"first": "recorded", "second": "Who attended this meeting has already been recorded."}
     db.session.expire_all()
     assert len(db.session.get(BoardMeeting, meeting_id).attendees) == len(trustees)
+
+
+def test_a_withdrawn_application_leaves_the_agenda(app, db, client, login, hub, organisation, applicant, officer, trustees):
+    meeting = schedule(client, login, officer, days=2)
+    application = assessed(hub, organisation, applicant, officer, client, login)
+    client.get(put_on_agenda(client, application, meeting).headers["Location"])  # shows (and ends) its message
+    sign_in(login, applicant)
+    response = client.post(f"/applications/{application.id}/withdraw", data={"reason": "We have merged with another trust."})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert application.state is State.WITHDRAWN and meeting.items == []
+    sign_in(login, trustees[1])
+    assert application.reference not in client.get(f"/trustees/meetings/{meeting.id}").get_data(as_text=True)

@@ -7,7 +7,7 @@ and flushes; the request commits.
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest
@@ -20,7 +20,7 @@ from ..notifications.models import OutboxAttachment
 from ..notifications.operations import notify_office, notify_organisation, queue_email
 from ..reviews.districts import index_districts
 from ..types import london, utcnow
-from ..votes.models import VoteStatus
+from ..votes.models import MeetingItem, MeetingItemResult, VoteStatus
 from .copy import submission_copy_pdf
 from .documents import UploadRefused, read_upload, store_document
 from .lifecycle import Action, State
@@ -297,7 +297,8 @@ def _send_receipt(application: Application) -> None:
 
 
 def withdraw_application(application: Application, user, reason: str) -> Application:
-    """Withdraw, with a reason; a vote still open on it closes as withdrawn."""
+    """Withdraw, with a reason; a vote still open on it closes as withdrawn, and it leaves
+    the agenda of any meeting that has not yet resolved on it."""
     reason = _text_required(reason, "Say why you are withdrawing the application.")
     check_transition(application, Action.WITHDRAW, user)
     was_submitted = application.submitted_at is not None
@@ -308,6 +309,11 @@ def withdraw_application(application: Application, user, reason: str) -> Applica
             vote.status = VoteStatus.WITHDRAWN
             vote.closed_at = now
             record_event(application, "vote_withdrawn", user)
+    db.session.execute(
+        delete(MeetingItem).where(
+            MeetingItem.application_id == application.id, MeetingItem.result == MeetingItemResult.PENDING
+        )
+    )
     db.session.flush()
     if was_submitted:
         notify_office(
