@@ -605,3 +605,30 @@ def test_a_withdrawn_application_leaves_the_agenda(app, db, client, login, hub, 
     assert application.state is State.WITHDRAWN and meeting.items == []
     sign_in(login, trustees[1])
     assert application.reference not in client.get(f"/trustees/meetings/{meeting.id}").get_data(as_text=True)
+
+
+def test_an_item_the_meeting_could_not_decide_is_deferred_and_put_to_the_trustees_again(
+    db, client, login, hub, organisation, applicant, officer, chair, make_user
+):
+    board = [chair, make_user(Role.TRUSTEE, name="Trustee 1")]  # below the quorum of 3
+    meeting = schedule(client, login, officer)
+    application = assessed(hub, organisation, applicant, officer, client, login)
+    assert put_on_agenda(client, application, meeting).status_code == 302
+    record_attendance(client, meeting, board)
+    resolve(client, meeting, meeting.items[0], 2, 0, 0, minute="Not quorate.")
+    db.session.expire_all()
+    (item,) = meeting.items
+    assert (item.result, application.state) == (MeetingItemResult.NOT_DECIDED, State.WITH_TRUSTEES)
+    page = client.get(f"/office/meetings/{meeting.id}").get_data(as_text=True)
+    assert f"/office/meetings/{meeting.id}/items/{item.id}/defer" in page
+
+    response = client.post(f"/office/meetings/{meeting.id}/items/{item.id}/defer", data={"reasons": "Needs a quorate board."})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert (item.result, item.minute, item.approve) == (MeetingItemResult.DEFERRED, "Not quorate.\n\nNeeds a quorate board.", 2)
+    assert application.state is State.IN_REVIEW
+    later = schedule(client, login, officer, days=14)
+    assert put_on_agenda(client, application, later).status_code == 302
+    db.session.expire_all()
+    assert application.state is State.WITH_TRUSTEES and len(later.items) == 1
+    assert client.post(f"/office/meetings/{meeting.id}/items/{item.id}/defer", data={"reasons": "Again"}).status_code == 409

@@ -10,7 +10,7 @@ trustees are those present less those with a conflict of interest on that item.
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select, update
+from sqlalchemy import case, select, update
 
 from ..applications.lifecycle import State
 from ..applications.models import Application
@@ -23,6 +23,7 @@ from ..notifications.operations import queue_email
 from ..types import LONDON, utcnow
 from .deployment import current_vote_rule
 from .models import (
+    DEFERRABLE,
     Attendance,
     BoardMeeting,
     MeetingAttendee,
@@ -319,18 +320,19 @@ def record_resolution(item: MeetingItem, officer, resolution: Resolution) -> Mee
 
 
 def check_defer_item(item: MeetingItem, officer) -> None:
-    """Refuse deferring an item: 403 unless an officer, 409 once recorded or no longer with the trustees."""
+    """Refuse deferring an item: 403 unless an officer, 409 once resolved (an item the meeting
+    could not decide, without a quorum, may still be deferred) or no longer with the trustees."""
     _require_officer(officer)
-    if item.is_recorded:
+    if item.result not in DEFERRABLE:
         raise WrongState("This item's resolution has already been recorded.")
     if item.application.state is not State.WITH_TRUSTEES:
         raise WrongState(f"{item.application.reference} is no longer with the trustees.")
 
 
 def defer_item(item: MeetingItem, officer, reasons: str) -> None:
-    """The meeting defers an item (or it cannot be considered): the item is recorded as
-    deferred with the reasons as its minute, and the application goes back to review,
-    ending any open online vote on it."""
+    """The meeting defers an item (or it cannot be considered, or could not decide it): the
+    item is recorded as deferred with the reasons added to its minute, and the application
+    goes back to review, ending any open online vote on it."""
     reasons = reasons.strip()
     if not reasons:
         raise ValueError("a deferral needs reasons")
@@ -339,8 +341,12 @@ def defer_item(item: MeetingItem, officer, reasons: str) -> None:
     check_defer_item(item, officer)
     claimed = db.session.execute(
         update(MeetingItem)
-        .where(MeetingItem.id == item.id, MeetingItem.result == MeetingItemResult.PENDING)
-        .values(result=MeetingItemResult.DEFERRED, minute=reasons, recorded_at=utcnow())
+        .where(MeetingItem.id == item.id, MeetingItem.result.in_(DEFERRABLE))
+        .values(
+            result=MeetingItemResult.DEFERRED,
+            minute=case((MeetingItem.minute == "", reasons), else_=MeetingItem.minute + "\n\n" + reasons),
+            recorded_at=utcnow(),
+        )
         .execution_options(synchronize_session=False)
     ).rowcount
     if claimed != 1:

@@ -257,6 +257,10 @@ class MeetingItemResult(str, enum.Enum):
         return self.value.replace("_", " ").capitalize()
 
 
+# An item still pending, or one the meeting could not decide (no quorum), may be deferred.
+DEFERRABLE = (MeetingItemResult.PENDING, MeetingItemResult.NOT_DECIDED)
+
+
 class Attendance(str, enum.Enum):
     PRESENT = "present"
     APOLOGIES = "apologies"
@@ -368,6 +372,15 @@ class MeetingItem(db.Model):
     @property
     def is_recorded(self) -> bool:
         return self.result is not MeetingItemResult.PENDING
+
+    def can_defer(self, user) -> bool:
+        """An officer defers an item still pending, or one the meeting could not decide, while
+        its application is with the trustees."""
+        return (
+            bool(user and user.is_authenticated and user.is_officer)
+            and self.result in DEFERRABLE
+            and self.application.state is State.WITH_TRUSTEES
+        )
 
     def tally(self) -> Tally:
         """The meeting's count: eligible are the trustees present less the conflicted."""

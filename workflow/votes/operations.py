@@ -76,7 +76,8 @@ def why_no_vote_can_open() -> str | None:
     return (
         f"The board has {trustees} trustee(s), fewer trustees than the quorum of {quorum}, so an online vote "
         "cannot open. Put the application on a board meeting's agenda instead (on its “Put to the trustees” "
-        "page, choose a board meeting), or add trustees."
+        f"page, choose a board meeting): the meeting also needs {quorum} trustees present to decide, so add "
+        "trustees before it, or the meeting can defer it."
     )
 
 
