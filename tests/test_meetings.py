@@ -435,10 +435,13 @@ def test_a_board_smaller_than_the_quorum_takes_it_to_a_meeting(
     application = assessed(hub, organisation, applicant, officer, client, login)
     page = TextOf(client.get(f"/office/applications/{application.id}/put-to-trustees").get_data(as_text=True)).text
     assert "fewer trustees than the quorum of 3" in page and "board meeting's agenda" in page
-    refused = client.post(
-        f"/office/applications/{application.id}/put-to-trustees", data={"route": "vote", "deadline": fields(london_day(10))}
-    )
-    assert refused.status_code == 409 and "board meeting" in refused.get_data(as_text=True)
+    deadline = fields(london_day(10))
+    refused = client.post(f"/office/applications/{application.id}/put-to-trustees", data={"route": "vote", "deadline": deadline})
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 200 and "There is a problem" in page and "fewer trustees than the quorum" in page
+    assert f'value="{deadline[2]}"' in page  # the typed date is kept
+    db.session.expire_all()
+    assert application.state is State.IN_REVIEW
 
     assert put_on_agenda(client, application, meeting).status_code == 302
     db.session.expire_all()
@@ -514,6 +517,10 @@ def test_without_a_scheduled_meeting_the_page_says_how_to_schedule_one(
     application = assessed(hub, organisation, applicant, officer, client, login)
     page = client.get(f"/office/applications/{application.id}/put-to-trustees").get_data(as_text=True)
     assert "No board meeting is scheduled" in page and 'href="/office/meetings/schedule"' in page
+    chosen = put_on_agenda(client, application, None)
+    page = chosen.get_data(as_text=True)
+    assert chosen.status_code == 200 and 'href="#route"' in page and 'href="#meeting"' not in page
+    assert "No board meeting is scheduled: schedule one first, or choose an online vote" in page
 
 
 def test_a_form_error_keeps_what_was_typed(db, client, login, hub, organisation, applicant, officer, trustees):

@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from govuk_frontend_wtf import wtforms_widgets as gov
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
-from wtforms import SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import DateField, SelectChoice, SelectField, StringField, TextAreaField
 
 from workflow import widgets
 
@@ -84,3 +84,16 @@ def test_text_boxes_are_drawn_once_whatever_their_text(app, monkeypatch):
         assert len(drawn) == 4  # empty and filled, for each widget
         escaped = RememberingText(MultiDict({"notes": texts[1]}), meta={"csrf": False}).notes()
     assert ">We teach &lt;strings&gt; &amp; brass</textarea>" in escaped
+
+
+class Dated(FlaskForm):
+    held_on = DateField("Date", format="%d %m %Y", widget=widgets.GovDateInput())
+
+
+def test_a_date_posted_without_its_three_parts_is_shown_not_a_crash(app):
+    for posted, shown in (([], ""), (["7"], 'value="7"'), (["7", "3", "2027", "extra"], 'value="2027"')):
+        with app.test_request_context(method="POST", data=MultiDict([("held_on", part) for part in posted])):
+            form = Dated(meta={"csrf": False})
+            form.validate()
+            html = form.held_on()
+            assert html.count("<input") == 3 and shown in html

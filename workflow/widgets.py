@@ -88,7 +88,13 @@ class GovCheckboxesInput(Remembered, gov.GovCheckboxesInput):
 
 
 class GovDateInput(Remembered, gov.GovDateInput):
-    pass
+    """The day, month and year boxes; a post without them, or with only some, shows what it
+    sent (the rest empty) where govuk-frontend-wtf expects exactly three parts."""
+
+    def map_gov_params(self, field, **kwargs):
+        if field.raw_data is not None and len(field.raw_data) != 3:
+            field.raw_data = (list(field.raw_data) + ["", "", ""])[:3] if field.raw_data else None
+        return super().map_gov_params(field, **kwargs)
 
 
 class GovFileInput(Remembered, gov.GovFileInput):

@@ -356,6 +356,15 @@ class PutToTrusteesForm(FlaskForm):
         if vote_refusal and not self.is_submitted():
             self.route.data = MEETING
 
+    def validate_route(self, field):
+        if field.data == VOTE and self.vote_refusal:
+            raise ValidationError(self.vote_refusal)
+        if field.data == MEETING and not self._meeting_ids():
+            raise ValidationError("No board meeting is scheduled: schedule one first, or choose an online vote")
+
+    def _meeting_ids(self) -> set:
+        return {value for value, _ in self.meeting.choices if value != ""}
+
     def validate_deadline(self, field):
         if self.route.data != VOTE:
             field.errors.clear()
@@ -363,9 +372,9 @@ class PutToTrusteesForm(FlaskForm):
         _check_deadline(field)
 
     def validate_meeting(self, field):
-        if self.route.data != MEETING:
+        if self.route.data != MEETING or not self._meeting_ids():
             raise StopValidation()
-        if field.data not in {value for value, _ in field.choices if value != ""}:
+        if field.data not in self._meeting_ids():
             raise ValidationError("Choose the board meeting whose agenda it goes on")
 
     @property
