@@ -162,6 +162,8 @@ def test_register_profile_fill_check_submit(client, db, hub, app):
     assert application.reference in receipts[0].subject and application.reference in receipts[0].body
     assert f"/applications/{application.id}/copy.pdf" in receipts[0].body
     assert receipts[0].attachment.filename == f"{application.reference}-answers.pdf"
+    # The request froze the copy's page; delivery, outside the request, makes the PDF.
+    assert receipts[0].attachment.content is None and application.reference in receipts[0].attachment.source_html
     office = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "submission_received_office")).all()
     assert [o.recipient for o in office] == [app.config["OFFICE_EMAIL"]]
 

@@ -145,3 +145,28 @@ def test_a_subject_cannot_carry_extra_headers(app, db, tmp_path):
         assert b"\nBcc:" not in headers and b"\nX: y" not in headers
     finally:
         app.jinja_loader = loader
+
+
+def test_delivery_makes_a_pdf_from_its_stored_page_once(app, db, hub, organisation, applicant, monkeypatch):
+    from workflow.applications.copy import submission_copy_html
+    from workflow.notifications import delivery
+
+    application = make_application(hub, organisation, applicant, answers=complete_answers(hub))
+    with app.test_request_context():
+        page = OutboxAttachment(application_id=application.id, filename="copy.pdf", content_type="application/pdf",
+                                source_html=submission_copy_html(application))
+        erased = OutboxAttachment(application_id=application.id, filename="gone.pdf", content_type="application/pdf")
+        for attachment in (page, erased, page):
+            db.session.add(OutboxMessage(kind="test", recipient="a@example.org", subject="Copy", body="Attached.",
+                                         attachment=attachment))
+    db.session.commit()
+    made = []
+    real = delivery.render_pdf
+    monkeypatch.setattr(delivery, "render_pdf", lambda html, **kw: made.append(html) or real(html, **kw))
+
+    with app.app_context():
+        assert deliver_outbox() == (3, 0)
+    db.session.expire_all()
+    assert len(made) == 1  # one PDF for both messages that carry it; none for the erased one
+    assert page.source_html is None and application.reference in pdf_text(page.content)
+    assert erased.content is None and erased.source_html is None

@@ -1,8 +1,8 @@
 """receipt attachments in the outbox, and the application each email is about
 
-The applicant's receipt carries a PDF of the answers as submitted: rendered once at
-submission, stored in outbox_attachments, and shared by every receipt of that
-submission through outbox.attachment_id.
+The applicant's receipt carries a PDF of the answers as submitted: its page is frozen
+at submission in outbox_attachments (the PDF is made from it at delivery, once), and
+shared by every receipt of that submission through outbox.attachment_id.
 
 outbox.application_id names the application an email is about, so anonymising finds
 every email that carries its words (drafts' emails included, which have no reference).
@@ -35,6 +35,7 @@ def upgrade():
     sa.Column('filename', sa.String(length=200), nullable=False),
     sa.Column('content_type', sa.String(length=100), nullable=False),
     sa.Column('content', sa.LargeBinary(), nullable=True),
+    sa.Column('source_html', sa.Text(), nullable=True),
     sa.Column('created_at', workflow.types.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['application_id'], ['applications.id'], name=op.f('fk_outbox_attachments_application_id_applications')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox_attachments'))

@@ -7,12 +7,11 @@ from ..types import utcnow
 from .models import Application
 
 
+def submission_copy_html(application: Application) -> str:
+    """The application's answers, as they stand, as the page the PDF is made from."""
+    return render_template("applications/copy.html", application=application, made_at=utcnow())
+
+
 def submission_copy_pdf(application: Application) -> bytes:
-    """The application's answers, as they stand, rendered to a tagged PDF."""
-    html = render_template("applications/copy.html", application=application, made_at=utcnow())
-    return render_pdf(
-        html,
-        static_folder=current_app.static_folder,
-        title=f"Application {application.reference}: a copy of what was submitted",
-        base_stylesheet=True,
-    )
+    """The application's answers, as they stand, rendered to a tagged PDF (its title from the page)."""
+    return render_pdf(submission_copy_html(application), static_folder=current_app.static_folder)

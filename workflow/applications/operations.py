@@ -21,7 +21,7 @@ from ..notifications.operations import notify_office, notify_organisation, queue
 from ..reviews.districts import index_districts
 from ..types import london, utcnow
 from ..votes.models import MeetingItem, MeetingItemResult, VoteStatus
-from .copy import submission_copy_pdf
+from .copy import submission_copy_html
 from .documents import UploadRefused, read_upload, store_document
 from .lifecycle import Action, State
 from .models import Application, ApplicationSection, Message, ReferenceCounter
@@ -277,13 +277,17 @@ def submit_application(application: Application, user) -> Application:
 
 
 def _send_receipt(application: Application) -> None:
-    """The receipt to the organisation's members and contact, each with one stored PDF of the answers."""
+    """The receipt to the organisation's members and contact, each with one copy of the answers.
+
+    The copy is frozen now as the page its PDF is made from; delivery makes the PDF
+    (a tenth of a second) outside the request, which holds the write lock.
+    """
     subject = f"We have received your application {application.reference}"
     copy = OutboxAttachment(
         application_id=application.id,
         filename=f"{application.reference}-answers.pdf",
         content_type="application/pdf",
-        content=submission_copy_pdf(application),
+        source_html=submission_copy_html(application),
     )
     organisation = application.organisation
     messages = notify_organisation(

@@ -5,7 +5,9 @@ nothing and resends nothing already marked. A crash between handing a message
 to the mail server and committing the mark sends it again on the next run: the
 outbox is at-least-once, and each message carries a stable Message-ID so mail
 servers and clients can recognise a repeat. An attachment is read as it was stored
-when the message was written, so every attempt sends the same bytes.
+when the message was written, so every attempt sends the same bytes; one stored as
+the page of a PDF is made into the PDF once, in a read transaction of its own, before
+the messages that carry it are sent.
 """
 
 import smtplib
@@ -15,17 +17,44 @@ from email.utils import make_msgid
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from ..database import read_transaction
 from ..extensions import db
+from ..letters.render import render_pdf
 from ..types import utcnow
-from .models import OutboxMessage
+from .models import OutboxAttachment, OutboxMessage
 
 BACKOFF_SECONDS = (30, 120, 600, 1800, 3600, 3 * 3600, 6 * 3600, 12 * 3600)
 
 
+def make_attachments(message_ids: list[int]) -> None:
+    """Make and store the PDFs the messages carry as pages; each is stored once, unless
+    anonymising erased its page meanwhile."""
+    with read_transaction():
+        pages = db.session.execute(
+            select(OutboxAttachment.id, OutboxAttachment.source_html).where(
+                OutboxAttachment.content.is_(None),
+                OutboxAttachment.source_html.is_not(None),
+                OutboxAttachment.id.in_(select(OutboxMessage.attachment_id).where(OutboxMessage.id.in_(message_ids))),
+            )
+        ).all()
+    for attachment_id, html in pages:
+        pdf = render_pdf(html, static_folder=current_app.static_folder)
+        db.session.execute(
+            update(OutboxAttachment)
+            .where(
+                OutboxAttachment.id == attachment_id,
+                OutboxAttachment.content.is_(None),
+                OutboxAttachment.source_html.is_not(None),
+            )
+            .values(content=pdf, source_html=None)
+        )
+        db.session.commit()
+
+
 def build_email(message: OutboxMessage) -> EmailMessage:
-    """The MIME message for an outbox row, with its stored attachment (never rendered again here)."""
+    """The MIME message for an outbox row, with its stored attachment (never rendered here)."""
     email = EmailMessage()
     email["From"] = current_app.config["MAIL_SENDER"]
     email["To"] = message.recipient
@@ -95,6 +124,7 @@ def deliver_outbox(limit: int = 500) -> tuple[int, int]:
     )
     ids = list(db.session.scalars(query))
     db.session.commit()
+    make_attachments(ids)
     sent = failed = 0
     try:
         for message_id in ids:

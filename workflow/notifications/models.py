@@ -13,8 +13,10 @@ class OutboxAttachment(db.Model):
     """A file sent with outbox messages, stored as it was when they were written.
 
     One row serves every message that carries it (a receipt to each member of an
-    organisation shares one copy of the answers). `content` holds personal data, so
-    anonymising the application sets it to None; a message then goes without it.
+    organisation shares one copy of the answers). A PDF may be stored as the page it is
+    made from (`source_html`), frozen when the message is written: delivery makes the
+    PDF once, outside any request, and keeps it in `content`. Both hold personal data,
+    so anonymising the application sets them to None; a message then goes without it.
     """
 
     __tablename__ = "outbox_attachments"
@@ -24,6 +26,7 @@ class OutboxAttachment(db.Model):
     filename: Mapped[str] = mapped_column(String(200))
     content_type: Mapped[str] = mapped_column(String(100))
     content: Mapped[bytes | None] = mapped_column(LargeBinary)
+    source_html: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

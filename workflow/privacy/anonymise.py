@@ -134,7 +134,9 @@ def _erase_emails(application: Application) -> None:
         .values(subject=f"{application.reference or 'An application'} (anonymised)", body="", last_error="")
     )
     db.session.execute(
-        update(OutboxAttachment).where(OutboxAttachment.application_id == application.id).values(content=None)
+        update(OutboxAttachment)
+        .where(OutboxAttachment.application_id == application.id)
+        .values(content=None, source_html=None)
     )
 
 
