@@ -60,6 +60,22 @@ def test_folder_transport_writes_eml_files(app, db):
     assert b"Subject: Message 0" in files[0].read_bytes()
 
 
+def server_up_then_deliver(db, port: int, expected: int) -> "Recorder":
+    """Start the mail server, make every message due, deliver: `expected` go, then none more."""
+    recorder = Recorder()
+    controller = Controller(recorder, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        for row in db.session.scalars(select(OutboxMessage)):
+            row.next_attempt_at = utcnow() - timedelta(seconds=1)
+        db.session.commit()
+        assert deliver_outbox() == (expected, 0)
+        assert deliver_outbox() == (0, 0)
+    finally:
+        controller.stop()
+    return recorder
+
+
 def test_smtp_down_then_up_delivers_each_message_once(smtp_app, db):
     app, port = smtp_app
     ids = queue(db, 3)
@@ -73,17 +89,7 @@ def test_smtp_down_then_up_delivers_each_message_once(smtp_app, db):
     # Backoff: nothing is due yet, so a run now tries nothing.
     assert deliver_outbox() == (0, 0)
 
-    recorder = Recorder()
-    controller = Controller(recorder, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        for row in db.session.scalars(select(OutboxMessage)):
-            row.next_attempt_at = utcnow() - timedelta(seconds=1)
-        db.session.commit()
-        assert deliver_outbox() == (3, 0)
-        assert deliver_outbox() == (0, 0)
-    finally:
-        controller.stop()
+    recorder = server_up_then_deliver(db, port, expected=3)
 
     assert sorted(envelope.rcpt_tos[0] for envelope in recorder.messages) == [
         f"person{n}@example.org" for n in range(3)
@@ -107,17 +113,7 @@ def test_smtp_carries_a_stored_pdf_attachment_once_through_a_retry(smtp_app, db,
     db.session.commit()
 
     assert deliver_outbox() == (0, 2)  # the mail server is down
-    recorder = Recorder()
-    controller = Controller(recorder, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        for row in db.session.scalars(select(OutboxMessage)):
-            row.next_attempt_at = utcnow() - timedelta(seconds=1)
-        db.session.commit()
-        assert deliver_outbox() == (2, 0)
-        assert deliver_outbox() == (0, 0)
-    finally:
-        controller.stop()
+    recorder = server_up_then_deliver(db, port, expected=2)
 
     assert sorted(envelope.rcpt_tos[0] for envelope in recorder.messages) == ["first@example.org", "second@example.org"]
     for envelope in recorder.messages:
