@@ -1,7 +1,7 @@
 """Column types shared by every area: UTC times and enums stored by value."""
 
 import enum
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import DateTime, Enum, TypeDecorator
@@ -17,6 +17,11 @@ def utcnow() -> datetime:
 def london(moment: datetime | None) -> datetime | None:
     """A stored UTC time as shown to people, in Europe/London."""
     return moment.astimezone(LONDON) if moment else None
+
+
+def london_today() -> date:
+    """Today's date in Europe/London."""
+    return utcnow().astimezone(LONDON).date()
 
 
 class UTCDateTime(TypeDecorator):

@@ -17,7 +17,7 @@ from wtforms.validators import DataRequired, Length, Optional, StopValidation, V
 
 from ..applications.lifecycle import State
 from ..organisations.models import OrganisationType
-from ..types import LONDON, utcnow
+from ..types import LONDON, london_today
 from ..widgets import (
     GovCheckboxesInput,
     GovDateInput,
@@ -46,10 +46,6 @@ def _optional_int(value):
         return int(value)
     except (TypeError, ValueError):
         return None
-
-
-def london_today() -> date:
-    return utcnow().astimezone(LONDON).date()
 
 
 class EmptyForm(FlaskForm):

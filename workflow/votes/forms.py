@@ -24,6 +24,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from ..types import london_today
 from ..widgets import (
     GovCharacterCount,
     GovCheckboxesInput,
@@ -31,7 +32,6 @@ from ..widgets import (
     GovRadioInput,
     GovTextInput,
 )
-from .meetings import london_today
 from .rule import Choice
 
 CHOICE_LABELS = {

@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 
 from ..errors import NotAllowed
 from ..extensions import db
+from ..types import london_today
 from . import board_pack, interests, meetings
 from .forms import AttendanceForm, CloseForm, DeferForm, InterestForm, MeetingForm, ScheduleMeetingForm, resolution_form
 from .meetings import Resolution
@@ -39,7 +40,7 @@ def _pdf(data: bytes, filename: str) -> Response:
 def meetings_list():
     if not (current_user.is_staff or current_user.is_trustee):
         raise NotAllowed("Board meetings are for the trustees and the trust office.")
-    return render_template("votes/meetings.html", meetings=meetings.meetings(), today=meetings.london_today())
+    return render_template("votes/meetings.html", meetings=meetings.meetings(), today=london_today())
 
 
 @bp.route("/office/meetings/new", methods=["GET", "POST"])
@@ -101,7 +102,7 @@ def meeting_attendance(meeting_id: int):
 def meeting(meeting_id: int):
     meeting = _meeting_or_404(meeting_id)
     return render_template(
-        "votes/meeting.html", meeting=meeting, Attendance=Attendance, today=meetings.london_today()
+        "votes/meeting.html", meeting=meeting, Attendance=Attendance, today=london_today()
     )
 
 

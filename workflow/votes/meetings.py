@@ -20,7 +20,7 @@ from ..errors import NotAllowed, WrongState
 from ..extensions import db
 from ..letters.operations import draft_letter
 from ..notifications.operations import queue_email
-from ..types import LONDON, utcnow
+from ..types import london_today, utcnow
 from .deployment import current_vote_rule
 from .models import (
     DEFERRABLE,
@@ -49,10 +49,6 @@ RESULTS = {
 def _require_officer(user) -> None:
     if not user.is_officer:
         raise NotAllowed("Only the trust office records board meetings.")
-
-
-def london_today() -> date:
-    return utcnow().astimezone(LONDON).date()
 
 
 def applications_with_trustees() -> list[Application]:
