@@ -5,11 +5,11 @@ from flask import current_app, render_template
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from ..applications.lifecycle import State
+from ..applications.models import Application
 from ..extensions import db
 from ..letters.render import render_pdf
 from ..types import utcnow
-from ..applications.lifecycle import State
-from ..applications.models import Application
 from .models import BoardMeeting, MeetingItem, MeetingItemResult, Vote, VoteStatus
 from .queries import recommendations
 
@@ -42,6 +42,7 @@ def applications_before_the_trustees() -> list:
         .join(Application, Application.id == MeetingItem.application_id)
         .join(BoardMeeting, BoardMeeting.id == MeetingItem.meeting_id)
         .where(MeetingItem.result == MeetingItemResult.PENDING, Application.state == State.WITH_TRUSTEES)
+        .options(joinedload(MeetingItem.application))
         .order_by(BoardMeeting.held_on, MeetingItem.id)
     )
     on_agenda = [item.application for item in agenda]

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import case, select, update
+from sqlalchemy.orm import selectinload
 
 from ..applications.lifecycle import State
 from ..applications.models import Application
@@ -127,10 +128,12 @@ def schedule_meeting(officer, held_on: date) -> BoardMeeting:
 
 
 def upcoming_meetings() -> list[BoardMeeting]:
-    """Scheduled meetings, today's or later, whose attendance is not yet recorded: soonest first."""
+    """Scheduled meetings, today's or later, whose attendance is not yet recorded: soonest first,
+    with their agendas' applications."""
     scheduled = db.session.scalars(
         select(BoardMeeting)
         .where(BoardMeeting.held_on >= london_today(), ~BoardMeeting.attendees.any())
+        .options(selectinload(BoardMeeting.items).joinedload(MeetingItem.application))
         .order_by(BoardMeeting.held_on, BoardMeeting.id)
     )
     return list(scheduled)

@@ -5,13 +5,13 @@ from datetime import datetime, timedelta
 
 from flask import abort
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from ..accounts.models import Role, User, UserRole
 from ..audit.models import ApplicationEvent
 from ..extensions import db
 from ..reviews.models import Assessment
-from .models import MeetingItem, Vote, VoteMember, VoteStatus
+from .models import BoardMeeting, MeetingItem, Vote, VoteMember, VoteStatus
 
 RECENT_CLOSED = 50
 
@@ -49,13 +49,15 @@ def open_vote_of(application) -> Vote | None:
 
 def meeting_items_of(application) -> list[MeetingItem]:
     """The board meetings' items on an application (with their meetings), earliest meeting first."""
-    items = db.session.scalars(
-        select(MeetingItem)
-        .where(MeetingItem.application_id == application.id)
-        .options(joinedload(MeetingItem.meeting))
-        .order_by(MeetingItem.id)
+    return list(
+        db.session.scalars(
+            select(MeetingItem)
+            .join(MeetingItem.meeting)
+            .where(MeetingItem.application_id == application.id)
+            .options(contains_eager(MeetingItem.meeting))
+            .order_by(BoardMeeting.held_on, MeetingItem.id)
+        )
     )
-    return sorted(items, key=lambda item: (item.meeting.held_on, item.id))
 
 
 def recommendations(application_ids) -> dict[int, Assessment]:
