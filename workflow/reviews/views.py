@@ -13,7 +13,7 @@ from ..audit.operations import history
 from ..errors import NotAllowed
 from ..extensions import db
 from ..types import utcnow
-from ..votes.meetings import upcoming_meetings
+from ..votes.meetings import can_record_meeting_on, upcoming_meetings
 from ..votes.models import BoardMeeting
 from ..votes.operations import why_no_vote_can_open
 from ..votes.queries import meeting_items_of
@@ -304,6 +304,7 @@ def _application_page(application, **forms):
         prefix="assign", formdata=None, data={"assignee": application.assigned_officer_id}
     )
     assign.set_choices(officers())
+    items = meeting_items_of(application)
     return render_template(
         "reviews/application.html",
         application=application,
@@ -314,7 +315,8 @@ def _application_page(application, **forms):
         note_form=forms.get("note_form") or NoteForm(prefix="note", formdata=None),
         message_form=forms.get("message_form") or MessageForm(prefix="message", formdata=None),
         notes=notes_for(application),
-        meeting_items=meeting_items_of(application),
+        meeting_items=items,
+        can_record_meeting=can_record_meeting_on(application, current_user, items),
         events=history(application),
         Action=Action,
         can_assign=operations.can_assign(application, current_user),

@@ -127,6 +127,12 @@ def schedule_meeting(officer, held_on: date) -> BoardMeeting:
     return meeting
 
 
+def can_record_meeting_on(application: Application, user, items: list[MeetingItem]) -> bool:
+    """Whether the office may record a past meeting that decided it: an officer, the
+    application with the trustees and not waiting on a scheduled meeting's agenda (`items`)."""
+    return bool(user.is_officer) and application.state is State.WITH_TRUSTEES and all(i.is_recorded for i in items)
+
+
 def upcoming_meetings() -> list[BoardMeeting]:
     """Scheduled meetings, today's or later, whose attendance is not yet recorded: soonest first,
     with their agendas' applications."""
