@@ -19,6 +19,7 @@ from markupsafe import Markup, escape
 MEMORY = 2048
 LARGEST = 16_384  # characters: bigger drawings are not kept
 TEXT_MARK = "\ue000"  # a private-use character, where the text box's own text goes
+TICKED = "y"  # what a lone tick box sends: WTForms' BooleanField reads anything but "" and "false" as ticked
 
 _drawn: OrderedDict = OrderedDict()
 _lock = Lock()
@@ -80,7 +81,16 @@ class GovTextArea(FreeText, gov.GovTextArea):
 
 
 class GovCheckboxInput(Remembered, gov.GovCheckboxInput):
-    pass
+    """A lone tick box (a BooleanField). Its value is always the one the server reads as
+    ticked; only whether it is ticked comes from the answer. (WTForms would echo the value
+    it was given, so a box saved unticked, as "", was drawn with value="" and could never
+    be ticked again.)"""
+
+    def map_gov_params(self, field, **kwargs):
+        params = super().map_gov_params(field, **kwargs)
+        for item in params["items"]:
+            item["value"] = TICKED
+        return params
 
 
 class GovCheckboxesInput(Remembered, gov.GovCheckboxesInput):
