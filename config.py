@@ -1,7 +1,9 @@
 """Configuration read from the environment, with safe defaults for development."""
 
+import ipaddress
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = Path(os.environ.get("CONSORT_INSTANCE", BASE_DIR / "instance"))
@@ -38,7 +40,9 @@ class Config:
     OFFICE_EMAIL = os.environ.get("OFFICE_EMAIL", "trust-office@consort.invalid")
     MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", "8"))
     LEAD_ORGANISATION = os.environ.get("LEAD_ORGANISATION", "NMPAT (demo)")
-    SERVER_NAME_FOR_MAIL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")
+    # Where people reach Consort: every link in an email and the letters' "check this
+    # letter" address. In development it follows PORT (scripts/start's port).
+    PUBLIC_URL = os.environ.get("PUBLIC_URL", f"http://127.0.0.1:{os.environ.get('PORT', '5000')}")
     # The trustees' vote rule: see workflow/votes/rule.py. The quorum is a count ("3")
     # or a fraction of the board when a vote opens, rounded up ("1/2" or "50%").
     VOTE_QUORUM = os.environ.get("VOTE_QUORUM", "3")
@@ -110,9 +114,34 @@ class TestConfig(Config):
     SQLALCHEMY_DATABASE_URI = "sqlite://"
     WTF_CSRF_ENABLED = False
     MAIL_TRANSPORT = "folder"
-    SERVER_NAME_FOR_MAIL = "http://localhost"
+    PUBLIC_URL = "http://localhost"
     # Off so the suite's sign-ins never trip them; the tests of the limits switch them on.
     SIGN_IN_RATE_LIMITS = False
+
+
+def is_loopback(url: str) -> bool:
+    """Whether a URL points at this machine only (or is not a web address at all)."""
+    parts = urlsplit(url or "")
+    host = (parts.hostname or "").rstrip(".").lower()
+    if parts.scheme not in {"http", "https"} or not host:
+        return True
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback or ipaddress.ip_address(host).is_unspecified
+    except ValueError:
+        return False
+
+
+def production_refusals(settings) -> list[str]:
+    """Why these settings must not serve the public; empty when they may."""
+    refusals = []
+    if is_loopback(settings.get("PUBLIC_URL", "")):
+        refusals.append(
+            f"PUBLIC_URL is {settings.get('PUBLIC_URL')!r}: set it to the address people use "
+            "(https://apply.example.org), or every emailed link and every letter's check address points nowhere"
+        )
+    return refusals
 
 
 def config_from_environment() -> type[Config]:

@@ -273,6 +273,7 @@ def _environment(folder: Path, url: str) -> dict:
         **os.environ,
         "CONSORT_ENV": "production",
         "SECRET_KEY": "benchmark-only",
+        "PUBLIC_URL": "https://consort.invalid",  # production refuses a loopback address for its links
         "SESSION_COOKIE_SECURE": "0",
         "RATELIMIT_ENABLED": "0",
         "MAIL_TRANSPORT": "smtp",

@@ -647,7 +647,7 @@ def test_the_footer_and_page_number_sit_in_the_bottom_margin_well_inside_the_pag
 ):
     give_demo_images(db, hub, ImageKind.LOGO, ImageKind.SIGNATURE)
     # A long address for the verification page, so that its line wraps.
-    monkeypatch.setitem(app.config, "SERVER_NAME_FOR_MAIL", "https://partnerships.northamptonshire-music.example.org")
+    monkeypatch.setitem(app.config, "PUBLIC_URL", "https://partnerships.northamptonshire-music.example.org")
     _issue(login(officer), letter)
     issued = db.session.get(DecisionLetter, letter.id)
     pages = _words_cm(issued.pdf, tmp_path)

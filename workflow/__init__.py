@@ -6,7 +6,7 @@ from flask import Flask
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 
-from config import BASE_DIR, Config, config_from_environment
+from config import BASE_DIR, Config, config_from_environment, production_refusals
 
 from .database import init_database
 from .errors import init_errors
@@ -23,6 +23,8 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
     app.config.update(overrides)
     if not app.config.get("SECRET_KEY"):
         raise RuntimeError("SECRET_KEY must be set in the environment outside development")
+    if app.config["ENV_NAME"] == "production" and (refusals := production_refusals(app.config)):
+        raise RuntimeError("Consort will not start in production: " + "; ".join(refusals))
     for folder in ("INSTANCE_DIR", "STORAGE_DIR", "MAIL_FOLDER"):
         Path(app.config[folder]).mkdir(parents=True, exist_ok=True)
 

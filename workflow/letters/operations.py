@@ -149,7 +149,7 @@ def merge_fields(letter: DecisionLetter, on: datetime) -> dict:
 
 def verification_url() -> str:
     """The public page where anyone can check a letter (printed in every issued letter)."""
-    return current_app.config["SERVER_NAME_FOR_MAIL"].rstrip("/") + "/verify"
+    return current_app.config["PUBLIC_URL"].rstrip("/") + "/verify"
 
 
 def display_code(code: str) -> str:

@@ -14,7 +14,7 @@ def queue_email(
     An `application` in the context is recorded as what the email is about.
     """
     body = render_template(
-        f"emails/{kind}.txt", public_url=current_app.config["SERVER_NAME_FOR_MAIL"], **context
+        f"emails/{kind}.txt", public_url=current_app.config["PUBLIC_URL"], **context
     )
     # A subject is one line: names typed by users must not add headers to the email.
     subject = " ".join(subject.split())[:300]
