@@ -74,6 +74,8 @@ class Config:
     SIGN_IN_LIMIT_PER_ACCOUNT = os.environ.get("SIGN_IN_LIMIT_PER_ACCOUNT", "5 per minute;20 per hour")
     SIGN_IN_LIMIT_PER_ADDRESS = os.environ.get("SIGN_IN_LIMIT_PER_ADDRESS", "50 per 5 minutes")
     EMAIL_LIMIT_PER_ACCOUNT = os.environ.get("EMAIL_LIMIT_PER_ACCOUNT", "5 per hour")
+    # Public checks of a letter (each shows the organisation and decision of a real code).
+    VERIFY_LIMIT_PER_ADDRESS = os.environ.get("VERIFY_LIMIT_PER_ADDRESS", "30 per 10 minutes")
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "consort")
     # Behind a reverse proxy: how many proxies set X-Forwarded-For (0: none, use the peer address).

@@ -20,14 +20,13 @@ from workflow.audit.operations import history
 from workflow.errors import NotAllowed, WrongState
 from workflow.hubs.models import ImageKind
 from workflow.letters.defaults import default_template_body
-from workflow.letters.models import DecisionLetter, LetterStatus, LetterTemplate
+from workflow.letters.models import DecisionLetter, LetterStatus, LetterTemplate, display_code
 from workflow.letters.operations import (
     add_years,
     chair_name,
     draft_letter,
     issue_letter,
     letter_html,
-    display_code,
     merge_fields,
     preview_pdf,
     save_free_paragraph,
@@ -316,7 +315,7 @@ def test_issuing_stores_the_pdf_its_digest_and_who_issued_it(db, app, client, lo
 
     page = client.get(f"/office/applications/{letter.application_id}/letter").get_data(as_text=True)
     text = _page_text(page)
-    for expected in ("Issued", issued.pdf_sha256, issued.verification_code, "Olive Officer"):
+    for expected in ("Issued", issued.pdf_sha256, issued.printed_code, "Olive Officer"):
         assert expected in text
     assert 'name="free_paragraph"' not in page and 'name="confirm"' not in page
 

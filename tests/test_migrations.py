@@ -174,3 +174,34 @@ def test_district_rows_take_their_applications_state_and_type(tmp_path):
     drop_database(url)
     assert [tuple(row) for row in filled] == [(1, "Corby", "submitted", "school")]
     assert [tuple(row) for row in followed] == [(1, "Corby", "in_review", "cic"), (1, "Kettering", "in_review", "cic")]
+
+
+def test_issued_letters_take_the_name_they_print_unless_erased(tmp_path):
+    """b8e3f1a7c2d4 gives each issued letter its organisation's name; an erased or drafted letter has none."""
+    app = _app(tmp_path, "migrate_letter_names")
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    letter = (
+        "INSERT INTO decision_letters (id, application_id, outcome, template_id, status, free_paragraph, drafted_at,"
+        " pdf_sha256, issued_at, issued_by_id) VALUES ({id}, {id}, 'approve', 1, '{status}', '', " + NOW + ", {digest})"
+    )
+    with app.app_context():
+        upgrade(revision="d2f7b1c4e9a3")
+        with db.engine.begin() as connection:
+            for statement in (
+                HUB_ROW,
+                USER_ROW,
+                ORGANISATION_ROW,
+                *(APPLICATION_ROW.format(state="submitted", submitted=NOW, reference=f"'NO-{n}'") for n in (1, 2, 3)),
+                f"INSERT INTO letter_templates (id, hub_id, outcome, version, body, created_at) VALUES (1, 1, 'approve', 1, '', {NOW})",
+                letter.format(id=1, status="issued", digest=f"'{'a' * 64}', {NOW}, 1"),
+                letter.format(id=2, status="issued", digest=f"'{'b' * 64}', {NOW}, 1"),
+                letter.format(id=3, status="drafted", digest="NULL, NULL, NULL"),
+                f"INSERT INTO tombstones (application_id, object_type, object_id, sha256, erased_at) VALUES (2, 'letter', 2, '', {NOW})",
+            ):
+                connection.execute(text(statement))
+        upgrade()
+        with db.engine.begin() as connection:
+            names = dict(connection.execute(text("SELECT id, organisation_name FROM decision_letters")).tuples().all())
+        db.engine.dispose()
+    drop_database(url)
+    assert names == {1: "Band", 2: None, 3: None}

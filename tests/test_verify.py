@@ -49,9 +49,21 @@ def _genuine(issued) -> str:
     return f"Issued by {issued.application.hub.name} (Demo Lead Trust) on {london(issued.issued_at):%-d %B %Y}."
 
 
+def _shows_what_the_letter_says(page: str, issued) -> None:
+    """The organisation, reference and decision the letter was issued with, to compare with the paper."""
+    assert f"Organisation {SECRET_NAME}" in page
+    assert f"Reference {issued.application.reference}" in page
+    assert "Decision Approved" in page
+
+
 def _reveals_nothing_else(page: str, issued) -> None:
-    for secret in (SECRET_NAME, "Ada Lovelace", issued.application.reference, "confidential", "approved",
-                   issued.issued_by.name, issued.pdf_sha256):
+    for secret in ("Ada Lovelace", "confidential", issued.issued_by.name, issued.pdf_sha256):
+        assert secret not in page
+
+
+def _reveals_nothing(page: str, issued) -> None:
+    _reveals_nothing_else(page, issued)
+    for secret in (SECRET_NAME, issued.application.reference, "Approved"):
         assert secret not in page
 
 
@@ -73,6 +85,8 @@ def test_a_real_letter_verifies_by_its_code_as_printed_or_typed(db, client, issu
     page = _by_code(client, typed.format(code=code, lower=code.lower(), rest=code[5:]))
     assert "This letter is genuine" in page
     assert _genuine(issued) in page
+    assert f"The code {issued.printed_code} belongs to this letter" in page
+    _shows_what_the_letter_says(page, issued)
     _reveals_nothing_else(page, issued)
 
 
@@ -81,7 +95,46 @@ def test_a_real_letter_verifies_by_upload(db, client, issued):
     assert "This letter is genuine" in page
     assert "not one byte has changed" in page
     assert _genuine(issued) in page
+    _shows_what_the_letter_says(page, issued)
     _reveals_nothing_else(page, issued)
+
+
+def test_the_check_shows_the_name_the_letter_was_issued_with(db, client, issued):
+    issued.application.organisation.name = "Renamed Since"
+    db.session.commit()
+    page = _by_code(client, issued.verification_code)
+    _shows_what_the_letter_says(page, issued)
+    assert "Renamed Since" not in page
+
+
+def test_after_anonymising_the_check_shows_only_the_hub_and_date(app, db, client, issued):
+    from workflow.privacy.anonymise import anonymise_application
+
+    with app.test_request_context():
+        anonymise_application(issued.application)
+        db.session.commit()
+    page = _by_code(client, issued.verification_code)
+    assert "This letter is genuine" in page and _genuine(issued) in page
+    assert "can confirm only the hub and the date" in page
+    _reveals_nothing(page, issued)
+
+
+def test_checks_are_limited_per_address(app, db, client, issued, monkeypatch):
+    from workflow.extensions import limiter
+
+    monkeypatch.setitem(app.config, "SIGN_IN_RATE_LIMITS", True)
+    monkeypatch.setitem(app.config, "VERIFY_LIMIT_PER_ADDRESS", "3 per minute")
+    limiter.reset()
+    try:
+        for n in range(3):
+            assert client.get("/verify", query_string={"code": f"AAAAA{n}AAAA"}).status_code == 200
+        refused = client.get("/verify", query_string={"code": issued.verification_code})
+        assert refused.status_code == 429 and "Too many attempts" in refused.get_data(as_text=True)
+        assert SECRET_NAME not in refused.get_data(as_text=True)
+        other = client.get("/verify", query_string={"code": issued.verification_code}, environ_base={"REMOTE_ADDR": "10.0.0.9"})
+        assert other.status_code == 200
+    finally:
+        limiter.reset()
 
 
 @pytest.mark.parametrize("position", [0, 1000, -20, "middle"])
@@ -100,7 +153,7 @@ def test_an_unknown_code_says_so(db, client, issued, code):
     page = _by_code(client, code)
     assert "No issued letter matches" in page
     assert "This letter is genuine" not in page
-    _reveals_nothing_else(page, issued)
+    _reveals_nothing(page, issued)
 
 
 def test_a_drafted_letter_does_not_verify(db, client, hub, organisation, applicant, officer):

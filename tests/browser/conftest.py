@@ -44,18 +44,20 @@ def _free_port() -> int:
 def server(tmp_path_factory):
     """gunicorn serving the app with the demo data; yields its base URL."""
     instance = tmp_path_factory.mktemp("browser-instance")
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
     env = {
         **os.environ,
         "CONSORT_INSTANCE": str(instance),
         "FLASK_APP": "wsgi",
         "MAIL_TRANSPORT": "folder",
+        "PUBLIC_URL": base,
         "PYTHONPATH": str(ROOT),
     }
     env.pop("DATABASE_URL", None)
     flask = [sys.executable, "-m", "flask"]
     subprocess.run(flask + ["db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
     subprocess.run(flask + ["demo"], cwd=ROOT, env=env, check=True, capture_output=True)
-    port = _free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}", "--workers", "2", "wsgi:app"],
         cwd=ROOT,
@@ -63,7 +65,6 @@ def server(tmp_path_factory):
         stdout=subprocess.DEVNULL,
         stderr=open(instance / "gunicorn.log", "wb"),
     )
-    base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 90
     while True:
         try:

@@ -1,4 +1,5 @@
-"""Rate limits on signing in and on the emails anyone can ask for, with a 429 page in plain words.
+"""Rate limits on signing in, on the emails anyone can ask for and on checking letters, with a
+429 page in plain words.
 
 Failures only are counted: per account (the email typed, or the person at the second
 step) and per address. The per-address limit is loose, so that an office whose
@@ -39,10 +40,10 @@ def per_account(config_key: str):
     )
 
 
-def per_address(config_key: str, *, failures_only: bool = True):
-    """The limit named by a config key, counted per address (on failures, or on every POST)."""
+def per_address(config_key: str, *, failures_only: bool = True, methods: tuple[str, ...] = ("POST",)):
+    """The limit named by a config key, counted per address (on failures, or on every request of `methods`)."""
     return limiter.limit(
-        lambda: current_app.config[config_key], key_func=get_remote_address, methods=["POST"],
+        lambda: current_app.config[config_key], key_func=get_remote_address, methods=list(methods),
         deduct_when=_was_failure if failures_only else None, exempt_when=_off, scope="address",
     )
 
@@ -50,8 +51,8 @@ def per_address(config_key: str, *, failures_only: bool = True):
 def too_many_attempts(error: RateLimitExceeded):
     """The 429 page: what happened and when to try again."""
     message = (
-        "There have been too many attempts to sign in or to send emails from here. "
-        "Wait a few minutes and try again. If you have forgotten your password, you can reset it."
+        "There have been too many attempts from here in a short time. Wait a few minutes and try again. "
+        "If you were signing in and have forgotten your password, you can reset it."
     )
     response = current_app.make_response(
         (render_template("errors/error.html", title="Too many attempts", message=message, status=429), 429)

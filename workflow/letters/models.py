@@ -19,6 +19,14 @@ from ..types import UTCDateTime, enum_column, utcnow
 from ..votes.rule import Choice
 
 
+CODE_LENGTH = 10
+
+
+def display_code(code: str) -> str:
+    """A verification code as printed and shown everywhere: two groups of five, like "ABCDE-FGHIJ"."""
+    return f"{code[:5]}-{code[5:]}" if len(code) == CODE_LENGTH else code
+
+
 class LetterStatus(str, enum.Enum):
     DRAFTED = "drafted"
     ISSUED = "issued"
@@ -67,6 +75,9 @@ class DecisionLetter(db.Model):
     pdf: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
     pdf_sha256: Mapped[str | None] = mapped_column(String(64))
     verification_code: Mapped[str | None] = mapped_column(String(20), unique=True)
+    # The organisation's name as the issued letter prints it (the public check by code
+    # shows it); anonymising erases it with the letter's bytes.
+    organisation_name: Mapped[str | None] = mapped_column(String(200))
     issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
@@ -74,6 +85,11 @@ class DecisionLetter(db.Model):
     application: Mapped["Application"] = relationship(backref=backref("letter", uselist=False))  # noqa: F821
     template: Mapped[LetterTemplate] = relationship()
     issued_by: Mapped["User | None"] = relationship()  # noqa: F821
+
+    @property
+    def printed_code(self) -> str:
+        """The verification code as the letter prints it ("" before issue)."""
+        return display_code(self.verification_code or "")
 
     @property
     def is_issued(self) -> bool:

@@ -22,7 +22,7 @@ from ..hubs.images import image_data_url
 from ..notifications.operations import notify_organisation
 from ..types import london, utcnow
 from ..votes.rule import Choice
-from .models import DecisionLetter, LetterStatus, LetterTemplate
+from .models import CODE_LENGTH, DecisionLetter, LetterStatus, LetterTemplate, display_code
 from .render import render_pdf, stylesheet
 from .templating import (
     SAMPLE_FIELDS,
@@ -33,7 +33,6 @@ from .templating import (
 
 OUTCOME_WORDS = {Choice.APPROVE: "approved", Choice.DECLINE: "declined"}
 NO_CHAIR = "The Chair"
-CODE_LENGTH = 10
 DRAFT_MARK = "Draft for checking: this letter has not been issued."
 SAMPLE_MARK = "Sample letter for checking the template: made-up details, not a real letter."
 ISSUED_ALREADY = "This letter has already been issued. An issued letter never changes."
@@ -152,11 +151,6 @@ def verification_url() -> str:
     return current_app.config["PUBLIC_URL"].rstrip("/") + "/verify"
 
 
-def display_code(code: str) -> str:
-    """A verification code as printed: two groups of five, like "ABCDE-FGHIJ"."""
-    return f"{code[:5]}-{code[5:]}" if len(code) == CODE_LENGTH else code
-
-
 def _page(hub, fields: dict, body_template: str, *, addressee: list[str], mark: str, code: str | None) -> str:
     """A complete letter page (letterhead, details, body, signature, footer) as HTML."""
     try:
@@ -271,6 +265,7 @@ def issue_letter(letter: DecisionLetter, officer) -> DecisionLetter:
             pdf=pdf,
             pdf_sha256=hashlib.sha256(pdf).hexdigest(),
             verification_code=code,
+            organisation_name=letter.application.organisation.name,
             issued_at=now,
             issued_by_id=officer.id,
         )

@@ -1,7 +1,10 @@
 """Checking an issued letter: by its verification code or by the PDF itself (SPEC 6).
 
-Anyone may check, without signing in. A match says only which hub issued the letter
-and when: nothing about the organisation, the decision or the officer.
+Anyone may check, without signing in. A match says which hub issued the letter and
+when, and what the letter says it is about: the organisation, the reference and the
+decision, so that a reader can compare them with the paper in front of them (a real
+code copied onto an edited letter then shows what the real letter said). Once
+anonymising has erased the letter, a match says only the hub and the date.
 """
 
 import hashlib
@@ -15,6 +18,7 @@ from ..applications.models import Application
 from ..extensions import db
 from ..hubs.models import Hub
 from .models import DecisionLetter, LetterStatus
+from .operations import OUTCOME_WORDS
 
 MAX_CODE_INPUT = 40
 
@@ -26,6 +30,9 @@ class Verified:
     hub: str
     lead_organisation: str
     issued_at: datetime
+    organisation: str | None  # None once anonymising has erased the letter
+    reference: str | None
+    decision: str | None  # "approved" or "declined", as the letter words it
 
 
 def normalise_code(typed: str) -> str:
@@ -35,13 +42,21 @@ def normalise_code(typed: str) -> str:
 
 def _issued(condition) -> Verified | None:
     row = db.session.execute(
-        select(Hub.name, Hub.lead_organisation, DecisionLetter.issued_at)
+        select(
+            Hub.name, Hub.lead_organisation, DecisionLetter.issued_at,
+            DecisionLetter.organisation_name, Application.reference, DecisionLetter.outcome,
+        )
         .join(Application, Application.id == DecisionLetter.application_id)
         .join(Hub, Hub.id == Application.hub_id)
         .where(DecisionLetter.status == LetterStatus.ISSUED, condition)
         .limit(1)
     ).first()
-    return Verified(*row) if row else None
+    if row is None:
+        return None
+    hub, lead, issued_at, organisation, reference, outcome = row
+    if organisation is None:
+        return Verified(hub, lead, issued_at, None, None, None)
+    return Verified(hub, lead, issued_at, organisation, reference, OUTCOME_WORDS[outcome])
 
 
 def verify_code(typed: str) -> Verified | None:

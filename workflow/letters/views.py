@@ -15,6 +15,7 @@ from flask import (
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from ..accounts import limits
 from ..applications.models import Application
 from ..errors import NotAllowed
 from ..extensions import db
@@ -30,11 +31,10 @@ from .forms import (
     VerifyCodeForm,
     VerifyUploadForm,
 )
-from .models import LetterTemplate
+from .models import LetterTemplate, display_code
 from .operations import (
     OFFICERS_ONLY,
     OUTCOME_WORDS,
-    display_code,
     issue_letter,
     preview_pdf,
     save_free_paragraph,
@@ -242,8 +242,9 @@ def template_preview(hub_id: int, outcome: str, version: int):
 
 
 @bp.route("/verify", methods=["GET", "POST"])
+@limits.per_address("VERIFY_LIMIT_PER_ADDRESS", failures_only=False, methods=("GET", "POST"))
 def verify():
-    """Check a letter by its code (GET) or its PDF (POST); says only who issued it and when."""
+    """Check a letter by its code (GET) or its PDF (POST): what it says it is about, who issued it and when."""
     code_form = VerifyCodeForm(request.args, meta={"csrf": False})
     upload_form = VerifyUploadForm()
     checked, found = None, None

@@ -94,6 +94,7 @@ def anonymise_application(application: Application, now: datetime | None = None)
     if letter is not None:
         letter.free_paragraph = ""
         letter.pdf = None
+        letter.organisation_name = None
         db.session.add(Tombstone(application_id=application.id, object_type="letter", object_id=letter.id,
                                  sha256=letter.pdf_sha256 or "", erased_at=now))
     db.session.add(Tombstone(application_id=application.id, object_type="application", object_id=application.id, erased_at=now))
