@@ -39,6 +39,25 @@ CHOICE_LABELS = {
     Choice.DECLINE: "Decline",
     Choice.ABSTAIN: "Abstain",
 }
+CHOICE_HINTS = {
+    Choice.ABSTAIN.value: (
+        "An abstention counts towards the quorum, not the result. You can change it only while the vote is open."
+    ),
+}
+
+
+class GovRadioHints(GovRadioInput):
+    """Radios with a hint under each choice named in ``hints``."""
+
+    def __init__(self, hints: dict[str, str]):
+        self.hints = hints
+
+    def map_gov_params(self, field, **kwargs):
+        params = super().map_gov_params(field, **kwargs)
+        for item in params["items"]:
+            if item["value"] in self.hints:
+                item["hint"] = {"text": self.hints[item["value"]]}
+        return params
 
 
 class ConflictForm(FlaskForm):
@@ -58,7 +77,7 @@ class BallotForm(FlaskForm):
         "How do you vote?",
         choices=[SelectChoice(choice.value, CHOICE_LABELS[choice]) for choice in Choice],
         validators=[InputRequired("Select approve, decline or abstain")],
-        widget=GovRadioInput(),
+        widget=GovRadioHints(CHOICE_HINTS),
     )
     comment = TextAreaField(
         "Comment (optional)",

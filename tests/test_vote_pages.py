@@ -1,0 +1,92 @@
+"""What the vote page and the trustees' emails promise: until when a vote can change, and who closes it."""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from workflow.extensions import db as _db
+from workflow.notifications.models import OutboxMessage
+from workflow.votes.operations import send_vote_reminders
+from workflow.votes.rule import OPEN_UNTIL
+
+from .test_votes import TextOf, post, put_to_vote, sign_in
+
+OLD_PROMISE = "until the vote closes"
+LAST_VOTER = "You are the last trustee without a conflict to vote. Your vote closes the vote"
+CHANGE_PROMISES = ("can change", "change your", "change their")
+
+
+@pytest.fixture()
+def vote(hub, organisation, applicant, officer, trustees):
+    return put_to_vote(hub, organisation, applicant, officer)
+
+
+def html(client, login, user, vote) -> str:
+    sign_in(login, user)
+    response = client.get(f"/trustees/votes/{vote.id}")
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def text(client, login, user, vote) -> str:
+    return TextOf(html(client, login, user, vote)).text
+
+
+def bodies(kind: str) -> list[str]:
+    return list(_db.session.scalars(select(OutboxMessage.body).where(OutboxMessage.kind == kind)))
+
+
+# The promise: until the deadline, or until every trustee without a conflict has voted
+
+
+def test_the_page_promises_changes_until_the_deadline_or_every_trustee_voted(db, client, login, vote, trustees):
+    post(client, login, trustees[1], vote, "ballot", choice="approve")
+    seen = text(client, login, trustees[1], vote)
+    assert f"You can change your vote {OPEN_UNTIL}." in seen
+    assert f"Trustees can vote, and change their vote, {OPEN_UNTIL}: then the vote closes." in seen
+    assert OLD_PROMISE not in seen
+
+
+def test_the_vote_opened_and_reminder_emails_make_the_same_promise(db, vote, trustees):
+    opened = bodies("vote_opened")
+    assert len(opened) == len(trustees)
+    assert send_vote_reminders(now=vote.deadline - timedelta(hours=1)) == len(trustees)
+    reminders = bodies("vote_reminder")
+    for body in opened + reminders:
+        assert f"change your vote {OPEN_UNTIL}." in body
+        assert OLD_PROMISE not in body and "The vote closes on" not in body
+    assert all("the office's" not in body for body in opened)
+
+
+def test_the_last_trustee_to_vote_is_told_their_vote_closes_it(db, client, login, vote, trustees):
+    assert LAST_VOTER not in text(client, login, trustees[2], vote)
+    post(client, login, trustees[3], vote, "conflict", reason="I teach there.")
+    post(client, login, trustees[0], vote, "ballot", choice="approve")
+    assert not vote.is_last_to_vote(trustees[2])
+    assert LAST_VOTER not in text(client, login, trustees[2], vote)
+    post(client, login, trustees[1], vote, "ballot", choice="approve")
+    assert vote.is_last_to_vote(trustees[2])
+    assert not vote.is_last_to_vote(trustees[1]) and not vote.is_last_to_vote(trustees[3])
+    assert LAST_VOTER in text(client, login, trustees[2], vote)
+    assert LAST_VOTER not in text(client, login, trustees[1], vote)
+
+
+def test_an_abstention_can_change_only_while_the_vote_is_open(db, client, login, vote, trustees):
+    assert "You can change it only while the vote is open." in text(client, login, trustees[1], vote)
+    post(client, login, trustees[1], vote, "ballot", choice="abstain")
+    seen = text(client, login, trustees[1], vote)
+    assert "You voted abstain on" in seen
+    assert f"You can change your abstention only while the vote is open: {OPEN_UNTIL}." in seen
+
+
+def test_once_closed_nothing_promises_a_change(db, client, login, vote, trustees):
+    for trustee in trustees[:3]:
+        post(client, login, trustee, vote, "ballot", choice="approve")
+    sign_in(login, trustees[3])
+    response = client.post(f"/trustees/votes/{vote.id}/ballot", data={"choice": "abstain"}, follow_redirects=True)
+    seen = TextOf(response.get_data(as_text=True)).text
+    assert "Your vote has been recorded." in seen and "The vote has closed: the application is approved." in seen
+    assert not vote.is_open
+    for promise in CHANGE_PROMISES + (OPEN_UNTIL, OLD_PROMISE):
+        assert promise not in seen.lower()
