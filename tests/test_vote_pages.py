@@ -1,6 +1,8 @@
-"""What the vote page and the trustees' emails promise: until when a vote can change, and who closes it."""
+"""What the vote page and the trustees' emails promise: until when a vote can change, who
+closes it, and the chair's one action on a tie."""
 
 from datetime import timedelta
+from html.parser import HTMLParser
 
 import pytest
 from sqlalchemy import select
@@ -10,11 +12,49 @@ from workflow.notifications.models import OutboxMessage
 from workflow.votes.operations import send_vote_reminders
 from workflow.votes.rule import OPEN_UNTIL
 
-from .test_votes import TextOf, post, put_to_vote, sign_in
+from .test_votes import TextOf, past_deadline, post, put_to_vote, sign_in
 
 OLD_PROMISE = "until the vote closes"
 LAST_VOTER = "You are the last trustee without a conflict to vote. Your vote closes the vote"
 CHANGE_PROMISES = ("can change", "change your", "change their")
+
+
+class Buttons(HTMLParser):
+    """The page's buttons as (classes, text, inside a <details>)."""
+
+    def __init__(self, html: str):
+        super().__init__()
+        self.buttons, self.details, self.current = [], 0, None
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "details":
+            self.details += 1
+        elif tag == "button":
+            self.current = [dict(attrs).get("class", ""), "", self.details > 0]
+
+    def handle_endtag(self, tag):
+        if tag == "details":
+            self.details -= 1
+        elif tag == "button" and self.current:
+            self.current[1] = " ".join(self.current[1].split())
+            self.buttons.append(tuple(self.current))
+            self.current = None
+
+    def handle_data(self, data):
+        if self.current:
+            self.current[1] += data
+
+    @property
+    def primary(self) -> list[str]:
+        """The texts of the green buttons shown without opening anything."""
+        return [
+            text
+            for classes, text, hidden in self.buttons
+            if "govuk-button" in classes.split()
+            and not {"govuk-button--secondary", "govuk-button--warning"} & set(classes.split())
+            and not hidden
+        ]
 
 
 @pytest.fixture()
@@ -90,3 +130,35 @@ def test_once_closed_nothing_promises_a_change(db, client, login, vote, trustees
     assert not vote.is_open
     for promise in CHANGE_PROMISES + (OPEN_UNTIL, OLD_PROMISE):
         assert promise not in seen.lower()
+
+
+# The chair facing a tie
+
+
+@pytest.mark.parametrize("chair_voted", [True, False], ids=["every trustee voted", "closed by hand at the deadline"])
+def test_a_chair_facing_a_tie_has_one_primary_action(db, client, login, vote, trustees, officer, chair_voted):
+    chair = trustees[0]
+    choices = ["approve", "decline", "decline"] if chair_voted else ["approve", "decline", "abstain"]
+    for trustee, choice in zip(trustees[1:], choices):
+        post(client, login, trustee, vote, "ballot", choice=choice)
+    if chair_voted:  # the chair's vote, the last, ties it: the page, not a message, tells them
+        sign_in(login, chair)
+        response = client.post(f"/trustees/votes/{vote.id}/ballot", data={"choice": "approve"}, follow_redirects=True)
+        assert "the chair has been asked" not in response.get_data(as_text=True)
+    else:
+        past_deadline(vote)
+        assert post(client, login, officer, vote, "close").status_code == 302
+    assert vote.is_open and vote.can_cast_deciding_vote(chair)
+    page = html(client, login, chair, vote)
+    seen = TextOf(page).text
+    assert Buttons(page).primary == ["Give my casting vote"]
+    assert "The votes are tied, so your casting vote decides the application." in seen
+    assert "As chair" not in seen and "Close the vote" not in seen
+    own = "Change your own vote instead" if chair_voted else "Cast your own vote instead"
+    assert own in seen
+    hidden = [text for classes, text, inside in Buttons(page).buttons if inside and "secondary" in classes]
+    assert hidden == (["Change my vote"] if chair_voted else ["Record my vote"])
+    assert "You can change your vote" not in seen and OLD_PROMISE not in seen
+    other = text(client, login, trustees[1], vote)
+    assert "You can change your vote while the vote is open." in other
+    assert f"You can change your vote {OPEN_UNTIL}" not in other

@@ -125,7 +125,7 @@ def ballot(vote_id: int):
         return _render_vote(vote, form=form, ballot_form=form)
     operations.cast_ballot(vote, current_user, Choice(form.choice.data), form.comment.data or "")
     flash("Your vote has been recorded.", "success")
-    if vote.everyone_voted and vote.result in CLOSED_MESSAGES:
+    if vote.everyone_voted and vote.result in CLOSED_MESSAGES and not vote.can_cast_deciding_vote(current_user):
         flash(CLOSED_MESSAGES[vote.result], "success")
     return _back(vote)
 
