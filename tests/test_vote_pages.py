@@ -1,5 +1,5 @@
 """What the vote page and the trustees' emails promise: until when a vote can change, who
-closes it, and the chair's one action on a tie."""
+closes it, the chair's one action on a tie, and who sees a conflict's reason or the votes."""
 
 from datetime import timedelta
 from html.parser import HTMLParser
@@ -7,6 +7,7 @@ from html.parser import HTMLParser
 import pytest
 from sqlalchemy import select
 
+from workflow.accounts.models import Role
 from workflow.extensions import db as _db
 from workflow.notifications.models import OutboxMessage
 from workflow.votes.operations import send_vote_reminders
@@ -162,3 +163,22 @@ def test_a_chair_facing_a_tie_has_one_primary_action(db, client, login, vote, tr
     other = text(client, login, trustees[1], vote)
     assert "You can change your vote while the vote is open." in other
     assert f"You can change your vote {OPEN_UNTIL}" not in other
+
+
+# Conflicts, and when the votes are seen
+
+
+def test_the_conflict_form_says_who_sees_the_reason(db, client, login, vote, trustees):
+    seen = text(client, login, trustees[1], vote)
+    assert "The other trustees and the trust office will see what you write here." in seen
+
+
+def test_a_trustee_who_cannot_vote_sees_the_votes_when_it_ends(db, client, login, vote, trustees, make_user):
+    post(client, login, trustees[1], vote, "conflict", reason="I teach there.")
+    newcomer = make_user(Role.TRUSTEE, name="New Trustee")
+    for trustee in (trustees[1], newcomer):
+        seen = text(client, login, trustee, vote)
+        assert "You will see how the trustees voted when the vote ends." in seen
+        assert "once you have voted" not in seen
+    seen = text(client, login, trustees[2], vote)
+    assert "You will see how the other trustees voted once you have voted, or when the vote ends." in seen

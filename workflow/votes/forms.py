@@ -63,7 +63,10 @@ class GovRadioHints(GovRadioInput):
 class ConflictForm(FlaskForm):
     reason = TextAreaField(
         "Your conflict of interest",
-        description="For example, you work for the organisation or a close relative does.",
+        description=(
+            "For example, you work for the organisation or a close relative does."
+            " The other trustees and the trust office will see what you write here."
+        ),
         validators=[
             DataRequired("Enter your conflict of interest"),
             Length(max=1000, message="Your conflict of interest must be 1,000 characters or fewer"),
