@@ -31,7 +31,7 @@ with app.app_context():
     applicant = db.session.scalar(select(User).where(User.email == "applicant@demo.consort.invalid"))
     organisation = db.session.scalar(select(Organisation).where(Organisation.name == "Demo Strings Collective (demo)"))
     hub = db.session.scalars(select(Hub).order_by(Hub.id)).first()
-    _numbers["n"] = db.session.scalar(select(func.count(Application.id)))  # references after earlier runs'
+    _numbers["n"] = db.session.scalar(select(func.count(Application.id)))  # a fresh process: number after earlier runs
     application = make_application(
         hub, organisation, applicant, State.WITH_TRUSTEES, officer=officer,
         answers={"offer": {"description": "Saturday string orchestras for beginners"}},
