@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from workflow.votes.rule import (
+    OPEN_UNTIL,
     Choice,
     Majority,
     Result,
@@ -225,6 +226,15 @@ def test_describe_says_what_happens_when_quorum_cannot_be_reached():
 
 def test_describe_singular():
     assert VoteRule(quorum=1).describe().startswith("At least 1 trustee must vote")
+
+
+def test_describe_an_online_vote_says_when_it_closes():
+    closing = f"Trustees can vote, and change their vote, {OPEN_UNTIL}: then the vote closes."
+    assert OPEN_UNTIL == (
+        "until the deadline, or until every trustee without a conflict has voted, whichever comes first"
+    )
+    assert VoteRule().describe(online=True) == f"{VoteRule().describe()} {closing}"
+    assert "deadline" not in VoteRule().describe()  # a board meeting has none
 
 
 @pytest.mark.parametrize(

@@ -39,12 +39,34 @@ CHOICE_LABELS = {
     Choice.DECLINE: "Decline",
     Choice.ABSTAIN: "Abstain",
 }
+CHOICE_HINTS = {
+    Choice.ABSTAIN.value: (
+        "An abstention counts towards the quorum, not the result. You can change it only while the vote is open."
+    ),
+}
+
+
+class GovRadioHints(GovRadioInput):
+    """Radios with a hint under each choice named in ``hints``."""
+
+    def __init__(self, hints: dict[str, str]):
+        self.hints = hints
+
+    def map_gov_params(self, field, **kwargs):
+        params = super().map_gov_params(field, **kwargs)
+        for item in params["items"]:
+            if item["value"] in self.hints:
+                item["hint"] = {"text": self.hints[item["value"]]}
+        return params
 
 
 class ConflictForm(FlaskForm):
     reason = TextAreaField(
         "Your conflict of interest",
-        description="For example, you work for the organisation or a close relative does.",
+        description=(
+            "For example, you work for the organisation or a close relative does."
+            " The other trustees and the trust office will see what you write here."
+        ),
         validators=[
             DataRequired("Enter your conflict of interest"),
             Length(max=1000, message="Your conflict of interest must be 1,000 characters or fewer"),
@@ -58,7 +80,7 @@ class BallotForm(FlaskForm):
         "How do you vote?",
         choices=[SelectChoice(choice.value, CHOICE_LABELS[choice]) for choice in Choice],
         validators=[InputRequired("Select approve, decline or abstain")],
-        widget=GovRadioInput(),
+        widget=GovRadioHints(CHOICE_HINTS),
     )
     comment = TextAreaField(
         "Comment (optional)",

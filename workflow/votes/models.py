@@ -18,7 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..applications.lifecycle import Action, State
 from ..extensions import db
 from ..types import UTCDateTime, enum_column, utcnow
-from .rule import Choice, Majority, Result, Tally, VoteRule, decide
+from .rule import OPEN_UNTIL, Choice, Majority, Result, Tally, VoteRule, decide
 
 
 class VoteStatus(str, enum.Enum):
@@ -71,6 +71,8 @@ class Vote(db.Model):
     conflicts: Mapped[list["Conflict"]] = relationship(
         back_populates="vote", cascade="all, delete-orphan", lazy="selectin", order_by="Conflict.id"
     )
+
+    open_until = OPEN_UNTIL  # how long trustees can vote or change their vote, as the pages promise
 
     @property
     def rule(self) -> VoteRule:
@@ -128,6 +130,10 @@ class Vote(db.Model):
     def can_vote(self, user) -> bool:
         """An eligible trustee may vote, or change their vote, while it is open."""
         return bool(user and user.is_authenticated and self.is_open and user.id in self.eligible_ids)
+
+    def is_last_to_vote(self, user) -> bool:
+        """``user`` may vote and is the one eligible trustee without a ballot: their vote closes the vote."""
+        return self.can_vote(user) and self.eligible_ids - {b.trustee_id for b in self.ballots} == {user.id}
 
     @property
     def quorum_unreachable(self) -> bool:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 __all__ = [
+    "OPEN_UNTIL",
     "Choice",
     "Majority",
     "Result",
@@ -52,6 +53,9 @@ class Result(str, enum.Enum):
     QUORUM_UNREACHABLE = "quorum_unreachable"  # fewer eligible than the quorum: defer or take to a meeting
 
 
+OPEN_UNTIL = "until the deadline, or until every trustee without a conflict has voted, whichever comes first"
+"""How long an online vote stays open, in the words its pages and emails promise (SPEC 5: closing)."""
+
 FRACTION_WORDS = {Fraction(1, 2): "half", Fraction(1, 3): "a third", Fraction(2, 3): "two thirds",
                   Fraction(1, 4): "a quarter", Fraction(3, 4): "three quarters"}
 
@@ -88,8 +92,8 @@ class VoteRule:
         """This rule with its quorum fixed as a count for a board of ``board`` trustees."""
         return VoteRule(quorum=self.quorum_for(board), majority=self.majority)
 
-    def describe(self) -> str:
-        """The rule in plain English, for trustees."""
+    def describe(self, online: bool = False) -> str:
+        """The rule in plain English, for trustees; ``online`` adds when an online vote closes."""
         if self.is_fraction and self.quorum == 1:
             parts = ["Every trustee on the board when the vote opens must vote (abstentions count)."]
         elif self.is_fraction:
@@ -125,6 +129,8 @@ class VoteRule:
             "If fewer trustees than the quorum can vote (after conflicts of interest), the trust"
             " office defers the application or takes it to a board meeting."
         )
+        if online:
+            parts.append(f"Trustees can vote, and change their vote, {OPEN_UNTIL}: then the vote closes.")
         return " ".join(parts)
 
 

@@ -124,8 +124,8 @@ def ballot(vote_id: int):
     if not form.validate():
         return _render_vote(vote, form=form, ballot_form=form)
     operations.cast_ballot(vote, current_user, Choice(form.choice.data), form.comment.data or "")
-    flash("Your vote has been recorded. You can change it until the vote closes.", "success")
-    if vote.everyone_voted and vote.result in CLOSED_MESSAGES:
+    flash("Your vote has been recorded.", "success")
+    if vote.everyone_voted and vote.result in CLOSED_MESSAGES and not vote.can_cast_deciding_vote(current_user):
         flash(CLOSED_MESSAGES[vote.result], "success")
     return _back(vote)
 
