@@ -49,7 +49,7 @@ def populate(app, db, hub, organisation, applicant, officer):
 def _populate(db, hub, organisation, applicant, officer):
     put_image(hub, ImageKind.LOGO, raster())
     application = make_application(hub, organisation, applicant, State.APPROVED, officer=officer)
-    store_document(application, "safeguarding_policy", "policy.pdf", PDF, applicant)
+    store_document(application, "safeguarding_policy", "Safeguarding policy", "policy.pdf", PDF, applicant)
     send_message(application, officer, "Welcome aboard — ąę 中文")
     record_event(application, "note_added", officer, detail="internal")
     letter = draft_letter(application, Choice.APPROVE)

@@ -293,8 +293,8 @@ def test_a_new_file_replaces_the_old_one_in_the_answers(client, db, hub, draft):
     post_section(client, draft, "documents", _documents_answers(hub), safeguarding_policy=(PDF + b"2", "second.pdf"))
     db.session.expire_all()
     documents = db.session.scalars(select(Document).order_by(Document.id)).all()
-    assert [d.filename for d in documents] == ["first.pdf", "second.pdf"]
-    assert draft.answers("documents")["safeguarding_policy"] == str(documents[1].id)
+    assert [d.filename for d in documents] == ["second.pdf"]  # a draft never submitted keeps no replaced file
+    assert draft.answers("documents")["safeguarding_policy"] == str(documents[0].id)
 
 
 def test_a_file_over_the_limit_is_refused(client, db, hub, app, draft):

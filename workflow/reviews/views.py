@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from ..applications.lifecycle import Action, State
 from ..applications.models import Application
 from ..applications.operations import send_message as message_applicant
+from ..applications.sections import listed_documents
 from ..applications.transitions import check_transition
 from ..audit.operations import history
 from ..errors import NotAllowed
@@ -315,6 +316,7 @@ def _application_page(application, **forms):
         note_form=forms.get("note_form") or NoteForm(prefix="note", formdata=None),
         message_form=forms.get("message_form") or MessageForm(prefix="message", formdata=None),
         notes=notes_for(application),
+        documents=listed_documents(application),
         meeting_items=items,
         can_record_meeting=can_record_meeting_on(application, current_user, items),
         events=history(application),
