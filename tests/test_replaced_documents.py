@@ -1,4 +1,5 @@
-"""Replaced uploads: a draft never submitted keeps none; files the trust office was sent stay, marked replaced."""
+"""Uploads after the first: a draft never submitted keeps no replaced file; files the trust office was
+sent stay, marked replaced; the history names each upload by its question."""
 
 import io
 
@@ -101,3 +102,12 @@ def test_a_file_uploaded_since_the_request_and_replaced_again_is_deleted(client,
 
     assert set(documents(db)) == {"policy.pdf", "insurance.pdf", "final-policy.pdf"}
     assert not draft_path.exists()
+
+
+def test_the_history_names_each_upload_by_its_question(client, db, reopened, officer, login):
+    page = login(officer).get(f"/office/applications/{reopened.id}").get_data(as_text=True)
+
+    history = page[page.index('id="history"'):]
+    assert "Safeguarding policy: policy.pdf" in history
+    assert "Public liability insurance certificate: insurance.pdf" in history
+    assert "safeguarding_policy" not in history and "insurance_certificate" not in history
