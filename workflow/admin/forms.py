@@ -28,6 +28,7 @@ from wtforms.validators import (
 )
 
 from ..accounts.models import Role
+from ..email_input import GovEmailInput
 from ..applications.forms import as_choices
 from ..hubs.images import MAX_IMAGE_BYTES, ImageRefused, checked_image
 from ..hubs.operations import SLUG_PATTERN, prefix_taken, slug_for, slug_taken
@@ -212,7 +213,7 @@ class RoundForm(FlaskForm):
 class InviteForm(FlaskForm):
     name = StringField("Full name", widget=GovTextInput(), validators=[InputRequired("Enter their full name"), Length(max=200)])
     email = EmailField(
-        "Email address", widget=GovTextInput(),
+        "Email address", widget=GovEmailInput(autocomplete="off"),
         validators=[InputRequired("Enter their email address"), Email("Enter an email address in the correct format, like name@example.org"), Length(max=254)],
     )
     roles = SelectMultipleField("Roles", choices=ROLE_CHOICES, widget=GovCheckboxesInput(), validators=[InputRequired("Choose at least one role")])
