@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from .types import london
 from .widgets import draw
+from .words import counted, possessive
 
 
 def init_web(app: Flask) -> None:
@@ -25,6 +26,8 @@ def init_web(app: Flask) -> None:
     for blueprint in (accounts, applications, hubs, letters, organisations, reviews, votes, admin, invitations, directory, privacy):
         app.register_blueprint(blueprint)
     app.jinja_env.globals["remembered"] = draw
+    app.add_template_filter(counted)
+    app.add_template_filter(possessive)
 
     @app.route("/")
     def index():

@@ -18,6 +18,7 @@ from ..votes.meetings import can_record_meeting_on, upcoming_meetings
 from ..votes.models import BoardMeeting
 from ..votes.operations import why_no_vote_can_open
 from ..votes.queries import meeting_items_of
+from ..words import counted
 from . import operations
 from .charts import bar_chart
 from .export import export_lines
@@ -100,7 +101,7 @@ def time_in_state(moment: datetime, now: datetime | None = None) -> str:
     for unit, size in (("day", 86400), ("hour", 3600)):
         count = int(seconds // size)
         if count:
-            return f"{count} {unit}{'' if count == 1 else 's'}"
+            return counted(count, unit)
     return "less than an hour"
 
 
