@@ -310,7 +310,8 @@ def _send_receipt(application: Application) -> None:
     contact = (organisation.contact_email or "").strip().lower()
     if contact and contact not in {message.recipient.lower() for message in messages}:
         queue_email(
-            "submission_receipt", contact, subject, attachment=copy, organisation=organisation, application=application
+            "submission_receipt", contact, subject, attachment=copy,
+            organisation=organisation, application=application, addressee=organisation.contact_name,
         )
 
 
