@@ -28,8 +28,8 @@ from wtforms.validators import (
 )
 
 from ..accounts.models import Role
-from ..email_input import GovEmailInput
 from ..applications.forms import as_choices
+from ..email_input import GovEmailInput
 from ..hubs.images import MAX_IMAGE_BYTES, ImageRefused, checked_image
 from ..hubs.operations import SLUG_PATTERN, prefix_taken, slug_for, slug_taken
 from ..votes.rule import Majority, parse_quorum
@@ -44,6 +44,7 @@ from ..widgets import (
     GovTextArea,
     GovTextInput,
 )
+from ..words import DateHint
 from .operations import ROLE_LABELS
 
 ROLE_CHOICES = as_choices((role.value, ROLE_LABELS[role]) for role in (Role.OFFICER, Role.ADMIN, Role.TRUSTEE, Role.CHAIR))
@@ -201,8 +202,8 @@ class HubImageForm(FlaskForm):
 
 class RoundForm(FlaskForm):
     name = StringField("Name of the round", description="For example, Spring 2027", widget=GovTextInput(), validators=[InputRequired("Enter a name for the round"), Length(max=100)])
-    opens_on = DateField("Opening date", format="%d %m %Y", description="Applications open at the start of this day. For example, 1 3 2027", widget=GovDateInput(), validators=[InputRequired("Enter the opening date")])
-    closes_on = DateField("Closing date", format="%d %m %Y", description="Applications close at the end of this day. For example, 31 3 2027", widget=GovDateInput(), validators=[InputRequired("Enter the closing date")])
+    opens_on = DateField("Opening date", format="%d %m %Y", description=DateHint(30, "Applications open at the start of this day. "), widget=GovDateInput(), validators=[InputRequired("Enter the opening date")])
+    closes_on = DateField("Closing date", format="%d %m %Y", description=DateHint(60, "Applications close at the end of this day. "), widget=GovDateInput(), validators=[InputRequired("Enter the closing date")])
     submit = SubmitField("Add the round", widget=GovSubmitInput())
 
     def validate_closes_on(self, field):

@@ -25,6 +25,7 @@ from ..widgets import (
     GovTextArea,
     GovTextInput,
 )
+from ..words import DateHint
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
 WORDS_PER_ANSWER = 300
@@ -456,7 +457,7 @@ class DocumentsForm(SectionForm):
     insurance_certificate = FileField("Public liability insurance certificate", widget=GovFileInput())
     insurance_expiry = DayMonthYearField(
         "When does your public liability insurance expire?",
-        description="For example, 31 3 2027",
+        description=DateHint(365),
         validators=[FutureDate("Insurance expiry date", "Enter the date your public liability insurance expires")],
     )
     equality_policy = FileField("Equality policy (optional)", widget=GovFileInput())
