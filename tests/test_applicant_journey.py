@@ -309,7 +309,7 @@ def test_respond_to_a_request_for_information(client, db, hub, organisation, app
     login(applicant)
 
     home = client.get("/applications").get_data(as_text=True)
-    assert "The office has asked for more information on:" in home and "Hub goals" in home
+    assert "The trust office has asked for more information on:" in home and "Hub goals" in home
     assert "how you reach every young person" in home
     respond_page = client.get(f"/applications/{application.id}/respond").get_data(as_text=True)
     assert "how you reach every young person" in respond_page

@@ -239,7 +239,7 @@ class SettingsForm(FlaskForm):
         validators=[InputRequired("Enter the number of days"), NumberRange(0, 60, "Enter a number of days from 0 to 60")],
     )
     partnership_reminder_days = IntegerField(
-        "Remind the office this many days before a partnership ends", widget=GovTextInput(),
+        "Remind the trust office this many days before a partnership ends", widget=GovTextInput(),
         validators=[InputRequired("Enter the number of days"), NumberRange(1, 730, "Enter a number of days from 1 to 730")],
     )
     anonymise_after_days = IntegerField(

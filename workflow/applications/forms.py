@@ -540,11 +540,11 @@ class MessageForm(FlaskForm):
 
 class RespondForm(FlaskForm):
     message = TextAreaField(
-        "Your response to the office",
-        description="Say what you have changed, or answer the office's questions.",
+        "Your response to the trust office",
+        description="Say what you have changed, or answer the trust office's questions.",
         widget=GovTextArea(),
         validators=[
-            Required("Enter your response to the office"),
+            Required("Enter your response to the trust office"),
             Length(max=5000, message="Response must be 5,000 characters or fewer"),
         ],
     )

@@ -102,7 +102,7 @@ def check_can_edit_section(application: Application, user, key: str) -> None:
     if application.can_edit_section(user, key):
         return
     if application.state is State.INFO_REQUESTED:
-        raise WrongState(f"The office has not asked you to change “{section_title(key)}”.")
+        raise WrongState(f"The trust office has not asked you to change “{section_title(key)}”.")
     raise WrongState(
         f"This application is {application.state.label.lower()}: its answers can no longer be changed."
     )
@@ -359,13 +359,13 @@ def latest_request(application: Application) -> ApplicationEvent | None:
 
 def respond_to_request(application: Application, user, message: str) -> Message:
     """Answer the office's request: the reopened sections complete, with a message."""
-    body = _text_required(message, "Enter a message for the office.")
+    body = _text_required(message, "Enter a message for the trust office.")
     _lock(application)
     check_transition(application, Action.RESPOND, user)
     missing = incomplete_sections(application, list(application.reopened_sections or []))
     if missing:
         raise WrongState(
-            "Complete the sections the office asked about before you respond. Not complete yet: "
+            "Complete the sections the trust office asked about before you respond. Not complete yet: "
             + ", ".join(section.title for section in missing) + "."
         )
     if "organisation" in (application.reopened_sections or []):

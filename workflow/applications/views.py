@@ -61,7 +61,7 @@ NEXT_STEPS = {
     State.DRAFT: "Not sent yet. Complete each section, check your answers, then submit.",
     State.SUBMITTED: "The trust office has your application. An officer will start reviewing it soon.",
     State.IN_REVIEW: "An officer is reviewing your application. They may message you or ask for more information.",
-    State.INFO_REQUESTED: "The office has asked you for more information. Update the sections they named, then send your response.",
+    State.INFO_REQUESTED: "The trust office has asked you for more information. Update the sections they named, then send your response.",
     State.WITH_TRUSTEES: "Your application is with the trustees, who decide whether to approve it. We will write to you with their decision.",
     State.APPROVED: "The trustees approved your application. Your decision letter says what happens next.",
     State.DECLINED: "The trustees did not approve your application. Your decision letter explains their decision.",
@@ -98,7 +98,7 @@ def session_timeout_seconds() -> int:
 
 def _applicant():
     if not current_user.is_applicant:
-        raise NotAllowed("These pages are for organisations that apply. Use the office or trustee pages instead.")
+        raise NotAllowed("These pages are for organisations that apply. Use the trust office's or the trustees' pages instead.")
 
 
 def _member_application(application_id: int) -> Application:
@@ -107,7 +107,7 @@ def _member_application(application_id: int) -> Application:
     if not application.can_view(current_user):
         abort(404)
     if not application.is_member(current_user):
-        raise NotAllowed("These pages are for the organisation that applied. Use the office or trustee pages instead.")
+        raise NotAllowed("These pages are for the organisation that applied. Use the trust office's or the trustees' pages instead.")
     return application
 
 
