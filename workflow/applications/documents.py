@@ -26,11 +26,14 @@ ODT = ("application/vnd.oasis.opendocument.text", "odt")
 DOCX_MAIN_PART = b"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
 ZIP_PART_LIMIT = 1024 * 1024
 
-WRONG_TYPE = "The selected file must be a PDF, a Word document (.docx) or an OpenDocument text (.odt)"
+WRONG_TYPE = "must be a PDF, a Word document (.docx) or an OpenDocument text (.odt)"
 
 
 class UploadRefused(ValueError):
-    """A file that is not accepted; the message says why in plain words."""
+    """A file that is not accepted, and why: `about(name)` says it in plain words, naming the file."""
+
+    def about(self, name: str = "The selected file") -> str:
+        return f"{name} {self.args[0]}"
 
 
 def size_limit_text() -> str:
@@ -42,9 +45,9 @@ def read_upload(stream) -> bytes:
     limit = current_app.config["UPLOAD_MAX_BYTES"]
     data = stream.read(limit + 1)
     if len(data) > limit:
-        raise UploadRefused(f"The selected file must be {size_limit_text()} or smaller")
+        raise UploadRefused(f"must be {size_limit_text()} or smaller")
     if not data:
-        raise UploadRefused("The selected file is empty")
+        raise UploadRefused("is empty")
     return data
 
 

@@ -199,10 +199,12 @@ class SectionForm(FlaskForm):
 
     PARAMS: extra GOV.UK macro parameters per field (rows, word limits, classes).
     REVEALS: a field shown under one choice of another, as {child: (parent, value)}.
+    UPLOAD_NAMES: each file upload as its error messages name it.
     """
 
     PARAMS: dict[str, dict] = {}
     REVEALS: dict[str, tuple[str, str]] = {}
+    UPLOAD_NAMES: dict[str, str] = {}
     intro: str = ""
 
     class Meta:
@@ -451,6 +453,11 @@ class DocumentsForm(SectionForm):
     REQUIRED_UPLOADS = {
         "safeguarding_policy": "Upload your safeguarding policy",
         "insurance_certificate": "Upload your public liability insurance certificate",
+    }
+    UPLOAD_NAMES = {
+        "safeguarding_policy": "The safeguarding policy",
+        "insurance_certificate": "The insurance certificate",
+        "equality_policy": "The equality policy",
     }
 
     safeguarding_policy = FileField("Safeguarding policy", widget=GovFileInput())
