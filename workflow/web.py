@@ -38,7 +38,7 @@ def init_web(app: Flask) -> None:
             return redirect(url_for("reviews.queue"))
         if current_user.is_trustee:
             return redirect(url_for("votes.my_votes"))
-        return redirect(url_for("applications.home"))
+        return redirect(url_for("applications.home", hub=request.args.get("hub")))
 
     @app.template_filter("when")
     def when(moment):

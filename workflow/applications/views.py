@@ -123,7 +123,7 @@ def _request_context(application: Application) -> dict:
 @login_required
 def home():
     _applicant()
-    return _home_page(_start_form(_hubs()))
+    return _home_page(_start_form(_hubs(), chosen=request.args.get("hub")))
 
 
 def _hubs() -> list[Hub]:
@@ -141,7 +141,8 @@ def _home_page(form: StartForm):
     )
 
 
-def _start_form(hubs) -> StartForm:
+def _start_form(hubs, chosen: str | None = None) -> StartForm:
+    """The start form; the hub whose slug is `chosen` (arriving from its page) is selected already."""
     form = StartForm()
     form.hub.choices = as_choices(
         (str(hub.id), hub.name if hub.is_open() else f"{hub.name} (closed at the moment: you can still prepare a draft)")
@@ -150,6 +151,9 @@ def _start_form(hubs) -> StartForm:
     form.organisation.choices = as_choices((str(m.organisation_id), m.organisation.name) for m in current_user.memberships)
     if len(form.organisation.choices) == 1 and not form.organisation.data:
         form.organisation.data = form.organisation.choices[0].value
+    hub = next((hub for hub in hubs if hub.slug == chosen), None)
+    if hub is not None and not form.hub.data:
+        form.hub.data = str(hub.id)
     return form
 
 
