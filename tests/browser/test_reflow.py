@@ -42,7 +42,7 @@ PDF = b"%PDF-1.4\\n1 0 obj<</Type/Catalog>>endobj\\ntrailer<</Root 1 0 R>>\\n%%E
 app = create_app()
 with app.test_request_context():
     user = lambda email: db.session.scalar(select(User).where(User.email == email))
-    officer, applicant, chair = user("officer@demo.consort.invalid"), user("applicant@demo.consort.invalid"), user("chair@demo.consort.invalid")
+    officer, applicant, chair = (user(f"{who}@demo.consort.invalid") for who in ("officer", "applicant", "chair"))
     organisation = db.session.scalar(select(Organisation).where(Organisation.name == "Demo Strings Collective (demo)"))
     for name, value in complete_answers(db.session.scalars(select(Hub)).first())["organisation"].items():
         if name != "name":
@@ -59,7 +59,8 @@ with app.test_request_context():
 
     draft = make_application(hub, organisation, applicant, State.DRAFT, answers=answers)
     uploads = {}
-    for kind, question in (("safeguarding_policy", "Safeguarding policy"), ("insurance_certificate", "Insurance")):
+    for kind, question in (("safeguarding_policy", "Safeguarding policy"),
+                           ("insurance_certificate", "Public liability insurance certificate")):
         name = f"Demo-Strings-Collective-{kind.replace('_', '-')}-2026-final-approved-by-trustees.pdf"
         uploads[kind] = str(store_document(draft, kind, question, name, PDF + kind.encode(), applicant).id)
     section = db.session.scalar(select(ApplicationSection).where(
@@ -76,8 +77,10 @@ with app.test_request_context():
     meeting = schedule_meeting(officer, london_today() + timedelta(days=14))
     invite_member(organisation, applicant, "a-colleague-with-a-long-address@demo-strings-collective.example.org")
     add_interest(chair, "Demo Strings Collective (demo)", "Sits on its board of trustees")
-    long_address = create_member(name="Maximiliana Featherstonehaugh-Cholmondeley", roles={Role.TRUSTEE}, password="a long test passphrase 2026",
-                                 email="maximiliana.featherstonehaugh-cholmondeley@northamptonshire-music.example.org")
+    long_address = create_member(
+        name="Maximiliana Featherstonehaugh-Cholmondeley", roles={Role.TRUSTEE}, password="a long test passphrase 2026",
+        email="maximiliana.featherstonehaugh-cholmondeley@northamptonshire-music.example.org",
+    )
     db.session.commit()
     print(json.dumps({
         "draft": draft.id, "in_review": in_review.id, "asked": asked.id, "voting": voting.id, "approved": approved.id,
