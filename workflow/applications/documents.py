@@ -32,7 +32,7 @@ WRONG_TYPE = "must be a PDF, a Word document (.docx) or an OpenDocument text (.o
 class UploadRefused(ValueError):
     """A file that is not accepted, and why: `about(name)` says it in plain words, naming the file."""
 
-    def about(self, name: str = "The selected file") -> str:
+    def about(self, name: str) -> str:
         return f"{name} {self.args[0]}"
 
 
