@@ -246,7 +246,7 @@ def objects(app, db, world, hub, organisation, applicant, officer, trustees, adm
     approved = make_application(hub, organisation, applicant, State.APPROVED, officer=officer, answers=complete_answers(hub))
     plain = make_application(hub, organisation, applicant, State.WITH_TRUSTEES, officer=officer)
     with app.test_request_context():
-        document = store_document(vote.application, "safeguarding_policy", "policy.pdf", b"%PDF-1.4\n%%EOF\n", applicant)
+        document = store_document(vote.application, "safeguarding_policy", "Safeguarding policy", "policy.pdf", b"%PDF-1.4\n%%EOF\n", applicant)
         declare_conflict(vote, trustees[2], "I chair their board.")
         letter = draft_letter(approved, Choice.APPROVE)
         issue_letter(letter, officer)

@@ -1,5 +1,8 @@
 """Registration, sign-in and sign-out, and the session's version check."""
 
+import re
+
+import pytest
 from sqlalchemy import select
 
 from workflow.accounts.models import User
@@ -40,6 +43,15 @@ def test_registration_errors_keep_what_was_typed(client, db):
     assert "Enter an email address in the correct format" in page
     assert 'value="Kettering Community Strings"' in page
     assert db.session.scalar(select(User)) is None
+
+
+@pytest.mark.parametrize("url", ["/register", "/sign-in", "/password-reset"])
+def test_email_boxes_are_email_inputs(client, db, url):
+    """A phone shows its @ keyboard; the browser offers the person's own address; no spellcheck."""
+    page = client.get(url).get_data(as_text=True)
+
+    box = re.search(r'<input[^>]*name="email"[^>]*>', page).group(0)
+    assert 'type="email"' in box and 'autocomplete="email"' in box and 'spellcheck="false"' in box
 
 
 def test_duplicate_email_is_refused(client, db, applicant):

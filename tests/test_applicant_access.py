@@ -28,7 +28,7 @@ def application_in(db, hub, organisation, applicant, state, reopened=("goals",))
     application = make_application(hub, organisation, applicant, state, answers=complete_answers(hub))
     if state is State.INFO_REQUESTED:
         application.reopened_sections = list(reopened)
-    document = store_document(application, "safeguarding_policy", "policy.pdf", PDF, applicant)
+    document = store_document(application, "safeguarding_policy", "Safeguarding policy", "policy.pdf", PDF, applicant)
     db.session.commit()
     return application, document
 

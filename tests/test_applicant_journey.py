@@ -143,6 +143,8 @@ def test_register_profile_fill_check_submit(client, db, hub, app):
     assert check.status_code == 200
     assert "Weekly string groups" in page and "Corby Steel Band Trust" in page and "Safeguarding policy 2026.pdf" in page
     assert "Submit application" in page
+    change = re.search(r'<a class="govuk-link" href="/organisation[^"]*">(.*?)</a>', page, re.S).group(1)
+    assert re.sub(r"<[^>]+>|\s+", " ", change).split() == ["Change", "(Your", "organisation)"]  # the section, once
 
     response = client.post(f"/applications/{application.id}/submit")
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/applications/{application.id}/submitted")
@@ -309,7 +311,7 @@ def test_respond_to_a_request_for_information(client, db, hub, organisation, app
     login(applicant)
 
     home = client.get("/applications").get_data(as_text=True)
-    assert "The office has asked for more information on:" in home and "Hub goals" in home
+    assert "The trust office has asked for more information on:" in home and "Hub goals" in home
     assert "how you reach every young person" in home
     respond_page = client.get(f"/applications/{application.id}/respond").get_data(as_text=True)
     assert "how you reach every young person" in respond_page

@@ -15,6 +15,7 @@ from workflow.hubs.images import put_image
 from workflow.hubs.models import ImageKind
 from workflow.letters.operations import draft_letter, issue_letter
 from workflow.votes.rule import Choice
+from workflow.words import counted
 
 from .builders import make_application
 from .image_helpers import raster
@@ -49,7 +50,7 @@ def populate(app, db, hub, organisation, applicant, officer):
 def _populate(db, hub, organisation, applicant, officer):
     put_image(hub, ImageKind.LOGO, raster())
     application = make_application(hub, organisation, applicant, State.APPROVED, officer=officer)
-    store_document(application, "safeguarding_policy", "policy.pdf", PDF, applicant)
+    store_document(application, "safeguarding_policy", "Safeguarding policy", "policy.pdf", PDF, applicant)
     send_message(application, officer, "Welcome aboard — ąę 中文")
     record_event(application, "note_added", officer, detail="internal")
     letter = draft_letter(application, Choice.APPROVE)
@@ -80,7 +81,7 @@ def test_backup_and_restore_onto_an_empty_database(app, db, hub, organisation, a
         with fresh.app_context():
             result = fresh.test_cli_runner().invoke(args=["restore", "--yes", str(archive)])
         assert result.exit_code == 0, result.output
-        assert f"{len(before[1])} stored files" in result.output
+        assert f"({counted(len(before[1]), 'stored file')})" in result.output  # "1 stored file" alone
         after = snapshot(fresh)
         with fresh.app_context():
             _db.engine.dispose()

@@ -31,6 +31,7 @@ def test_the_members_page_lists_the_members(client, db, applicant, organisation,
     page = client.get(f"/organisation/{organisation.id}/members").get_data(as_text=True)
     assert applicant.name in page and applicant.email in page
     assert "You are the only member" in page
+    assert '<input class="govuk-input" id="email" name="email" type="email" spellcheck="false" value="" autocomplete="off"' in page
 
 
 def test_a_new_colleague_registers_from_the_invitation_and_sees_the_applications(

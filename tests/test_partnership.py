@@ -52,6 +52,13 @@ def partnership(db, approved):
     return partnership
 
 
+@pytest.fixture()
+def renewable(db, partnership):
+    """The partnership in its last 30 days, when it can be renewed."""
+    ending_in(db, partnership, 30)
+    return partnership
+
+
 def test_an_approved_application_starts_a_partnership_of_the_hubs_term(db, approved, hub, organisation):
     partnership = start_partnership(approved)
 
@@ -121,7 +128,8 @@ def test_reminders_come_within_the_configured_days(db, partnership, days, expect
     assert remind_partnerships_ending(utcnow()) == expected
 
 
-def test_renewing_copies_the_last_answers_into_a_marked_draft(db, sign_in, partnership, approved, applicant, hub):
+def test_renewing_copies_the_last_answers_into_a_marked_draft(db, sign_in, renewable, approved, applicant, hub):
+    partnership = renewable
     response = sign_in(applicant).post(f"/partnerships/{partnership.id}/renew")
 
     assert response.status_code == 302
@@ -137,7 +145,8 @@ def test_renewing_copies_the_last_answers_into_a_marked_draft(db, sign_in, partn
     assert [e.kind for e in history(draft)][-1] == "renewal_started"
 
 
-def test_a_renewal_is_started_once(db, sign_in, partnership, applicant):
+def test_a_renewal_is_started_once(db, sign_in, renewable, applicant):
+    partnership = renewable
     client = sign_in(applicant)
     client.post(f"/partnerships/{partnership.id}/renew")
 
@@ -148,7 +157,8 @@ def test_a_renewal_is_started_once(db, sign_in, partnership, applicant):
 
 
 @pytest.mark.parametrize("who", ["other_applicant", "officer"])
-def test_others_cannot_renew(db, sign_in, partnership, other_applicant, officer, who):
+def test_others_cannot_renew(db, sign_in, renewable, other_applicant, officer, who):
+    partnership = renewable
     user = {"other_applicant": other_applicant, "officer": officer}[who]
 
     response = sign_in(user).post(f"/partnerships/{partnership.id}/renew")
@@ -157,11 +167,31 @@ def test_others_cannot_renew(db, sign_in, partnership, other_applicant, officer,
     assert db.session.get(Partnership, partnership.id).renewal_application_id is None
 
 
-def test_the_partner_sees_its_term_and_can_renew(db, sign_in, partnership, applicant):
+def test_the_partner_sees_its_term_and_can_renew(db, sign_in, renewable, applicant):
     text = page_text(sign_in(applicant).get("/partnerships"))
 
-    assert partnership.ends_on.strftime("%-d %B %Y") in text
-    assert "Renew" in text and "Download all your organisation's data" in text
+    assert renewable.ends_on.strftime("%-d %B %Y") in text
+    assert "Renew the partnership with" in text and "Download all your organisation's data" in text
+
+
+def test_renewal_is_not_offered_on_the_day_a_partnership_starts(db, sign_in, partnership, applicant):
+    client = sign_in(applicant)
+    opens = partnership.ends_on - timedelta(days=90)  # PARTNERSHIP_REMINDER_DAYS
+
+    text = page_text(client.get("/partnerships"))
+    response = client.post(f"/partnerships/{partnership.id}/renew")
+
+    assert "Renew the partnership with" not in text
+    assert f"You can renew the partnership from {opens.strftime('%-d %B %Y')}" in text
+    assert response.status_code == 409
+    assert db.session.get(Partnership, partnership.id).renewal_application_id is None
+
+
+@pytest.mark.parametrize("days, offered", [(91, False), (90, True), (1, True), (-10, True)])
+def test_renewal_opens_when_the_reminder_comes(db, partnership, applicant, days, offered):
+    ending_in(db, partnership, days)
+
+    assert partnership.can_renew(applicant) is offered
 
 
 def test_staff_have_no_partnerships_page(sign_in, officer):

@@ -62,7 +62,7 @@ def full_application(db, hub, organisation, member, officer, state, *, marker: s
     answers["organisation"]["contact_name"] = f"Contact {marker}"
     answers["offer"]["description"] = f"Offer words {marker}"
     application = make_application(hub, organisation, member, state, officer=officer, answers=answers)
-    document = store_document(application, "safeguarding_policy", f"policy-{marker}.pdf", PDF + marker.encode(), member)
+    document = store_document(application, "safeguarding_policy", "Safeguarding policy", f"policy-{marker}.pdf", PDF + marker.encode(), member)
     for author, body in ((member, f"Message from the applicant {marker}"), (officer, f"Reply from the office {marker}")):
         db.session.add(Message(application_id=application.id, author_id=author.id, body=body))
         record_event(application, "message_sent", author, detail=body)

@@ -264,7 +264,7 @@ def test_real_documents_are_accepted_and_stored_safely(client, db, hub, app, dra
     (zip_bytes({"readme.txt": b"hello"}), "policy.docx", "must be a PDF, a Word document"),
     (zip_bytes({"[Content_Types].xml": b"<Types/>"}), "policy.docx", "must be a PDF, a Word document"),
     (b"PK\x03\x04 broken zip", "policy.odt", "must be a PDF, a Word document"),
-    (b"", "empty.pdf", "The selected file is empty"),
+    (b"", "empty.pdf", "The safeguarding policy is empty"),
 ])
 def test_files_that_are_not_documents_are_refused(client, db, hub, draft, content, filename, message):
     answers = _documents_answers(hub)
@@ -275,6 +275,19 @@ def test_files_that_are_not_documents_are_refused(client, db, hub, draft, conten
     assert db.session.scalars(select(Document)).all() == []
     assert draft.answers("documents")["insurance_expiry"] == answers["insurance_expiry"]
     assert draft.answers("documents")["safeguarding_policy"] == ""
+
+
+def test_each_refused_file_is_named_in_the_error_summary(client, db, hub, draft):
+    response = post_section(
+        client, draft, "documents", _documents_answers(hub),
+        safeguarding_policy=(b"not a document", "policy.pdf"), insurance_certificate=(b"", "insurance.pdf"),
+    )
+    page = html.unescape(response.get_data(as_text=True))
+    summary = page[page.index("govuk-error-summary"):page.index("</ul>", page.index("govuk-error-summary"))]
+
+    assert "The safeguarding policy must be a PDF, a Word document (.docx) or an OpenDocument text (.odt)" in summary
+    assert "The insurance certificate is empty" in summary
+    assert "The selected file" not in page
 
 
 def test_a_refused_file_leaves_the_previous_one_in_place(client, db, hub, draft):
@@ -293,8 +306,8 @@ def test_a_new_file_replaces_the_old_one_in_the_answers(client, db, hub, draft):
     post_section(client, draft, "documents", _documents_answers(hub), safeguarding_policy=(PDF + b"2", "second.pdf"))
     db.session.expire_all()
     documents = db.session.scalars(select(Document).order_by(Document.id)).all()
-    assert [d.filename for d in documents] == ["first.pdf", "second.pdf"]
-    assert draft.answers("documents")["safeguarding_policy"] == str(documents[1].id)
+    assert [d.filename for d in documents] == ["second.pdf"]  # a draft never submitted keeps no replaced file
+    assert draft.answers("documents")["safeguarding_policy"] == str(documents[0].id)
 
 
 def test_a_file_over_the_limit_is_refused(client, db, hub, app, draft):
@@ -329,7 +342,7 @@ def test_an_11_mb_upload_is_refused_beside_its_field_and_keeps_the_other_answers
     response = post_section(client, draft, "documents", answers, safeguarding_policy=(eleven_mb, "policy.pdf"))
     page = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert "The selected file must be 10 MB or smaller" in page
+    assert "The safeguarding policy must be 10 MB or smaller" in page
     assert db.session.scalars(select(Document)).all() == []
     db.session.expire_all()
     assert draft.section("documents").answers["insurance_expiry"] == ["30", "6", next_year]

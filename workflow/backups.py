@@ -23,6 +23,7 @@ from flask.cli import with_appcontext
 from sqlalchemy.engine import make_url
 
 from .extensions import db
+from .words import counted
 
 
 def _sha256(path: Path) -> str:
@@ -153,4 +154,4 @@ def restore_command(archive: Path, yes: bool) -> None:
     if not yes:
         click.confirm("This replaces every row and stored file with the backup's. Continue?", abort=True)
     manifest = restore_backup(archive)
-    click.echo(f"Restored the backup of {manifest['created_at']} ({len(manifest['files'])} stored files).")
+    click.echo(f"Restored the backup of {manifest['created_at']} ({counted(len(manifest['files']), 'stored file')}).")

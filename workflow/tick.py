@@ -6,6 +6,7 @@ from flask import current_app
 from .database import read_transaction
 from .extensions import db
 from .notifications.delivery import deliver_outbox
+from .words import counted
 
 
 @click.command("tick")
@@ -34,8 +35,8 @@ def tick_command() -> None:
     keep_snapshot(shown)
     db.session.commit()
     click.echo(
-        f"Closed {closed} vote(s); reminded {reminded} trustee(s); "
-        f"reminded {ending} partnership(s) ending; anonymised {anonymised} application(s); "
-        f"delivered {sent} message(s) by {current_app.config['MAIL_TRANSPORT']}, {failed} to retry; "
+        f"Closed {counted(closed, 'vote')}; reminded {counted(reminded, 'trustee')}; "
+        f"reminded {counted(ending, 'partnership')} ending; anonymised {counted(anonymised, 'application')}; "
+        f"delivered {counted(sent, 'message')} by {current_app.config['MAIL_TRANSPORT']}, {failed} to retry; "
         "counted the dashboard's figures."
     )

@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from .types import london
 from .widgets import draw
+from .words import counted, possessive
 
 
 def init_web(app: Flask) -> None:
@@ -25,6 +26,8 @@ def init_web(app: Flask) -> None:
     for blueprint in (accounts, applications, hubs, letters, organisations, reviews, votes, admin, invitations, directory, privacy):
         app.register_blueprint(blueprint)
     app.jinja_env.globals["remembered"] = draw
+    app.add_template_filter(counted)
+    app.add_template_filter(possessive)
 
     @app.route("/")
     def index():
@@ -35,7 +38,7 @@ def init_web(app: Flask) -> None:
             return redirect(url_for("reviews.queue"))
         if current_user.is_trustee:
             return redirect(url_for("votes.my_votes"))
-        return redirect(url_for("applications.home"))
+        return redirect(url_for("applications.home", hub=request.args.get("hub")))
 
     @app.template_filter("when")
     def when(moment):

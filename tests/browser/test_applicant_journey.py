@@ -201,7 +201,7 @@ class Journey:
     def answer_request(self) -> None:
         page = self.page
         page.goto(self.base + "/applications")
-        expect(page.locator("main")).to_contain_text("The office has asked for more information")
+        expect(page.locator("main")).to_contain_text("The trust office has asked for more information")
         self.check("home-request")
         page.get_by_role("link", name="Update your answers and respond").first.click()
         self.check("respond")
@@ -211,7 +211,7 @@ class Journey:
         self.page.get_by_label("How does your offer complement").fill("We already work with six schools in Corby.")
         self.button("Save and continue").click()
         self.check("respond-after-update")
-        page.get_by_label("Your response to the office").fill("We have added the schools we work with.")
+        page.get_by_label("Your response to the trust office").fill("We have added the schools we work with.")
         page.get_by_role("button", name=re.compile("Send")).click()
         expect(page.locator("main")).to_contain_text("Your response has been sent")
         self.check("responded")

@@ -194,7 +194,7 @@ def apply(applicant: Person, pdf: Path) -> str:
 def respond(applicant: Person) -> None:
     page = applicant.page
     page.goto(applicant.base + "/applications")
-    expect(page.locator("main")).to_contain_text("The office has asked for more information")
+    expect(page.locator("main")).to_contain_text("The trust office has asked for more information")
     applicant.check("home-request")
     page.get_by_role("link", name="Update your answers and respond").first.click()
     expect(page.locator("main")).to_contain_text("Name the schools you already work with.")
@@ -209,7 +209,7 @@ def respond(applicant: Person) -> None:
     page.get_by_label("How does your offer complement").fill("We lend brass to six schools in Wellingborough.")
     applicant.button("Save and continue").click()
     applicant.check("respond-after-update")
-    page.get_by_label("Your response to the office").fill("We have named the schools.")
+    page.get_by_label("Your response to the trust office").fill("We have named the schools.")
     page.get_by_role("button", name=re.compile("Send")).click()
     expect(page.locator("main")).to_contain_text("Your response has been sent")
     applicant.check("responded")

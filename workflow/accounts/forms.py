@@ -4,6 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import Email, EqualTo, InputRequired, Length, ValidationError
 
+from ..email_input import GovEmailInput
 from ..widgets import (
     GovPasswordInput,
     GovSubmitInput,
@@ -18,7 +19,7 @@ EMAIL_FORMAT = "Enter an email address in the correct format, like name@example.
 def _email_field(label: str = "Email address") -> EmailField:
     return EmailField(
         label,
-        widget=GovTextInput(),
+        widget=GovEmailInput(),
         validators=[InputRequired("Enter your email address"), Email(EMAIL_FORMAT), Length(max=254)],
     )
 
@@ -45,7 +46,7 @@ class EmptyForm(FlaskForm):
 
 
 class SignInForm(FlaskForm):
-    email = EmailField("Email address", widget=GovTextInput(), validators=[InputRequired("Enter your email address")])
+    email = EmailField("Email address", widget=GovEmailInput(), validators=[InputRequired("Enter your email address")])
     password = PasswordField("Password", widget=GovPasswordInput(), validators=[InputRequired("Enter your password")])
     submit = SubmitField("Sign in", widget=GovSubmitInput())
 

@@ -16,6 +16,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db, login_manager
+from ..hubs.operations import known_slug
 from . import limits
 from .forms import (
     ChangeEmailForm,
@@ -100,7 +101,12 @@ def load_user(user_id: str) -> User | None:
 
 
 def _next_url() -> str:
-    return safe_next(request.args.get("next")) or url_for("index")
+    return safe_next(request.args.get("next")) or url_for("index", hub=_hub_slug())
+
+
+def _hub_slug() -> str | None:
+    """The hub someone came to apply to (from its page), carried through signing in or registering."""
+    return known_slug(request.args.get("hub"))
 
 
 def _expired_link(what: str):
@@ -127,7 +133,7 @@ def sign_in():
                 return redirect(url_for(step, next=safe_next(request.args.get("next"))))
             record_account_event(user, "signed_in")
             return redirect(_next_url())
-    return render_template("accounts/sign_in.html", form=form)
+    return render_template("accounts/sign_in.html", form=form, hub=_hub_slug())
 
 
 @bp.route("/sign-in/two-factor", methods=["GET", "POST"])
@@ -246,7 +252,8 @@ def register():
             "your email address. Start by completing your organisation's profile.",
             "success",
         )
-        return redirect(url_for("organisations.profile"))
+        hub = _hub_slug()
+        return redirect(url_for("organisations.profile", next=url_for("applications.home", hub=hub) if hub else None))
     return render_template("accounts/register.html", form=form)
 
 

@@ -29,6 +29,7 @@ from wtforms.validators import (
 
 from ..accounts.models import Role
 from ..applications.forms import as_choices
+from ..email_input import GovEmailInput
 from ..hubs.images import MAX_IMAGE_BYTES, ImageRefused, checked_image
 from ..hubs.operations import SLUG_PATTERN, prefix_taken, slug_for, slug_taken
 from ..votes.rule import Majority, parse_quorum
@@ -43,6 +44,7 @@ from ..widgets import (
     GovTextArea,
     GovTextInput,
 )
+from ..words import DateHint
 from .operations import ROLE_LABELS
 
 ROLE_CHOICES = as_choices((role.value, ROLE_LABELS[role]) for role in (Role.OFFICER, Role.ADMIN, Role.TRUSTEE, Role.CHAIR))
@@ -200,8 +202,8 @@ class HubImageForm(FlaskForm):
 
 class RoundForm(FlaskForm):
     name = StringField("Name of the round", description="For example, Spring 2027", widget=GovTextInput(), validators=[InputRequired("Enter a name for the round"), Length(max=100)])
-    opens_on = DateField("Opening date", format="%d %m %Y", description="Applications open at the start of this day. For example, 1 3 2027", widget=GovDateInput(), validators=[InputRequired("Enter the opening date")])
-    closes_on = DateField("Closing date", format="%d %m %Y", description="Applications close at the end of this day. For example, 31 3 2027", widget=GovDateInput(), validators=[InputRequired("Enter the closing date")])
+    opens_on = DateField("Opening date", format="%d %m %Y", description=DateHint(30, "Applications open at the start of this day. "), widget=GovDateInput(), validators=[InputRequired("Enter the opening date")])
+    closes_on = DateField("Closing date", format="%d %m %Y", description=DateHint(60, "Applications close at the end of this day. "), widget=GovDateInput(), validators=[InputRequired("Enter the closing date")])
     submit = SubmitField("Add the round", widget=GovSubmitInput())
 
     def validate_closes_on(self, field):
@@ -212,7 +214,7 @@ class RoundForm(FlaskForm):
 class InviteForm(FlaskForm):
     name = StringField("Full name", widget=GovTextInput(), validators=[InputRequired("Enter their full name"), Length(max=200)])
     email = EmailField(
-        "Email address", widget=GovTextInput(),
+        "Email address", widget=GovEmailInput(autocomplete="off"),
         validators=[InputRequired("Enter their email address"), Email("Enter an email address in the correct format, like name@example.org"), Length(max=254)],
     )
     roles = SelectMultipleField("Roles", choices=ROLE_CHOICES, widget=GovCheckboxesInput(), validators=[InputRequired("Choose at least one role")])
@@ -237,7 +239,7 @@ class SettingsForm(FlaskForm):
         validators=[InputRequired("Enter the number of days"), NumberRange(0, 60, "Enter a number of days from 0 to 60")],
     )
     partnership_reminder_days = IntegerField(
-        "Remind the office this many days before a partnership ends", widget=GovTextInput(),
+        "Remind the trust office this many days before a partnership ends", widget=GovTextInput(),
         validators=[InputRequired("Enter the number of days"), NumberRange(1, 730, "Enter a number of days from 1 to 730")],
     )
     anonymise_after_days = IntegerField(

@@ -13,6 +13,7 @@ from ..extensions import db
 from ..hubs.images import IMAGE_NAMES, image_response
 from ..hubs.models import Hub, ImageKind, Round
 from ..types import LONDON
+from ..words import possessive
 from .forms import (
     HubForm,
     HubImageForm,
@@ -169,7 +170,7 @@ def user(user_id: int):
     form = RolesForm(data={"roles": [role.value for role in person.roles]})
     if form.validate_on_submit():
         changed = change_roles(current_user, person, {Role(r) for r in form.roles.data})
-        flash(f"{person.name}'s roles have been saved." if changed else "Nothing was changed.", "success")
+        flash(f"{possessive(person.name)} roles have been saved." if changed else "Nothing was changed.", "success")
         return redirect(url_for("admin.users"))
     return render_template("admin/user.html", person=person, form=form, button_form=FlaskForm())
 
@@ -183,7 +184,7 @@ def switch_account(user_id: int):
         abort(404)
     if FlaskForm().validate_on_submit():
         set_active(current_user, person, not person.active)
-        flash(f"{person.name}'s account is switched {'on' if person.active else 'off'}.", "success")
+        flash(f"{possessive(person.name)} account is switched {'on' if person.active else 'off'}.", "success")
     return redirect(url_for("admin.user", user_id=person.id))
 
 

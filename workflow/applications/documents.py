@@ -1,4 +1,9 @@
-"""Uploaded documents: checked by their content and size, kept under a server-chosen name."""
+"""Uploaded documents: checked by their content and size, kept under a server-chosen name.
+
+A document that no version of the answers sent to the trust office used is deleted
+when it is replaced: its row at once, its bytes once the transaction has committed, so
+a rollback never leaves a row whose file is gone.
+"""
 
 import hashlib
 import io
@@ -8,9 +13,11 @@ import zipfile
 from pathlib import Path
 
 from flask import current_app
+from sqlalchemy import event
 
 from ..audit.operations import record_event
 from ..extensions import db
+from .lifecycle import State
 from .models import Application, Document
 
 PDF = ("application/pdf", "pdf")
@@ -19,11 +26,14 @@ ODT = ("application/vnd.oasis.opendocument.text", "odt")
 DOCX_MAIN_PART = b"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
 ZIP_PART_LIMIT = 1024 * 1024
 
-WRONG_TYPE = "The selected file must be a PDF, a Word document (.docx) or an OpenDocument text (.odt)"
+WRONG_TYPE = "must be a PDF, a Word document (.docx) or an OpenDocument text (.odt)"
 
 
 class UploadRefused(ValueError):
-    """A file that is not accepted; the message says why in plain words."""
+    """A file that is not accepted, and why: `about(name)` says it in plain words, naming the file."""
+
+    def about(self, name: str) -> str:
+        return f"{name} {self.args[0]}"
 
 
 def size_limit_text() -> str:
@@ -35,9 +45,9 @@ def read_upload(stream) -> bytes:
     limit = current_app.config["UPLOAD_MAX_BYTES"]
     data = stream.read(limit + 1)
     if len(data) > limit:
-        raise UploadRefused(f"The selected file must be {size_limit_text()} or smaller")
+        raise UploadRefused(f"must be {size_limit_text()} or smaller")
     if not data:
-        raise UploadRefused("The selected file is empty")
+        raise UploadRefused("is empty")
     return data
 
 
@@ -83,8 +93,10 @@ def document_path(document: Document) -> Path:
     return documents_folder() / document.stored_name
 
 
-def store_document(application: Application, kind: str, filename: str | None, data: bytes, user) -> Document:
-    """Check the bytes, keep them under a random name, and record the upload."""
+def store_document(
+    application: Application, kind: str, question: str, filename: str | None, data: bytes, user
+) -> Document:
+    """Check the bytes, keep them under a random name, and record the upload under its question."""
     content_type, extension = detect_type(data)
     stored_name = f"{secrets.token_hex(16)}.{extension}"
     (documents_folder() / stored_name).write_bytes(data)
@@ -100,8 +112,43 @@ def store_document(application: Application, kind: str, filename: str | None, da
     )
     db.session.add(document)
     db.session.flush()
-    record_event(application, "document_uploaded", user, detail=f"{kind}: {document.filename}")
+    record_event(application, "document_uploaded", user, detail=f"{question}: {document.filename}")
     return document
+
+
+def was_sent(application: Application, document: Document) -> bool:
+    """Whether a version of the answers sent to the trust office may have used the document.
+
+    Answers change only in a draft (never sent) or after a request for information; a
+    file uploaded since that request was opened has not been sent either.
+    """
+    if application.state is State.DRAFT:
+        return False
+    if application.state is State.INFO_REQUESTED:
+        return document.uploaded_at < application.state_changed_at
+    return True
+
+
+_UNLINK_AFTER_COMMIT = "documents_to_unlink"  # the session's list of stored files to delete once committed
+
+
+def discard_document(document: Document) -> None:
+    """Delete the document: its row now, its stored bytes when the transaction commits."""
+    db.session.info.setdefault(_UNLINK_AFTER_COMMIT, []).append(document_path(document))
+    db.session.delete(document)
+
+
+@event.listens_for(db.session, "after_commit")
+def _unlink_discarded(session) -> None:
+    if session.get_nested_transaction() is None:  # the whole transaction, not a savepoint
+        for path in session.info.pop(_UNLINK_AFTER_COMMIT, []):
+            path.unlink(missing_ok=True)
+
+
+@event.listens_for(db.session, "after_transaction_end")
+def _keep_discarded_on_rollback(session, transaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_UNLINK_AFTER_COMMIT, None)
 
 
 def human_size(size: int) -> str:

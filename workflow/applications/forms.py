@@ -25,6 +25,7 @@ from ..widgets import (
     GovTextArea,
     GovTextInput,
 )
+from ..words import DateHint
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
 WORDS_PER_ANSWER = 300
@@ -198,10 +199,12 @@ class SectionForm(FlaskForm):
 
     PARAMS: extra GOV.UK macro parameters per field (rows, word limits, classes).
     REVEALS: a field shown under one choice of another, as {child: (parent, value)}.
+    UPLOAD_NAMES: each file upload as its error messages name it.
     """
 
     PARAMS: dict[str, dict] = {}
     REVEALS: dict[str, tuple[str, str]] = {}
+    UPLOAD_NAMES: dict[str, str] = {}
     intro: str = ""
 
     class Meta:
@@ -451,12 +454,17 @@ class DocumentsForm(SectionForm):
         "safeguarding_policy": "Upload your safeguarding policy",
         "insurance_certificate": "Upload your public liability insurance certificate",
     }
+    UPLOAD_NAMES = {
+        "safeguarding_policy": "The safeguarding policy",
+        "insurance_certificate": "The insurance certificate",
+        "equality_policy": "The equality policy",
+    }
 
     safeguarding_policy = FileField("Safeguarding policy", widget=GovFileInput())
     insurance_certificate = FileField("Public liability insurance certificate", widget=GovFileInput())
     insurance_expiry = DayMonthYearField(
         "When does your public liability insurance expire?",
-        description="For example, 31 3 2027",
+        description=DateHint(365),
         validators=[FutureDate("Insurance expiry date", "Enter the date your public liability insurance expires")],
     )
     equality_policy = FileField("Equality policy (optional)", widget=GovFileInput())
@@ -539,11 +547,11 @@ class MessageForm(FlaskForm):
 
 class RespondForm(FlaskForm):
     message = TextAreaField(
-        "Your response to the office",
-        description="Say what you have changed, or answer the office's questions.",
+        "Your response to the trust office",
+        description="Say what you have changed, or answer the trust office's questions.",
         widget=GovTextArea(),
         validators=[
-            Required("Enter your response to the office"),
+            Required("Enter your response to the trust office"),
             Length(max=5000, message="Response must be 5,000 characters or fewer"),
         ],
     )

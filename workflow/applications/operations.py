@@ -22,9 +22,9 @@ from ..reviews.districts import index_districts
 from ..types import london, utcnow
 from ..votes.models import MeetingItem, MeetingItemResult, VoteStatus
 from .copy import submission_copy_html
-from .documents import UploadRefused, read_upload, store_document
+from .documents import UploadRefused, discard_document, read_upload, store_document, was_sent
 from .lifecycle import Action, State
-from .models import Application, ApplicationSection, Message, ReferenceCounter
+from .models import Application, ApplicationSection, Document, Message, ReferenceCounter
 from .sections import (
     answer_errors,
     answers_from,
@@ -102,7 +102,7 @@ def check_can_edit_section(application: Application, user, key: str) -> None:
     if application.can_edit_section(user, key):
         return
     if application.state is State.INFO_REQUESTED:
-        raise WrongState(f"The office has not asked you to change “{section_title(key)}”.")
+        raise WrongState(f"The trust office has not asked you to change “{section_title(key)}”.")
     raise WrongState(
         f"This application is {application.state.label.lower()}: its answers can no longer be changed."
     )
@@ -133,12 +133,25 @@ def _store_uploads(application, form, files: dict, answers: dict, previous: dict
         if upload is None:
             continue
         try:
-            document = store_document(application, file_field.name, upload.filename, read_upload(upload.stream), user)
+            document = store_document(
+                application, file_field.name, file_field.label.text, upload.filename, read_upload(upload.stream), user
+            )
         except UploadRefused as refusal:
-            errors[file_field.name] = [str(refusal)]
+            errors[file_field.name] = [refusal.about(form.UPLOAD_NAMES[file_field.name])]
         else:
             answers[file_field.name] = str(document.id)
     return errors
+
+
+def _discard_replaced(application: Application, form, previous: dict, answers: dict) -> None:
+    """Delete the files the answers no longer use, unless answers sent to the trust office used them."""
+    for file_field in form.file_fields():
+        old = str(previous.get(file_field.name) or "")
+        if not old.isdigit() or old == str(answers.get(file_field.name) or ""):
+            continue
+        document = db.session.get(Document, int(old))
+        if document is not None and document.application_id == application.id and not was_sent(application, document):
+            discard_document(document)
 
 
 def _current_version(application: Application, key: str) -> int:
@@ -190,7 +203,8 @@ def save_section(application: Application, key: str, posted: dict, user, loaded_
     db.session.expire(row)
     if version is None:
         return SaveResult(saved=False, conflict=True, version=_current_version(application, key))
-    db.session.expire(application, ["sections"])
+    _discard_replaced(application, form, previous, answers)
+    db.session.expire(application, ["sections", "documents"])
     if application.state is State.INFO_REQUESTED:
         record_event(application, "section_updated", user, detail=section.title)
     return SaveResult(saved=True, conflict=False, errors=errors, version=version)
@@ -296,7 +310,8 @@ def _send_receipt(application: Application) -> None:
     contact = (organisation.contact_email or "").strip().lower()
     if contact and contact not in {message.recipient.lower() for message in messages}:
         queue_email(
-            "submission_receipt", contact, subject, attachment=copy, organisation=organisation, application=application
+            "submission_receipt", contact, subject, attachment=copy,
+            organisation=organisation, application=application, addressee=organisation.contact_name,
         )
 
 
@@ -344,13 +359,13 @@ def latest_request(application: Application) -> ApplicationEvent | None:
 
 def respond_to_request(application: Application, user, message: str) -> Message:
     """Answer the office's request: the reopened sections complete, with a message."""
-    body = _text_required(message, "Enter a message for the office.")
+    body = _text_required(message, "Enter a message for the trust office.")
     _lock(application)
     check_transition(application, Action.RESPOND, user)
     missing = incomplete_sections(application, list(application.reopened_sections or []))
     if missing:
         raise WrongState(
-            "Complete the sections the office asked about before you respond. Not complete yet: "
+            "Complete the sections the trust office asked about before you respond. Not complete yet: "
             + ", ".join(section.title for section in missing) + "."
         )
     if "organisation" in (application.reopened_sections or []):

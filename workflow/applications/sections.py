@@ -278,3 +278,24 @@ def section_rows(application: Application, key: str, answers: dict | None = None
 def summaries(application: Application) -> list[SectionSummary]:
     """Every section with its questions and answers, in order."""
     return [SectionSummary(section, section_rows(application, section.key)) for section in SECTIONS]
+
+
+@dataclass
+class ListedDocument:
+    """An upload as the trust office lists it: under its question, current or replaced."""
+
+    document: Document
+    question: str
+    replaced: bool
+
+
+def listed_documents(application: Application) -> list[ListedDocument]:
+    """Every upload of the application, the files the answers use now first, each oldest first."""
+    form = build_form(application, "documents")
+    current = {document.id for document in form.documents.values()}
+    questions = {form_field.name: form_field.label.text for form_field in form.file_fields()}
+    listed = [
+        ListedDocument(document, questions.get(document.kind, document.kind), document.id not in current)
+        for document in application.documents
+    ]
+    return sorted(listed, key=lambda entry: entry.replaced)

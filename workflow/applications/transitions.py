@@ -17,7 +17,7 @@ STATE_REFUSALS = {
     Action.SUBMIT: "This application has already been submitted.",
     Action.TAKE: "This application has already been taken by an officer, or is no longer waiting.",
     Action.REQUEST_INFORMATION: "Information can only be requested while the application is in review.",
-    Action.RESPOND: "The office is not waiting for information on this application.",
+    Action.RESPOND: "The trust office is not waiting for information on this application.",
     Action.PUT_TO_TRUSTEES: "Only an application in review can be put to the trustees.",
     Action.DEFER: "Only an application with the trustees can be deferred.",
     Action.APPROVE: "Only an application with the trustees can be decided.",

@@ -61,7 +61,7 @@ NEXT_STEPS = {
     State.DRAFT: "Not sent yet. Complete each section, check your answers, then submit.",
     State.SUBMITTED: "The trust office has your application. An officer will start reviewing it soon.",
     State.IN_REVIEW: "An officer is reviewing your application. They may message you or ask for more information.",
-    State.INFO_REQUESTED: "The office has asked you for more information. Update the sections they named, then send your response.",
+    State.INFO_REQUESTED: "The trust office has asked you for more information. Update the sections they named, then send your response.",
     State.WITH_TRUSTEES: "Your application is with the trustees, who decide whether to approve it. We will write to you with their decision.",
     State.APPROVED: "The trustees approved your application. Your decision letter says what happens next.",
     State.DECLINED: "The trustees did not approve your application. Your decision letter explains their decision.",
@@ -98,7 +98,7 @@ def session_timeout_seconds() -> int:
 
 def _applicant():
     if not current_user.is_applicant:
-        raise NotAllowed("These pages are for organisations that apply. Use the office or trustee pages instead.")
+        raise NotAllowed("These pages are for organisations that apply. Use the trust office's or the trustees' pages instead.")
 
 
 def _member_application(application_id: int) -> Application:
@@ -107,7 +107,7 @@ def _member_application(application_id: int) -> Application:
     if not application.can_view(current_user):
         abort(404)
     if not application.is_member(current_user):
-        raise NotAllowed("These pages are for the organisation that applied. Use the office or trustee pages instead.")
+        raise NotAllowed("These pages are for the organisation that applied. Use the trust office's or the trustees' pages instead.")
     return application
 
 
@@ -123,7 +123,7 @@ def _request_context(application: Application) -> dict:
 @login_required
 def home():
     _applicant()
-    return _home_page(_start_form(_hubs()))
+    return _home_page(_start_form(_hubs(), chosen=request.args.get("hub")))
 
 
 def _hubs() -> list[Hub]:
@@ -141,7 +141,8 @@ def _home_page(form: StartForm):
     )
 
 
-def _start_form(hubs) -> StartForm:
+def _start_form(hubs, chosen: str | None = None) -> StartForm:
+    """The start form; the hub whose slug is `chosen` (arriving from its page) is selected already."""
     form = StartForm()
     form.hub.choices = as_choices(
         (str(hub.id), hub.name if hub.is_open() else f"{hub.name} (closed at the moment: you can still prepare a draft)")
@@ -150,6 +151,9 @@ def _start_form(hubs) -> StartForm:
     form.organisation.choices = as_choices((str(m.organisation_id), m.organisation.name) for m in current_user.memberships)
     if len(form.organisation.choices) == 1 and not form.organisation.data:
         form.organisation.data = form.organisation.choices[0].value
+    hub = next((hub for hub in hubs if hub.slug == chosen), None)
+    if hub is not None and not form.hub.data:
+        form.hub.data = str(hub.id)
     return form
 
 

@@ -13,6 +13,7 @@ from wtforms import (
 from wtforms.validators import URL, Email, Length, Optional
 
 from ..applications.forms import as_choices
+from ..email_input import GovEmailInput
 from ..organisations.models import ORGANISATION_TYPE_LABELS
 from ..widgets import (
     GovCheckboxesInput,
@@ -66,7 +67,7 @@ class EntryForm(FlaskForm):
         validators=[Optional(), URL(message="Enter a website address like https://www.example.org"), Length(max=300)],
     )
     public_email = EmailField(
-        "Email address for the public", widget=GovTextInput(),
+        "Email address for the public", widget=GovEmailInput(),
         validators=[Optional(), Email("Enter an email address in the correct format, like name@example.org"), Length(max=254)],
     )
     submit = SubmitField("Save your entry", widget=GovSubmitInput())

@@ -1,12 +1,12 @@
 """A partner's public directory entry, and the term of each approved partnership."""
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import Date, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from ..types import UTCDateTime, utcnow
+from ..types import UTCDateTime, london_today, utcnow
 
 
 class DirectoryEntry(db.Model):
@@ -49,8 +49,14 @@ class Partnership(db.Model):
     def is_current(self, today: date) -> bool:
         return self.starts_on <= today <= self.ends_on
 
+    def renewal_opens_on(self) -> date:
+        """The first day it can be renewed: as many days before its end as the reminder comes."""
+        from ..admin.settings import deployment_settings
+
+        return self.ends_on - timedelta(days=deployment_settings().partnership_reminder_days)
+
     def can_renew(self, user) -> bool:
-        """A member of the partner starts its renewal, once."""
+        """A member of the partner starts its renewal, once, from when renewal opens near the end."""
         return bool(
             user and user.is_authenticated and user.is_applicant and user.is_member_of(self.organisation_id)
-        ) and self.renewal_application_id is None
+        ) and self.renewal_application_id is None and london_today() >= self.renewal_opens_on()

@@ -12,7 +12,7 @@ from ..errors import NotAllowed, WrongState
 from ..extensions import db
 from ..letters.operations import add_years
 from ..notifications.operations import notify_office, notify_organisation
-from ..types import london, utcnow
+from ..types import london, london_today, utcnow
 from .models import DirectoryEntry, Partnership
 
 # Sections a renewal starts from: everything but the profile (always live), the
@@ -69,7 +69,7 @@ def partnerships_of(organisation_ids: list[int]) -> list[Partnership]:
 
 
 def remind_partnerships_ending(now: datetime | None = None) -> int:
-    """Email the office and the partner, once, when a partnership is near its end; returns how many."""
+    """Email the office and the partner, once, when renewal opens near a partnership's end; returns how many."""
     from ..admin.settings import deployment_settings
 
     now = now or utcnow()
@@ -112,6 +112,10 @@ def renew_partnership(partnership: Partnership, user) -> Application:
     if not partnership.can_renew(user):
         if partnership.renewal_application_id is not None:
             raise WrongState("A renewal has already been started for this partnership.")
+        if london_today() < partnership.renewal_opens_on():
+            raise WrongState(
+                f"This partnership can be renewed from {partnership.renewal_opens_on():%-d %B %Y}, near the end of its term."
+            )
         raise NotAllowed("Only the people who act for the partner can renew its partnership.")
     draft = start_application(user, partnership.organisation, partnership.hub)
     previous = partnership.application

@@ -4,6 +4,7 @@ import click
 from flask.cli import AppGroup
 
 from ..extensions import db
+from ..words import counted
 from .operations import load_hubs, read_configuration
 
 hubs = AppGroup("hubs", help="Hub configuration.")
@@ -19,4 +20,4 @@ def load_command(path: str) -> None:
         raise click.ClickException(str(problem)) from None
     db.session.commit()
     for hub in loaded:
-        click.echo(f"Loaded {hub.name} ({hub.reference_prefix}): {len(hub.goals)} goals, {len(hub.districts)} districts")
+        click.echo(f"Loaded {hub.name} ({hub.reference_prefix}): {counted(len(hub.goals), 'goal')}, {counted(len(hub.districts), 'district')}")

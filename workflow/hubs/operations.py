@@ -45,6 +45,11 @@ def slug_taken(slug: str) -> bool:
     return db.session.scalar(select(Hub.id).where(Hub.slug == slug)) is not None
 
 
+def known_slug(value: str | None) -> str | None:
+    """`value` if it is a hub's slug, else None: what a link may carry to choose that hub."""
+    return value if value and slug_taken(value) else None
+
+
 def prefix_taken(prefix: str, other_than: int | None = None) -> bool:
     """Whether another hub's references already begin with this prefix."""
     query = select(Hub.id).where(Hub.reference_prefix == prefix)

@@ -36,9 +36,12 @@ def notify_office(kind: str, subject: str, **context) -> OutboxMessage:
 def notify_organisation(
     kind: str, organisation, subject: str, *, attachment: OutboxAttachment | None = None, **context
 ) -> list[OutboxMessage]:
-    """An email to every member of an organisation, each carrying `attachment` if given."""
+    """An email to every member of an organisation, each addressed by name and carrying `attachment` if given."""
     return [
-        queue_email(kind, membership.user.email, subject, attachment=attachment, organisation=organisation, **context)
+        queue_email(
+            kind, membership.user.email, subject,
+            attachment=attachment, organisation=organisation, addressee=membership.user.name, **context,
+        )
         for membership in organisation.memberships
         if membership.user.active
     ]

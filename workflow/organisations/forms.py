@@ -8,6 +8,7 @@ from wtforms import EmailField, StringField, SubmitField, TextAreaField
 from wtforms.validators import Email, Length, Optional, ValidationError
 
 from ..applications.forms import ChoiceField, Required, RequiredIf, as_choices
+from ..email_input import GovEmailInput
 from ..widgets import GovSubmitInput, GovTextArea, GovTextInput
 from .models import ORGANISATION_TYPE_LABELS, OrganisationType
 
@@ -113,7 +114,7 @@ class ProfileForm(FlaskForm):
         validators=[Required("Enter the main contact's role in the organisation"), Length(max=200)],
     )
     contact_email = EmailField(
-        "Email address", widget=GovTextInput(),
+        "Email address", widget=GovEmailInput(),
         validators=[
             Required("Enter the main contact's email address"),
             Email("Enter an email address in the correct format, like name@example.org"),

@@ -4,13 +4,14 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, SubmitField
 from wtforms.validators import Email, InputRequired, Length
 
-from ..widgets import GovSubmitInput, GovTextInput
+from ..email_input import GovEmailInput
+from ..widgets import GovSubmitInput
 
 
 class InviteForm(FlaskForm):
     email = EmailField(
         "Your colleague's email address",
-        widget=GovTextInput(),
+        widget=GovEmailInput(autocomplete="off"),
         validators=[
             InputRequired("Enter your colleague's email address"),
             Email("Enter an email address in the correct format, like name@example.org"),

@@ -1,10 +1,9 @@
 """The organisation profile page, kept by the people who act for the organisation."""
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from ..accounts.sessions import safe_next
 from ..errors import NotAllowed
 from ..extensions import db
 from .forms import ProfileForm
@@ -12,14 +11,6 @@ from .models import Organisation
 from .operations import can_edit_profile, update_profile
 
 bp = Blueprint("organisations", __name__)
-
-
-def _safe_next(target: str | None) -> str | None:
-    """A path on this site to return to, or None."""
-    if not target or not target.startswith("/") or target.startswith("//"):
-        return None
-    parts = urlsplit(target)
-    return None if parts.scheme or parts.netloc else target
 
 
 @bp.route("/organisation", defaults={"organisation_id": None}, methods=["GET", "POST"])
@@ -37,7 +28,7 @@ def profile(organisation_id: int | None):
     if organisation is None or not can_edit_profile(organisation, current_user):
         abort(404)
 
-    next_url = _safe_next(request.values.get("next"))
+    next_url = safe_next(request.values.get("next"))
     form = ProfileForm(data=None if request.method == "POST" else organisation.profile())
     if form.validate_on_submit():
         update_profile(organisation, current_user, form.profile_data())

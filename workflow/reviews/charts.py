@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass
 
+from ..words import counted
+
 WIDTH = 640
 LABEL_WIDTH = 230
 VALUE_SPACE = 70
@@ -57,7 +59,7 @@ def bar_chart(chart_id: str, title: str, rows: list[tuple[str, int | float]], un
     if rows:
         top = max(rows, key=lambda row: row[1])
         description = (
-            f"A bar chart of {len(rows)} bars. The largest is {top[0]} with {top[1]:,}{unit}. "
+            f"A bar chart of {counted(len(rows), 'bar')}. The largest is {top[0]} with {top[1]:,}{unit}. "
             "The table beside the chart gives every figure."
         )
     else:

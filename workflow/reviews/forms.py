@@ -27,6 +27,7 @@ from ..widgets import (
     GovTextArea,
     GovTextInput,
 )
+from ..words import DateHint, example_date
 from .models import Recommendation
 from .operations import CRITERION_RESULTS, section_titles
 from .queries import MINE, SORTS, UNASSIGNED, QueueFilter, officer_or_none
@@ -55,8 +56,6 @@ class EmptyForm(FlaskForm):
 class DayField(DateField):
     """A GOV.UK day, month and year date that says plainly when it cannot be read."""
 
-    message = "Enter a real date, for example 27 3 2026"
-
     def process_formdata(self, valuelist):
         # The widget shows the day, month and year typed: always three parts.
         self.raw_data = (list(valuelist) + ["", "", ""])[:3] if valuelist else None
@@ -66,7 +65,7 @@ class DayField(DateField):
         try:
             super().process_formdata([" ".join(part.strip() for part in valuelist)])
         except ValueError as error:
-            raise ValueError(self.message) from error
+            raise ValueError(f"Enter a real date, for example {example_date(-30)}") from error
 
 
 class QueueFilterForm(FlaskForm):
@@ -282,13 +281,13 @@ class DeadlineField(DateField):
         try:
             super().process_formdata([" ".join(part.strip() for part in valuelist)])
         except ValueError as error:
-            raise ValueError("Enter the deadline as a real date, for example 27 3 2026") from error
+            raise ValueError(f"Enter the deadline as a real date, for example {example_date(14)}") from error
 
 
 def _deadline_field() -> DeadlineField:
     return DeadlineField(
         "When does the trustees' vote close?",
-        description="The vote closes at the end of this day. For example, 27 3 2026.",
+        description=DateHint(14, "The vote closes at the end of this day. "),
         format="%d %m %Y",
         widget=GovDateInput(),
     )

@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from ..applications.lifecycle import Action, State
 from ..applications.models import Application
 from ..applications.operations import send_message as message_applicant
+from ..applications.sections import listed_documents
 from ..applications.transitions import check_transition
 from ..audit.operations import history
 from ..errors import NotAllowed
@@ -17,6 +18,7 @@ from ..votes.meetings import can_record_meeting_on, upcoming_meetings
 from ..votes.models import BoardMeeting
 from ..votes.operations import why_no_vote_can_open
 from ..votes.queries import meeting_items_of
+from ..words import counted
 from . import operations
 from .charts import bar_chart
 from .export import export_lines
@@ -99,7 +101,7 @@ def time_in_state(moment: datetime, now: datetime | None = None) -> str:
     for unit, size in (("day", 86400), ("hour", 3600)):
         count = int(seconds // size)
         if count:
-            return f"{count} {unit}{'' if count == 1 else 's'}"
+            return counted(count, unit)
     return "less than an hour"
 
 
@@ -315,6 +317,7 @@ def _application_page(application, **forms):
         note_form=forms.get("note_form") or NoteForm(prefix="note", formdata=None),
         message_form=forms.get("message_form") or MessageForm(prefix="message", formdata=None),
         notes=notes_for(application),
+        documents=listed_documents(application),
         meeting_items=items,
         can_record_meeting=can_record_meeting_on(application, current_user, items),
         events=history(application),

@@ -32,6 +32,7 @@ from ..widgets import (
     GovRadioInput,
     GovTextInput,
 )
+from ..words import DateHint
 from .rule import Choice
 
 CHOICE_LABELS = {
@@ -135,11 +136,11 @@ class InterestForm(FlaskForm):
     )
 
 
-def _meeting_date(label: str = "Date of the meeting") -> DateField:
+def _meeting_date(label: str, days_from_today: int) -> DateField:
     return DateField(
         label,
         format="%d %m %Y",
-        description="For example, 27 3 2027",
+        description=DateHint(days_from_today),
         widget=GovDateInput(),
         validators=[InputRequired("Enter the date of the meeting")],
     )
@@ -172,7 +173,7 @@ class AttendanceForm(FlaskForm):
 class MeetingForm(AttendanceForm):
     """A board meeting recorded after it was held; the applications' choices are set by the view."""
 
-    held_on = _meeting_date()
+    held_on = _meeting_date("Date of the meeting", -7)
     applications = SelectMultipleField(
         "Applications considered", coerce=int, widget=GovCheckboxesInput(),
         validators=[InputRequired("Select the applications the meeting considered")],
@@ -182,7 +183,7 @@ class MeetingForm(AttendanceForm):
 class ScheduleMeetingForm(FlaskForm):
     """A board meeting to come, whose agenda the office fills as it puts applications to the trustees."""
 
-    held_on = _meeting_date("When is the meeting?")
+    held_on = _meeting_date("When is the meeting?", 28)
 
     def validate_held_on(self, field) -> None:
         if field.data is not None and field.data < london_today():

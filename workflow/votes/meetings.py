@@ -22,6 +22,7 @@ from ..extensions import db
 from ..letters.operations import draft_letter
 from ..notifications.operations import queue_email
 from ..types import london_today, utcnow
+from ..words import counted
 from .deployment import current_vote_rule
 from .models import (
     DEFERRABLE,
@@ -248,7 +249,7 @@ def problem_with(item: MeetingItem, resolution: Resolution) -> str | None:
     except ValueError:
         eligible = len(item.meeting.present_ids - set(resolution.conflicts))
         return (
-            f"The votes add up to more than the {eligible} trustee(s) present without a conflict of interest"
+            f"The votes add up to more than the {counted(eligible, 'trustee')} present without a conflict of interest"
         )
     if decide(item.meeting.rule, tally) is Result.AWAITING_CASTING_VOTE:
         return "The votes are tied: enter the chair's casting vote"

@@ -25,6 +25,7 @@ from ..extensions import db
 from ..letters.operations import draft_letter
 from ..notifications.operations import notify_office, notify_organisation, queue_email
 from ..types import utcnow
+from ..words import counted
 from .deployment import current_vote_rule
 from .interests import likely_conflicts
 from .models import Ballot, Conflict, Vote, VoteMember, VoteStatus
@@ -74,7 +75,7 @@ def why_no_vote_can_open() -> str | None:
     if trustees >= quorum:
         return None
     return (
-        f"The board has {trustees} trustee(s), fewer trustees than the quorum of {quorum}, so an online vote "
+        f"The board has {counted(trustees, 'trustee')}, fewer trustees than the quorum of {quorum}, so an online vote "
         "cannot open. Put the application on a board meeting's agenda instead (on its “Put to the trustees” "
         f"page, choose a board meeting): the meeting also needs {quorum} trustees present to decide, so add "
         "trustees before it, or the meeting can defer it."
@@ -107,7 +108,7 @@ def open_vote(application: Application, officer, deadline: datetime) -> Vote:
     )
     db.session.add(vote)
     db.session.flush()
-    record_event(application, "vote_opened", officer, detail=f"{len(trustees)} trustees. {rule.describe()}")
+    record_event(application, "vote_opened", officer, detail=f"{counted(len(trustees), 'trustee')}. {rule.describe()}")
     for trustee in trustees:
         queue_email(
             "vote_opened",
@@ -177,7 +178,7 @@ def declare_conflict(vote: Vote, trustee, reason: str) -> Conflict:
             vote=vote,
             application=vote.application,
             reason=(
-                f"After a conflict of interest only {eligible} trustee(s) can vote, fewer than the quorum "
+                f"After a conflict of interest only {counted(eligible, 'trustee')} can vote, fewer than the quorum "
                 f"of {vote.quorum}. Defer the application or take it to a board meeting."
             ),
         )
@@ -308,10 +309,10 @@ def _conclude(vote: Vote, now: datetime, closer=None) -> Result | None:
         eligible = len(vote.eligible_ids)
         if closer is not None:
             raise WrongState(
-                f"Only {eligible} trustee(s) can vote, fewer than the quorum of {vote.quorum}: "
+                f"Only {counted(eligible, 'trustee')} can vote, fewer than the quorum of {vote.quorum}: "
                 "defer the application or take it to a board meeting."
             )
-        _mark_overdue(vote, now, f"Only {eligible} trustee(s) can vote, fewer than the quorum of {vote.quorum}.")
+        _mark_overdue(vote, now, f"Only {counted(eligible, 'trustee')} can vote, fewer than the quorum of {vote.quorum}.")
     elif result is Result.NO_QUORUM:
         if closer is not None:
             tally = vote.tally()
