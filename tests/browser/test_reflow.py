@@ -89,12 +89,6 @@ with app.test_request_context():
     }))
 """
 
-# Pages known to scroll sideways still, each with what it waits for. The test fails when
-# one of them is fixed, so that it is taken off this list.
-WAITING = {
-    "/office/meetings": "templates/votes/meetings.html: its table in an app-table-wrapper (the votes work owns it)",
-}
-
 SECTIONS = ["organisation", "offer", "goals", "national_plan", "complementarity", "in_kind", "documents", "declarations"]
 
 # The widest element reaching past the window, outermost first and outside any box that
@@ -172,6 +166,4 @@ def test_no_page_scrolls_sideways_at_320_pixels(server, browser):
             if page.evaluate("document.documentElement.scrollWidth > window.innerWidth"):
                 wide[path] = f"{path} as {account or 'the public'}: {page.evaluate(WIDEST)}"
         context.close()
-    unexpected = [why for path, why in wide.items() if path not in WAITING]
-    assert unexpected == [], "pages that scroll sideways at 320 px:\n" + "\n".join(unexpected)
-    assert set(WAITING) <= set(wide), f"no longer scrolling sideways, take off WAITING: {set(WAITING) - set(wide)}"
+    assert wide == {}, "pages that scroll sideways at 320 px:\n" + "\n".join(wide.values())

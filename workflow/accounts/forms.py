@@ -4,8 +4,8 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import Email, EqualTo, InputRequired, Length, ValidationError
 
-from ..email_input import GovEmailInput
 from ..widgets import (
+    GovEmailInput,
     GovPasswordInput,
     GovSubmitInput,
     GovTextInput,

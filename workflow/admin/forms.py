@@ -29,14 +29,14 @@ from wtforms.validators import (
 
 from ..accounts.models import Role
 from ..applications.forms import as_choices
-from ..email_input import GovEmailInput
 from ..hubs.images import MAX_IMAGE_BYTES, ImageRefused, checked_image
 from ..hubs.operations import SLUG_PATTERN, prefix_taken, slug_for, slug_taken
 from ..votes.rule import Majority, parse_quorum
 from ..widgets import (
-    GovCheckboxesInput,
     GovCheckboxInput,
+    GovCheckboxesInput,
     GovDateInput,
+    GovEmailInput,
     GovFileInput,
     GovPasswordInput,
     GovRadioInput,

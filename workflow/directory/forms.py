@@ -13,10 +13,10 @@ from wtforms import (
 from wtforms.validators import URL, Email, Length, Optional
 
 from ..applications.forms import as_choices
-from ..email_input import GovEmailInput
 from ..organisations.models import ORGANISATION_TYPE_LABELS
 from ..widgets import (
     GovCheckboxesInput,
+    GovEmailInput,
     GovSelect,
     GovSubmitInput,
     GovTextArea,

@@ -8,8 +8,7 @@ from wtforms import EmailField, StringField, SubmitField, TextAreaField
 from wtforms.validators import Email, Length, Optional, ValidationError
 
 from ..applications.forms import ChoiceField, Required, RequiredIf, as_choices
-from ..email_input import GovEmailInput
-from ..widgets import GovSubmitInput, GovTextArea, GovTextInput
+from ..widgets import GovEmailInput, GovSubmitInput, GovTextArea, GovTextInput
 from .models import ORGANISATION_TYPE_LABELS, OrganisationType
 
 POSTCODE = re.compile(r"^(GIR0AA|[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2})$")

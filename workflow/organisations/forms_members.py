@@ -4,8 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, SubmitField
 from wtforms.validators import Email, InputRequired, Length
 
-from ..email_input import GovEmailInput
-from ..widgets import GovSubmitInput
+from ..widgets import GovEmailInput, GovSubmitInput
 
 
 class InviteForm(FlaskForm):
