@@ -17,6 +17,7 @@ from workflow import create_app
 from workflow.accounts.models import Role, User, UserRole
 from workflow.accounts.passwords import hash_password
 from workflow.applications.lifecycle import State
+from workflow.applications.operations import start_application
 from workflow.extensions import db as _db
 from workflow.hubs.operations import load_hubs
 from workflow.organisations.models import Membership, Organisation, OrganisationType
@@ -250,6 +251,15 @@ def login(client):
         return test_client or client
 
     return sign_in
+
+
+@pytest.fixture()
+def draft(db, hub, organisation, applicant, login):
+    """The applicant's draft to the hub, with the applicant signed in."""
+    application = start_application(applicant, organisation, hub)
+    db.session.commit()
+    login(applicant)
+    return application
 
 
 @pytest.fixture()

@@ -27,14 +27,6 @@ def upload(client, application, filename: str, content: bytes):
     assert response.status_code in {200, 302}  # saved, valid or not
 
 
-@pytest.fixture()
-def draft(db, hub, organisation, applicant, login):
-    application = start_application(applicant, organisation, hub)
-    db.session.commit()
-    login(applicant)
-    return application
-
-
 def test_a_file_replaced_in_a_draft_never_submitted_is_deleted(client, db, app, draft):
     upload(client, draft, "first.pdf", PDF + b"first")
     first_path = document_path(documents(db)["first.pdf"])

@@ -43,14 +43,6 @@ DOCX = zip_bytes({
 ODT_BYTES = zip_bytes({"mimetype": ODT[0].encode(), "content.xml": b"<office:document-content/>"})
 
 
-@pytest.fixture()
-def draft(db, hub, organisation, applicant, login):
-    application = start_application(applicant, organisation, hub)
-    db.session.commit()
-    login(applicant)
-    return application
-
-
 def section_url(application, key):
     return f"/applications/{application.id}/sections/{key}"
 

@@ -25,14 +25,6 @@ from workflow.types import utcnow
 TYPED = "Samba drumming for teenagers, typed just before the session ran out."
 
 
-@pytest.fixture()
-def draft(db, hub, organisation, applicant, login):
-    application = start_application(applicant, organisation, hub)
-    db.session.commit()
-    login(applicant)
-    return application
-
-
 def hidden(page: str, name: str) -> str:
     return re.search(rf'name="{name}" value="([^"]*)"', page).group(1)
 
