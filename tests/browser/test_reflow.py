@@ -21,7 +21,7 @@ from sqlalchemy import select
 from tests.builders import complete_answers, make_application
 from workflow import create_app
 from workflow.accounts.models import Role, User
-from workflow.accounts.operations import create_member
+from workflow.admin.operations import invite_member as invite_staff
 from workflow.applications.documents import store_document
 from workflow.applications.lifecycle import State
 from workflow.applications.models import ApplicationSection
@@ -77,9 +77,9 @@ with app.test_request_context():
     meeting = schedule_meeting(officer, london_today() + timedelta(days=14))
     invite_member(organisation, applicant, "a-colleague-with-a-long-address@demo-strings-collective.example.org")
     add_interest(chair, "Demo Strings Collective (demo)", "Sits on its board of trustees")
-    long_address = create_member(
-        name="Maximiliana Featherstonehaugh-Cholmondeley", roles={Role.TRUSTEE}, password="a long test passphrase 2026",
-        email="maximiliana.featherstonehaugh-cholmondeley@northamptonshire-music.example.org",
+    long_address = invite_staff(  # an entry in the admin's log too
+        user("admin@demo.consort.invalid"), "Maximiliana Featherstonehaugh-Cholmondeley",
+        "maximiliana.featherstonehaugh-cholmondeley@northamptonshire-music.example.org", {Role.TRUSTEE},
     )
     db.session.commit()
     print(json.dumps({
