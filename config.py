@@ -75,6 +75,7 @@ class Config:
     SIGN_IN_LIMIT_PER_ADDRESS = os.environ.get("SIGN_IN_LIMIT_PER_ADDRESS", "50 per 5 minutes")
     EMAIL_LIMIT_PER_ACCOUNT = os.environ.get("EMAIL_LIMIT_PER_ACCOUNT", "5 per hour")
     # Public checks of a letter (each shows the organisation and decision of a real code).
+    VERIFY_RATE_LIMIT = True
     VERIFY_LIMIT_PER_ADDRESS = os.environ.get("VERIFY_LIMIT_PER_ADDRESS", "30 per 10 minutes")
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "consort")
@@ -117,8 +118,9 @@ class TestConfig(Config):
     WTF_CSRF_ENABLED = False
     MAIL_TRANSPORT = "folder"
     PUBLIC_URL = "http://localhost"
-    # Off so the suite's sign-ins never trip them; the tests of the limits switch them on.
+    # Off so the suite never trips them; the tests of the limits switch them on.
     SIGN_IN_RATE_LIMITS = False
+    VERIFY_RATE_LIMIT = False
 
 
 def is_loopback(url: str) -> bool:

@@ -278,7 +278,7 @@ def test_each_refused_file_is_named_in_the_error_summary(client, db, hub, draft)
     summary = page[page.index("govuk-error-summary"):page.index("</ul>", page.index("govuk-error-summary"))]
 
     assert "The safeguarding policy must be a PDF, a Word document (.docx) or an OpenDocument text (.odt)" in summary
-    assert "The insurance certificate is empty" in summary
+    assert "The public liability insurance certificate is empty" in summary
     assert "The selected file" not in page
 
 

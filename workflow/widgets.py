@@ -116,7 +116,18 @@ class GovPasswordInput(Remembered, gov.GovPasswordInput):
 
 
 class GovRadioInput(Remembered, gov.GovRadioInput):
-    pass
+    """Radios; `hints` puts a hint under the choices it names, by value."""
+
+    def __init__(self, hints: dict[str, str] | None = None):
+        super().__init__()
+        self.hints = hints or {}
+
+    def map_gov_params(self, field, **kwargs):
+        params = super().map_gov_params(field, **kwargs)
+        for item in params["items"]:
+            if item["value"] in self.hints:
+                item["hint"] = {"text": self.hints[item["value"]]}
+        return params
 
 
 class GovSelect(Remembered, gov.GovSelect):

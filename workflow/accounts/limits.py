@@ -13,8 +13,8 @@ from flask_limiter.util import get_remote_address
 from ..extensions import limiter
 
 
-def _off() -> bool:
-    return not current_app.config["SIGN_IN_RATE_LIMITS"]
+def _switched_off(switch: str):
+    return lambda: not current_app.config[switch]
 
 
 def _account_key() -> str:
@@ -23,28 +23,31 @@ def _account_key() -> str:
     return f"account:{email or user_id}" if (email or user_id) else ""
 
 
-def failed() -> None:
-    """Count this request against the limits (a wrong password, code or link)."""
-    g.limited_failure = True
+def count() -> None:
+    """Count this request against its route's limits: a wrong password, code or link, or a letter checked."""
+    g.limit_counted = True
 
 
-def _was_failure(_response) -> bool:
-    return bool(g.get("limited_failure"))
+def _was_counted(_response) -> bool:
+    return bool(g.get("limit_counted"))
 
 
 def per_account(config_key: str):
-    """The limit named by a config key, counted per account on failures."""
+    """The limit named by a config key, counted per account on the requests that `count()`."""
     return limiter.limit(
         lambda: current_app.config[config_key], key_func=_account_key, methods=["POST"],
-        deduct_when=_was_failure, exempt_when=_off, scope="account",
+        deduct_when=_was_counted, exempt_when=_switched_off("SIGN_IN_RATE_LIMITS"), scope="account",
     )
 
 
-def per_address(config_key: str, *, failures_only: bool = True, methods: tuple[str, ...] = ("POST",)):
-    """The limit named by a config key, counted per address (on failures, or on every request of `methods`)."""
+def per_address(
+    config_key: str, *, counted_only: bool = True, methods: tuple[str, ...] = ("POST",), switch: str = "SIGN_IN_RATE_LIMITS"
+):
+    """The limit named by a config key, counted per address: on the requests that `count()`, or on
+    every request of `methods`; off while the config key `switch` is false."""
     return limiter.limit(
         lambda: current_app.config[config_key], key_func=get_remote_address, methods=list(methods),
-        deduct_when=_was_failure if failures_only else None, exempt_when=_off, scope="address",
+        deduct_when=_was_counted if counted_only else None, exempt_when=_switched_off(switch), scope="address",
     )
 
 

@@ -124,7 +124,7 @@ def sign_in():
         user = authenticate(form.email.data, form.password.data)
         if user is None:
             record_failed_sign_in(form.email.data)
-            limits.failed()
+            limits.count()
             form.email.errors.append("Enter a correct email address and password")
         else:
             start_session(user)
@@ -151,7 +151,7 @@ def two_factor():
         used = check_second_factor(current_user, form.code.data)
         if used is None:
             record_account_event(current_user, "two_factor_failed")
-            limits.failed()
+            limits.count()
             form.code.errors.append("The code is not right, or has been used: enter the code your app shows now")
         else:
             second_factor_done()
@@ -268,7 +268,7 @@ def confirm_password():
             mark_password_typed()
             return redirect(_next_url())
         record_account_event(current_user, "password_confirm_failed")
-        limits.failed()
+        limits.count()
         form.password.errors.append("The password is not right")
     return render_template("accounts/confirm_password.html", form=form)
 
@@ -309,7 +309,7 @@ def change_own_password():
             keep_session(current_user)
             flash("Your password has been changed. You have been signed out on your other devices.", "success")
             return redirect(url_for("accounts.account"))
-        limits.failed()
+        limits.count()
         record_account_event(current_user, "password_confirm_failed")
         form.current.errors.append("Your current password is not right")
     return render_template("accounts/change_password.html", form=form)
@@ -360,7 +360,7 @@ def verify(token: str):
 def resend_verification():
     if EmptyForm().validate_on_submit() and not current_user.is_email_verified:
         send_verification(current_user)
-        limits.failed()
+        limits.count()
         flash(f"We have sent a new link to {current_user.email}.", "success")
     return redirect(safe_next(request.form.get("next")) or url_for("accounts.account"))
 
@@ -372,7 +372,7 @@ def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         request_password_reset(form.email.data)
-        limits.failed()
+        limits.count()
         return render_template("accounts/check_email.html", email=form.email.data.strip().lower(), change=False)
     return render_template("accounts/forgot_password.html", form=form)
 

@@ -199,12 +199,10 @@ class SectionForm(FlaskForm):
 
     PARAMS: extra GOV.UK macro parameters per field (rows, word limits, classes).
     REVEALS: a field shown under one choice of another, as {child: (parent, value)}.
-    UPLOAD_NAMES: each file upload as its error messages name it.
     """
 
     PARAMS: dict[str, dict] = {}
     REVEALS: dict[str, tuple[str, str]] = {}
-    UPLOAD_NAMES: dict[str, str] = {}
     intro: str = ""
 
     class Meta:
@@ -216,6 +214,12 @@ class SectionForm(FlaskForm):
 
     def file_fields(self) -> list[FileField]:
         return [field for field in self if isinstance(field, FileField)]
+
+    @staticmethod
+    def upload_name(field: FileField) -> str:
+        """An upload as its error messages name it: "The safeguarding policy" for "Safeguarding policy (optional)"."""
+        label = field.label.text.removesuffix(" (optional)")
+        return f"The {label[:1].lower()}{label[1:]}"
 
     def field_params(self, field: Field) -> dict:
         """The field's GOV.UK parameters: each question in bold, then the section's own."""
@@ -453,11 +457,6 @@ class DocumentsForm(SectionForm):
     REQUIRED_UPLOADS = {
         "safeguarding_policy": "Upload your safeguarding policy",
         "insurance_certificate": "Upload your public liability insurance certificate",
-    }
-    UPLOAD_NAMES = {
-        "safeguarding_policy": "The safeguarding policy",
-        "insurance_certificate": "The insurance certificate",
-        "equality_policy": "The equality policy",
     }
 
     safeguarding_policy = FileField("Safeguarding policy", widget=GovFileInput())

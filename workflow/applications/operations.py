@@ -137,7 +137,7 @@ def _store_uploads(application, form, files: dict, answers: dict, previous: dict
                 application, file_field.name, file_field.label.text, upload.filename, read_upload(upload.stream), user
             )
         except UploadRefused as refusal:
-            errors[file_field.name] = [refusal.about(form.UPLOAD_NAMES[file_field.name])]
+            errors[file_field.name] = [refusal.about(form.upload_name(file_field))]
         else:
             answers[file_field.name] = str(document.id)
     return errors

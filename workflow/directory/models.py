@@ -9,6 +9,13 @@ from ..extensions import db
 from ..types import UTCDateTime, london_today, utcnow
 
 
+def renewal_window() -> timedelta:
+    """How long before a partnership ends the partner is reminded, and may renew it (an admin's setting)."""
+    from ..admin.settings import deployment_settings
+
+    return timedelta(days=deployment_settings().partnership_reminder_days)
+
+
 class DirectoryEntry(db.Model):
     """What a partner says about itself in the public directory; the office may hide it."""
 
@@ -50,10 +57,8 @@ class Partnership(db.Model):
         return self.starts_on <= today <= self.ends_on
 
     def renewal_opens_on(self) -> date:
-        """The first day it can be renewed: as many days before its end as the reminder comes."""
-        from ..admin.settings import deployment_settings
-
-        return self.ends_on - timedelta(days=deployment_settings().partnership_reminder_days)
+        """The first day it can be renewed: when the reminder comes, near its end."""
+        return self.ends_on - renewal_window()
 
     def can_renew(self, user) -> bool:
         """A member of the partner starts its renewal, once, from when renewal opens near the end."""

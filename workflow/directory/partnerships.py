@@ -1,6 +1,6 @@
 """Partnership terms: started on approval, reminded before the end, renewed from the last answers."""
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import select, update
 
@@ -13,7 +13,7 @@ from ..extensions import db
 from ..letters.operations import add_years
 from ..notifications.operations import notify_office, notify_organisation
 from ..types import london, london_today, utcnow
-from .models import DirectoryEntry, Partnership
+from .models import DirectoryEntry, Partnership, renewal_window
 
 # Sections a renewal starts from: everything but the profile (always live), the
 # uploads (they belong to the old application) and the declarations (made afresh).
@@ -70,11 +70,9 @@ def partnerships_of(organisation_ids: list[int]) -> list[Partnership]:
 
 def remind_partnerships_ending(now: datetime | None = None) -> int:
     """Email the office and the partner, once, when renewal opens near a partnership's end; returns how many."""
-    from ..admin.settings import deployment_settings
-
     now = now or utcnow()
     today = local_day(now)
-    horizon = today + timedelta(days=deployment_settings().partnership_reminder_days)
+    horizon = today + renewal_window()
     due_ids = db.session.scalars(
         select(Partnership.id).where(
             Partnership.reminded_at.is_(None), Partnership.ends_on <= horizon, Partnership.ends_on >= today

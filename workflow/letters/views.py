@@ -242,7 +242,7 @@ def template_preview(hub_id: int, outcome: str, version: int):
 
 
 @bp.route("/verify", methods=["GET", "POST"])
-@limits.per_address("VERIFY_LIMIT_PER_ADDRESS", failures_only=False, methods=("GET", "POST"))
+@limits.per_address("VERIFY_LIMIT_PER_ADDRESS", methods=("GET", "POST"), switch="VERIFY_RATE_LIMIT")
 def verify():
     """Check a letter by its code (GET) or its PDF (POST): what it says it is about, who issued it and when."""
     code_form = VerifyCodeForm(request.args, meta={"csrf": False})
@@ -253,6 +253,8 @@ def verify():
             checked, found = "file", verify_pdf(upload_form.letter.data.read())
     elif "code" in request.args and code_form.validate():
         checked, found = "code", verify_code(code_form.code.data)
+    if checked:
+        limits.count()
     shown = upload_form if upload_form.errors else code_form
     return render_template(
         "letters/verify.html", code_form=code_form, upload_form=upload_form, form=shown, checked=checked, found=found,

@@ -47,20 +47,6 @@ CHOICE_HINTS = {
 }
 
 
-class GovRadioHints(GovRadioInput):
-    """Radios with a hint under each choice named in ``hints``."""
-
-    def __init__(self, hints: dict[str, str]):
-        self.hints = hints
-
-    def map_gov_params(self, field, **kwargs):
-        params = super().map_gov_params(field, **kwargs)
-        for item in params["items"]:
-            if item["value"] in self.hints:
-                item["hint"] = {"text": self.hints[item["value"]]}
-        return params
-
-
 class ConflictForm(FlaskForm):
     reason = TextAreaField(
         "Your conflict of interest",
@@ -81,7 +67,7 @@ class BallotForm(FlaskForm):
         "How do you vote?",
         choices=[SelectChoice(choice.value, CHOICE_LABELS[choice]) for choice in Choice],
         validators=[InputRequired("Select approve, decline or abstain")],
-        widget=GovRadioHints(CHOICE_HINTS),
+        widget=GovRadioInput(hints=CHOICE_HINTS),
     )
     comment = TextAreaField(
         "Comment (optional)",

@@ -131,6 +131,15 @@ class Vote(db.Model):
         """An eligible trustee may vote, or change their vote, while it is open."""
         return bool(user and user.is_authenticated and self.is_open and user.id in self.eligible_ids)
 
+    def change_promise(self, ballot, now: datetime) -> str:
+        """Until when the trustee who cast `ballot` may change it, as the vote page tells them."""
+        if ballot.choice is Choice.ABSTAIN:
+            until = "." if self.is_closing(now) else f": {OPEN_UNTIL}."
+            return "You can change your abstention only while the vote is open" + until
+        if self.is_closing(now):
+            return "You can change your vote while the vote is open."
+        return f"You can change your vote {OPEN_UNTIL}."
+
     def is_last_to_vote(self, user) -> bool:
         """``user`` may vote and is the one eligible trustee without a ballot: their vote closes the vote."""
         return self.can_vote(user) and self.eligible_ids - {b.trustee_id for b in self.ballots} == {user.id}
