@@ -58,7 +58,9 @@ def _shape(form, shape: str) -> dict:
             chosen = {"ticked": values, "other": ["other"] if "other" in values else values[:1]}
             answers[form_field.name] = chosen.get(shape, [])
         elif isinstance(form_field, ChoiceField):
-            answers[form_field.name] = form_field.pairs[0][0] if shape in {"ticked", "other"} else ""
+            values = [value for value, _ in form_field.pairs]
+            chosen = {"ticked": values[0], "other": "other" if "other" in values else values[0]}
+            answers[form_field.name] = chosen.get(shape, "")
         elif isinstance(form_field, DayMonthYearField):
             answers[form_field.name] = ["1", "2", "2031"] if shape != "unticked" else ["", "", ""]
         else:

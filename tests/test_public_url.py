@@ -89,7 +89,7 @@ def test_the_first_command_on_another_port_sends_links_to_that_port(tmp_path):
         mail = "".join(path.read_text() for path in (tmp_path / "mail").glob("*.eml"))
         links = re.findall(r"https?://[^\s/]+/verify-email/", mail)
         assert links and set(links) == {f"{base}/verify-email/"}
-        assert f"emails link to {base}" in log.read_text()
+        assert f"Emails and letters link to {base} " in log.read_text()
     finally:
         process.terminate()
         process.wait(timeout=30)

@@ -4,6 +4,7 @@ import base64
 import hashlib
 
 import click
+from flask import current_app
 
 from config import BASE_DIR
 
@@ -64,3 +65,4 @@ def demo_command(config_path: str) -> None:
         user = find_user(email)
         if user is not None and user.totp_secret:
             click.echo(f"  {email:<34} {user.totp_secret}")
+    click.echo(f"Emails and letters link to {current_app.config['PUBLIC_URL']} (PUBLIC_URL)")
