@@ -130,7 +130,7 @@ def sign_in():
             start_session(user)
             if user.needs_second_factor:
                 step = "accounts.two_factor" if user.has_second_factor else "accounts.two_factor_setup"
-                return redirect(url_for(step, next=safe_next(request.args.get("next"))))
+                return redirect(url_for(step, next=safe_next(request.args.get("next")), hub=_hub_slug()))
             record_account_event(user, "signed_in")
             return redirect(_next_url())
     return render_template("accounts/sign_in.html", form=form, hub=_hub_slug())
