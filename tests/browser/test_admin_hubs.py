@@ -3,6 +3,7 @@
 import io
 
 from PIL import Image
+from playwright.sync_api import expect
 
 from .conftest import check_page, sign_in
 
@@ -18,8 +19,9 @@ def test_an_admin_adds_a_hub_and_uploads_its_logo(server, page, tmp_path):
     check_page(page, "admin-new-hub")
     page.get_by_label("Name of the hub").fill("Luton Music Hub")
     page.get_by_label("Reference prefix").fill("NMEH")
-    page.get_by_role("button", name="Add the hub").click()
-    assert page.locator(".govuk-error-summary").is_visible()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Add the hub").click()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
     assert page.get_by_label("Name of the hub").input_value() == "Luton Music Hub"
     check_page(page, "admin-new-hub-errors")
     page.get_by_label("Reference prefix").fill("LMH")
