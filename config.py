@@ -16,11 +16,15 @@ def _bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+# The development key is public (it is in this file): only development may sign with it.
+DEVELOPMENT_SECRET_KEY = "dev-only-not-secret"
+
+
 class Config:
     """Development defaults: SQLite under instance/, mail written as .eml files."""
 
     ENV_NAME = "development"
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEVELOPMENT_SECRET_KEY)
     SQLALCHEMY_DATABASE_URI = os.environ.get(
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'consort.sqlite3'}"
     )
@@ -68,12 +72,15 @@ class Config:
     SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", "30"))
     SESSION_MAX_HOURS = int(os.environ.get("SESSION_MAX_HOURS", "12"))
     RECENT_PASSWORD_MINUTES = int(os.environ.get("RECENT_PASSWORD_MINUTES", "10"))
-    # Rate limits (Flask-Limiter): failed sign-ins per account and per address (loose,
-    # for an office sharing one address), and emails asked for per account.
-    SIGN_IN_RATE_LIMITS = True
+    # Rate limits (Flask-Limiter; see workflow/accounts/limits.py and docs/security.md):
+    # wrong passwords and codes per account and per address (loose, for an office sharing
+    # one address), emails sent per account and per address, invitations per sender.
+    RATE_LIMITS = True
     SIGN_IN_LIMIT_PER_ACCOUNT = os.environ.get("SIGN_IN_LIMIT_PER_ACCOUNT", "5 per minute;20 per hour")
     SIGN_IN_LIMIT_PER_ADDRESS = os.environ.get("SIGN_IN_LIMIT_PER_ADDRESS", "50 per 5 minutes")
     EMAIL_LIMIT_PER_ACCOUNT = os.environ.get("EMAIL_LIMIT_PER_ACCOUNT", "5 per hour")
+    EMAIL_LIMIT_PER_ADDRESS = os.environ.get("EMAIL_LIMIT_PER_ADDRESS", "20 per hour")
+    INVITATION_LIMIT_PER_ACCOUNT = os.environ.get("INVITATION_LIMIT_PER_ACCOUNT", "20 per hour")
     # Public checks of a letter (each shows the organisation and decision of a real code).
     VERIFY_RATE_LIMIT = True
     VERIFY_LIMIT_PER_ADDRESS = os.environ.get("VERIFY_LIMIT_PER_ADDRESS", "30 per 10 minutes")
@@ -119,7 +126,7 @@ class TestConfig(Config):
     MAIL_TRANSPORT = "folder"
     PUBLIC_URL = "http://localhost"
     # Off so the suite never trips them; the tests of the limits switch them on.
-    SIGN_IN_RATE_LIMITS = False
+    RATE_LIMITS = False
     VERIFY_RATE_LIMIT = False
 
 
@@ -140,6 +147,11 @@ def is_loopback(url: str) -> bool:
 def production_refusals(settings) -> list[str]:
     """Why these settings must not serve the public; empty when they may."""
     refusals = []
+    if str(settings.get("RATELIMIT_STORAGE_URI", "")).startswith("memory://"):
+        refusals.append(
+            "RATELIMIT_STORAGE_URI is memory://, so each worker would count attempts on its own: "
+            "set it to the shared Redis (redis://127.0.0.1:6379)"
+        )
     if is_loopback(settings.get("PUBLIC_URL", "")):
         refusals.append(
             f"PUBLIC_URL is {settings.get('PUBLIC_URL')!r}: set it to the address people use "
@@ -149,6 +161,13 @@ def production_refusals(settings) -> list[str]:
 
 
 def config_from_environment() -> type[Config]:
-    """The configuration class named by CONSORT_ENV (development by default)."""
+    """The configuration class named by CONSORT_ENV: development (the default) or production.
+
+    Any other value stops the app, so that a misspelt "Production" never runs the
+    development configuration in public. Tests pass their configuration class directly.
+    """
     name = os.environ.get("CONSORT_ENV", "development")
-    return {"production": ProductionConfig, "testing": TestConfig}.get(name, Config)
+    classes = {"development": Config, "production": ProductionConfig}
+    if name not in classes:
+        raise RuntimeError(f"CONSORT_ENV is {name!r}: set it to development or production")
+    return classes[name]

@@ -6,7 +6,12 @@ from sqlalchemy import select
 from workflow.accounts.models import User
 
 from .account_helpers import Clock, emails, event_kinds, forget_user, link_in
-from .test_accounts import register
+from .test_accounts import register, sign_in
+
+REGISTRATION = {
+    "name": "Ada Lovelace", "email": "ada@example.org", "organisation_name": "Kettering Community Strings",
+    "password": "a long enough password", "confirm": "a long enough password",
+}
 
 
 @pytest.fixture()
@@ -24,6 +29,7 @@ def test_registration_sends_a_verification_link_and_the_user_starts_unverified(c
     assert not user.is_email_verified and user.email_verified_at is None
     (message,) = emails("verify_email", "ada@example.org")
     assert link_in(message).startswith("/verify-email/")
+    sign_in(client)
     page = client.get("/account").get_data(as_text=True)
     assert "Confirm your email address" in page and "Send the link again" in page
 
@@ -39,7 +45,19 @@ def test_the_link_shows_a_button_and_only_the_post_verifies(client, db):
     assert user.is_email_verified
     assert "email_verified" in event_kinds(user)
     forget_user()
+    sign_in(client)
     assert "Send the link again" not in client.get("/account").get_data(as_text=True)
+
+
+def test_after_confirming_the_applicant_signs_in_and_starts_with_the_profile(client, db, hub):
+    client.post(f"/register?hub={hub.slug}", data=REGISTRATION)
+    link = link_in(emails("verify_email")[0])
+    assert link.endswith(f"?hub={hub.slug}")  # the hub they came to apply to rides along
+    response = client.post(link)
+    assert "/sign-in" in response.headers["Location"] and "Sign in to complete" in client.get(response.headers["Location"]).get_data(as_text=True)
+    forget_user()
+    signed_in = client.post(response.headers["Location"], data={"email": "ada@example.org", "password": REGISTRATION["password"]})
+    assert signed_in.headers["Location"].startswith("/organisation?next=") and hub.slug in signed_in.headers["Location"]
 
 
 def test_verification_works_signed_out(client, db):
@@ -72,6 +90,7 @@ def test_a_tampered_link_is_refused(client, db):
 
 def test_resend_sends_another_link(client, db):
     register(client)
+    sign_in(client)
     response = client.post("/account/verify-email", data={"next": "/applications"})
     assert response.status_code == 302 and response.headers["Location"] == "/applications"
     assert len(emails("verify_email")) == 2

@@ -3,7 +3,7 @@
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from workflow.accounts.models import User
 from workflow.organisations.models import Membership
@@ -24,9 +24,16 @@ def register(client, **overrides):
     return client.post("/register", data=data)
 
 
+def sign_in(client, email="ada@example.org", password="a long enough password"):
+    """Sign in through the form, as a newly registered applicant does once they have their email."""
+    return client.post("/sign-in", data={"email": email, "password": password})
+
+
 def test_registration_creates_account_organisation_and_membership(client, db):
     response = register(client)
-    assert response.status_code == 302
+    assert response.status_code == 200 and "Check your email" in response.get_data(as_text=True)
+    with client.session_transaction() as session:
+        assert "_user_id" not in session  # signed in only with the password, once they have the email
     user = db.session.scalar(select(User).where(User.email == "ada@example.org"))
     assert user.is_applicant and not user.roles
     membership = db.session.scalar(select(Membership).where(Membership.user_id == user.id))
@@ -54,9 +61,34 @@ def test_email_boxes_are_email_inputs(client, db, url):
     assert 'type="email"' in box and 'autocomplete="email"' in box and 'spellcheck="false"' in box
 
 
-def test_duplicate_email_is_refused(client, db, applicant):
-    response = register(client, email=applicant.email.upper())
-    assert "already exists" in response.get_data(as_text=True)
+def test_registering_an_address_that_has_an_account_answers_the_same_and_emails_its_owner(client, db, applicant):
+    """Nobody learns from the page whether an address has an account: the email to it says what happened."""
+    from .account_helpers import emails
+
+    new = register(client, email="someone.new@example.org", organisation_name="Another band")
+    taken = register(client, email=applicant.email.upper(), organisation_name="Another band")
+    assert taken.status_code == new.status_code == 200
+    assert taken.get_data(as_text=True).replace(applicant.email, "someone.new@example.org") == new.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(User.id)).where(User.email == applicant.email)) == 1
+    (told,) = emails("already_registered", applicant.email)
+    assert "You already have an account" in told.body and "/password-reset" in told.body
+    assert len(emails("verify_email", "someone.new@example.org")) == 1
+    assert applicant.organisation_ids == [m.organisation_id for m in applicant.memberships]  # nothing added to theirs
+    assert sign_in(client, applicant.email, "a long enough password").status_code == 200  # their password is unchanged
+
+
+def test_registration_is_limited_per_address(client, db, app, monkeypatch):
+    from workflow.extensions import limiter
+
+    monkeypatch.setitem(app.config, "RATE_LIMITS", True)
+    monkeypatch.setitem(app.config, "EMAIL_LIMIT_PER_ADDRESS", "3 per hour")
+    limiter.reset()
+    for n in range(3):
+        assert register(client, email=f"person{n}@example.org").status_code == 200
+    refused = register(client, email="person9@example.org")
+    assert refused.status_code == 429 and "Many emails have been asked for from your network" in refused.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(User.id))) == 3
+    limiter.reset()
 
 
 def test_sign_in_and_out(client, applicant):

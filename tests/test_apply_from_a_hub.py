@@ -5,6 +5,7 @@ import re
 
 import pytest
 
+from .account_helpers import emails, forget_user, link_in
 from .conftest import PASSWORD
 
 NEW_ACCOUNT = {
@@ -27,8 +28,16 @@ def test_the_hub_page_links_carry_the_hub(client, hub):
     assert f'href="/register?hub={hub.slug}"' in page and f'href="/sign-in?hub={hub.slug}"' in page
 
 
+def register_confirm_and_sign_in(client, hub_value: str):
+    """Register from a hub's page, follow the emailed link, then sign in: where the person lands."""
+    client.post("/register", query_string={"hub": hub_value}, data=NEW_ACCOUNT)
+    confirmed = client.post(link_in(emails("verify_email", NEW_ACCOUNT["email"])[0]))
+    forget_user()
+    return client.post(confirmed.headers["Location"], data={"email": NEW_ACCOUNT["email"], "password": NEW_ACCOUNT["password"]})
+
+
 def test_registering_from_a_hub_page_leads_to_that_hub_chosen(client, db, hub):
-    response = client.post("/register", query_string={"hub": hub.slug}, data=NEW_ACCOUNT)
+    response = register_confirm_and_sign_in(client, hub.slug)
 
     assert response.headers["Location"] == f"/organisation?next=/applications?hub%3D{hub.slug}"
     profile = client.get(response.headers["Location"]).get_data(as_text=True)
@@ -38,7 +47,7 @@ def test_registering_from_a_hub_page_leads_to_that_hub_chosen(client, db, hub):
 
 @pytest.mark.parametrize("value", ["no-such-hub", "https://evil.example", "//evil.example", "/\\evil.example"])
 def test_anything_but_a_hubs_slug_is_dropped(client, db, hub, value):
-    response = client.post("/register", query_string={"hub": value}, data=NEW_ACCOUNT)
+    response = register_confirm_and_sign_in(client, value)
 
     assert response.headers["Location"] == "/organisation"
     assert chosen_hub(client.get("/applications", query_string={"hub": value}).get_data(as_text=True)) is None

@@ -24,6 +24,7 @@ def _production(tmp_path, public_url: str):
     return create_app(
         ProductionConfig,
         SECRET_KEY="a production secret",
+        RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379",
         PUBLIC_URL=public_url,
         SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'consort.sqlite3'}",
         SQLALCHEMY_ENGINE_OPTIONS={},

@@ -16,7 +16,7 @@ from .conftest import PASSWORD
 @pytest.fixture()
 def limited(app, monkeypatch):
     """The sign-in limits switched on (the suite runs with them off), from a clean slate."""
-    monkeypatch.setitem(app.config, "SIGN_IN_RATE_LIMITS", True)
+    monkeypatch.setitem(app.config, "RATE_LIMITS", True)
     limiter.reset()
     yield
     limiter.reset()
@@ -35,9 +35,11 @@ def test_an_account_is_limited_after_five_failures_a_minute(client, db, applican
     response = attempt(client, applicant.email)
     assert response.status_code == 429
     page = response.get_data(as_text=True)
-    assert "Too many attempts" in page and "Wait a few minutes" in page
+    assert "Signing in with a password is paused" in page and "too many wrong passwords" in page
+    assert "Email me a link to sign in" in page and f'value="{applicant.email}"' in page
     assert int(response.headers["Retry-After"]) > 0
-    assert attempt(client, applicant.email, PASSWORD).status_code == 429  # even the right password waits
+    right = attempt(client, applicant.email, PASSWORD)  # even the right password waits, and is told nothing more
+    assert right.status_code == 429 and right.get_data(as_text=True) == page
     assert attempt(client, "someone.else@example.org").status_code == 200  # other accounts are not locked
 
 

@@ -6,7 +6,7 @@ from flask import Flask
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 
-from config import BASE_DIR, Config, config_from_environment, production_refusals
+from config import BASE_DIR, DEVELOPMENT_SECRET_KEY, Config, config_from_environment, production_refusals
 
 from .database import init_database
 from .errors import init_errors
@@ -23,6 +23,8 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
     app.config.update(overrides)
     if not app.config.get("SECRET_KEY"):
         raise RuntimeError("SECRET_KEY must be set in the environment outside development")
+    if app.config["SECRET_KEY"] == DEVELOPMENT_SECRET_KEY and app.config["ENV_NAME"] != "development":
+        raise RuntimeError("SECRET_KEY is the development key, which is public: set a long random one")
     if app.config["ENV_NAME"] == "production" and (refusals := production_refusals(app.config)):
         raise RuntimeError("Consort will not start in production: " + "; ".join(refusals))
     for folder in ("INSTANCE_DIR", "STORAGE_DIR", "MAIL_FOLDER"):
@@ -56,7 +58,10 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
 
         hops = app.config["PROXY_FIX_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    from .accounts.limits import watch_for_proxies
     from .accounts.sessions import init_sessions
+
+    watch_for_proxies(app)
 
     init_sessions(app)
     init_errors(app)

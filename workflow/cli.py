@@ -1,6 +1,13 @@
 """Command-line commands: hubs, users, the demo, and the scheduled `tick`."""
 
-from flask import Flask
+import click
+from flask import Flask, current_app
+
+
+def refuse_in_production(what: str) -> None:
+    """Stop a command that must never touch a live service."""
+    if current_app.config["ENV_NAME"] == "production":
+        raise click.ClickException(f"{what}: it is refused in production (CONSORT_ENV=production)")
 
 
 def register_commands(app: Flask) -> None:

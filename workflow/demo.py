@@ -15,6 +15,7 @@ from .accounts.operations import (
     find_user,
     register_applicant,
 )
+from .cli import refuse_in_production
 from .extensions import db
 from .hubs.operations import load_hubs, read_configuration
 from .types import utcnow
@@ -41,7 +42,8 @@ def demo_totp_secret(email: str) -> str:
 @click.command("demo")
 @click.option("--config", "config_path", default=str(BASE_DIR / "hubs" / "nmpat.toml"), show_default=True)
 def demo_command(config_path: str) -> None:
-    """Load the example hubs and demo accounts (safe to run again)."""
+    """Load the example hubs and demo accounts (safe to run again; refused in production)."""
+    refuse_in_production("flask demo makes an admin with a published password and known two-factor secrets")
     try:
         hubs = load_hubs(read_configuration(config_path))
     except ValueError as problem:

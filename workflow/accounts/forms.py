@@ -51,6 +51,13 @@ class SignInForm(FlaskForm):
     submit = SubmitField("Sign in", widget=GovSubmitInput())
 
 
+class SignInLinkForm(FlaskForm):
+    """Ask for a single-use link to sign in, when the password is paused for the account."""
+
+    email = _email_field()
+    submit = SubmitField("Email me a link to sign in", widget=GovSubmitInput())
+
+
 class PolicyMixin:
     """Checks the new password against the policy, knowing the person's email and name."""
 
@@ -77,10 +84,6 @@ class RegisterForm(PolicyMixin, FlaskForm):
 
     def policy_context(self) -> dict:
         return {"email": self.email.data or "", "name": self.name.data or ""}
-
-    def validate_email(self, field):
-        if email_taken(field.data or ""):
-            raise ValidationError("An account with this email address already exists: sign in instead")
 
 
 class InvitedRegisterForm(PolicyMixin, FlaskForm):

@@ -28,8 +28,22 @@ def email_taken(email: str) -> bool:
     return find_user(email) is not None
 
 
+def register_or_tell_owner(*, name: str, email: str, password: str, organisation_name: str, hub: str | None = None) -> None:
+    """Create an applicant's account, or tell the owner of the address that they have one.
+
+    Either way one email goes to the address and the same work is done, so the page
+    that follows cannot tell anyone whether the address already had an account.
+    """
+    owner = find_user(email)
+    if owner is None:
+        register_applicant(name=name, email=email, password=password, organisation_name=organisation_name, hub=hub)
+        return
+    hash_password(password)
+    queue_email("already_registered", owner.email, "You already have a Consort account", user=owner, hub=hub)
+
+
 def register_applicant(
-    *, name: str, email: str, password: str, organisation_name: str, verified: bool = False
+    *, name: str, email: str, password: str, organisation_name: str, verified: bool = False, hub: str | None = None
 ) -> User:
     """An applicant's account and their organisation, with them as its first member.
 
@@ -43,7 +57,7 @@ def register_applicant(
     if verified:
         user.email_verified_at = utcnow()
     else:
-        send_verification(user)
+        send_verification(user, hub=hub)
     db.session.flush()
     db.session.refresh(user)
     return user
@@ -109,7 +123,7 @@ def record_account_event(user: User | None, kind: str, actor: User | None = None
     Kinds: signed_in, sign_in_failed, two_factor_failed, recovery_code_used,
     two_factor_enabled, two_factor_reset, recovery_codes_replaced, password_changed,
     password_reset, email_verified, email_changed, signed_out, signed_out_everywhere,
-    roles_changed (with `actor` the admin and `detail` the roles).
+    signed_in_by_link, roles_changed (with `actor` the admin and `detail` the roles).
     """
     event = AccountEvent(
         user_id=user.id if user is not None else None,
@@ -140,10 +154,10 @@ def sign_out_everywhere(user: User) -> None:
 
 # Email verification
 
-def send_verification(user: User) -> None:
-    """Email a link that verifies the account's address."""
+def send_verification(user: User, hub: str | None = None) -> None:
+    """Email a link that verifies the account's address (carrying the hub they came to apply to)."""
     token = tokens.make_token(tokens.VERIFY_EMAIL, u=user.id, e=user.email)
-    queue_email("verify_email", user.email, "Confirm your email address", user=user, token=token)
+    queue_email("verify_email", user.email, "Confirm your email address", user=user, token=token, hub=hub)
 
 
 def verification_user(token: str) -> User | None:
@@ -165,13 +179,50 @@ def _fingerprint(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+def _tell_there_is_no_account(email: str, asked_for: str) -> None:
+    """Answer a request for a link to an address with no account it can use: the same work as sending the link."""
+    queue_email("no_account", email.strip().lower(), "About your request to Consort", asked_for=asked_for)
+
+
 def request_password_reset(email: str) -> None:
-    """Email a reset link if there is such an account; the caller says the same either way."""
+    """Email a reset link, or say there is no account; the caller's page says the same either way."""
     user = find_user(email)
     if user is None or not user.active:
+        _tell_there_is_no_account(email, "to reset a password")
         return
     token = tokens.make_token(tokens.PASSWORD_RESET, u=user.id, h=_fingerprint(user.password_hash))
     queue_email("password_reset", user.email, "Reset your password", user=user, token=token)
+
+
+# Signing in by an emailed link: the way through when someone else's wrong guesses have
+# paused the password. It works once (using it ends every other session, which its
+# session version was bound to), for 15 minutes, and never after a password change.
+
+def request_sign_in_link(email: str) -> None:
+    """Email a single-use sign-in link, or say there is no account; the page says the same either way."""
+    user = find_user(email)
+    if user is None or not user.active:
+        _tell_there_is_no_account(email, "to sign in")
+        return
+    token = tokens.make_token(
+        tokens.SIGN_IN_LINK, u=user.id, v=user.session_version, h=_fingerprint(user.password_hash)
+    )
+    queue_email("sign_in_link", user.email, "Your link to sign in to Consort", user=user, token=token)
+
+
+def sign_in_link_user(token: str) -> User | None:
+    """The account of a genuine, unexpired, unused sign-in link."""
+    payload = tokens.read_token(tokens.SIGN_IN_LINK, token)
+    user = db.session.get(User, payload.get("u")) if payload else None
+    if user is None or not user.active or user.session_version != payload.get("v"):
+        return None
+    return user if _fingerprint(user.password_hash) == payload.get("h") else None
+
+
+def use_sign_in_link(user: User) -> None:
+    """Spend a sign-in link: every other session ends, and with them the link."""
+    end_other_sessions(user)
+    record_account_event(user, "signed_in_by_link")
 
 
 def password_reset_user(token: str) -> User | None:

@@ -1,4 +1,4 @@
-"""Signed, expiring tokens for the links we email (email verification, password reset, email change).
+"""Signed, expiring tokens for the links we email (email verification, password reset, email change, signing in).
 
 A token carries its purpose (as the signer's salt), a small payload and the time it
 was made; `read_token` refuses it once `max_age` has passed. The time comes from
@@ -15,11 +15,13 @@ from ..types import utcnow
 VERIFY_EMAIL = "verify-email"
 PASSWORD_RESET = "password-reset"
 CHANGE_EMAIL = "change-email"
+SIGN_IN_LINK = "sign-in-link"
 
 MAX_AGE = {
     VERIFY_EMAIL: timedelta(days=3),
     PASSWORD_RESET: timedelta(hours=1),
     CHANGE_EMAIL: timedelta(days=1),
+    SIGN_IN_LINK: timedelta(minutes=15),
 }
 
 

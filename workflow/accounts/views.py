@@ -29,6 +29,7 @@ from .forms import (
     RegisterForm,
     ResetPasswordForm,
     SignInForm,
+    SignInLinkForm,
 )
 from .models import User
 from .operations import (
@@ -39,13 +40,16 @@ from .operations import (
     password_reset_user,
     record_account_event,
     record_failed_sign_in,
-    register_applicant,
+    register_or_tell_owner,
+    request_sign_in_link,
     request_email_change,
     request_password_reset,
     reset_password,
     send_verification,
     sign_out,
+    sign_in_link_user,
     sign_out_everywhere,
+    use_sign_in_link,
     verification_user,
     verify_email,
 )
@@ -109,13 +113,18 @@ def _hub_slug() -> str | None:
     return known_slug(request.args.get("hub"))
 
 
+def _profile_first(hub: str | None) -> str:
+    """Where a new applicant starts: their organisation's profile, then the hub they came for."""
+    return url_for("organisations.profile", next=url_for("applications.home", hub=hub) if hub else None)
+
+
 def _expired_link(what: str):
     return render_template("accounts/link_expired.html", what=what), 410
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
-@limits.per_account("SIGN_IN_LIMIT_PER_ACCOUNT")
-@limits.per_address("SIGN_IN_LIMIT_PER_ADDRESS")
+@limits.per_account(limits.PASSWORD, limits.email_typed)
+@limits.per_address(limits.SIGN_IN_FROM_ADDRESS)
 def sign_in():
     if current_user.is_authenticated:
         return redirect(url_for("index"))
@@ -127,18 +136,51 @@ def sign_in():
             limits.count()
             form.email.errors.append("Enter a correct email address and password")
         else:
-            start_session(user)
-            if user.needs_second_factor:
-                step = "accounts.two_factor" if user.has_second_factor else "accounts.two_factor_setup"
-                return redirect(url_for(step, next=safe_next(request.args.get("next")), hub=_hub_slug()))
-            record_account_event(user, "signed_in")
-            return redirect(_next_url())
+            return _first_step_done(user)
     return render_template("accounts/sign_in.html", form=form, hub=_hub_slug())
 
 
+def _first_step_done(user: User):
+    """After the password or a sign-in link: on to the second step, or in."""
+    start_session(user)
+    if user.needs_second_factor:
+        step = "accounts.two_factor" if user.has_second_factor else "accounts.two_factor_setup"
+        return redirect(url_for(step, next=safe_next(request.args.get("next")), hub=_hub_slug()))
+    record_account_event(user, "signed_in")
+    return redirect(_next_url())
+
+
+@bp.route("/sign-in/link", methods=["POST"])
+@limits.per_account(limits.EMAILS, limits.email_typed)
+@limits.per_address(limits.EMAILS_FROM_ADDRESS)
+def email_sign_in_link():
+    """Ask for a sign-in link by email (offered when the password is paused for an account)."""
+    form = SignInLinkForm()
+    if not form.validate_on_submit():
+        return render_template("accounts/sign_in_paused.html", form=form, message="Enter the email address of your account."), 400
+    request_sign_in_link(form.email.data)
+    limits.count()
+    return render_template("accounts/check_email.html", email=form.email.data.strip().lower(), sent="sign-in-link")
+
+
+@bp.route("/sign-in/link/<token>", methods=["GET", "POST"])
+def sign_in_by_link(token: str):
+    """The emailed sign-in link: a button (a mail scanner's GET spends nothing), then the second step if any."""
+    user = sign_in_link_user(token)
+    if user is None:
+        return _expired_link("sign-in")
+    form = EmptyForm()
+    if form.validate_on_submit():
+        if current_user.is_authenticated:
+            end_session()
+        use_sign_in_link(user)
+        return _first_step_done(user)
+    return render_template("accounts/sign_in_link.html", form=form, email=user.email)
+
+
 @bp.route("/sign-in/two-factor", methods=["GET", "POST"])
-@limits.per_account("SIGN_IN_LIMIT_PER_ACCOUNT")
-@limits.per_address("SIGN_IN_LIMIT_PER_ADDRESS")
+@limits.per_account(limits.SECOND_FACTOR, limits.person_signed_in)
+@limits.per_address(limits.SIGN_IN_FROM_ADDRESS)
 @login_required
 def two_factor():
     """The second step: a code from the authenticator app, or a recovery code."""
@@ -234,31 +276,26 @@ def sign_out_page():
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@limits.per_account(limits.EMAILS, limits.email_typed)
+@limits.per_address(limits.EMAILS_FROM_ADDRESS)
 def register():
+    """Create an account; the page after answers the same whether the address had one (the email says)."""
     if current_user.is_authenticated:
         return redirect(url_for("index"))
     form = RegisterForm()
     if form.validate_on_submit():
-        user = register_applicant(
-            name=form.name.data,
-            email=form.email.data,
-            password=form.password.data,
-            organisation_name=form.organisation_name.data,
+        register_or_tell_owner(
+            name=form.name.data, email=form.email.data, password=form.password.data,
+            organisation_name=form.organisation_name.data, hub=_hub_slug(),
         )
-        start_session(user)
-        record_account_event(user, "signed_in")
-        flash(
-            f"Your account has been created. We have sent a link to {user.email}: follow it to confirm "
-            "your email address. Start by completing your organisation's profile.",
-            "success",
-        )
-        hub = _hub_slug()
-        return redirect(url_for("organisations.profile", next=url_for("applications.home", hub=hub) if hub else None))
+        limits.count()
+        return render_template("accounts/check_email.html", email=form.email.data.strip().lower(), sent="registered")
     return render_template("accounts/register.html", form=form)
 
 
 @bp.route("/confirm-password", methods=["GET", "POST"])
-@limits.per_account("SIGN_IN_LIMIT_PER_ACCOUNT")
+@limits.per_account(limits.PASSWORD, limits.person_signed_in)
+@limits.per_address(limits.SIGN_IN_FROM_ADDRESS)
 @login_required
 def confirm_password():
     """The password again, before changing the email, the second factor or anyone's roles."""
@@ -300,7 +337,8 @@ def sign_out_all():
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
-@limits.per_account("SIGN_IN_LIMIT_PER_ACCOUNT")
+@limits.per_account(limits.PASSWORD, limits.person_signed_in)
+@limits.per_address(limits.SIGN_IN_FROM_ADDRESS)
 @login_required
 def change_own_password():
     form = ChangePasswordForm(user=current_user)
@@ -316,13 +354,16 @@ def change_own_password():
 
 
 @bp.route("/account/email", methods=["GET", "POST"])
+@limits.per_account(limits.EMAILS, limits.person_signed_in)
+@limits.per_address(limits.EMAILS_FROM_ADDRESS)
 @login_required
 @require_recent_password
 def change_own_email():
     form = ChangeEmailForm()
     if form.validate_on_submit():
         request_email_change(current_user, form.email.data)
-        return render_template("accounts/check_email.html", email=form.email.data.strip().lower(), change=True)
+        limits.count()
+        return render_template("accounts/check_email.html", email=form.email.data.strip().lower(), sent="change")
     return render_template("accounts/change_email.html", form=form)
 
 
@@ -349,13 +390,17 @@ def verify(token: str):
     form = EmptyForm()
     if form.validate_on_submit():
         verify_email(user)
-        flash("Thank you: your email address is confirmed.", "success")
-        return redirect(url_for("index"))
+        if current_user.is_authenticated:
+            flash("Thank you: your email address is confirmed.", "success")
+            return redirect(url_for("index", hub=_hub_slug()))
+        flash("Thank you: your email address is confirmed. Sign in to complete your organisation's profile.", "success")
+        return redirect(url_for("accounts.sign_in", hub=_hub_slug(), next=_profile_first(_hub_slug())))
     return render_template("accounts/confirm_email.html", form=form, email=user.email, change=False)
 
 
 @bp.route("/account/verify-email", methods=["POST"])
-@limits.per_account("EMAIL_LIMIT_PER_ACCOUNT")
+@limits.per_account(limits.EMAILS, limits.person_signed_in)
+@limits.per_address(limits.EMAILS_FROM_ADDRESS)
 @login_required
 def resend_verification():
     if EmptyForm().validate_on_submit() and not current_user.is_email_verified:
@@ -366,14 +411,14 @@ def resend_verification():
 
 
 @bp.route("/password-reset", methods=["GET", "POST"])
-@limits.per_account("EMAIL_LIMIT_PER_ACCOUNT")
-@limits.per_address("SIGN_IN_LIMIT_PER_ADDRESS")
+@limits.per_account(limits.EMAILS, limits.email_typed)
+@limits.per_address(limits.EMAILS_FROM_ADDRESS)
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         request_password_reset(form.email.data)
         limits.count()
-        return render_template("accounts/check_email.html", email=form.email.data.strip().lower(), change=False)
+        return render_template("accounts/check_email.html", email=form.email.data.strip().lower(), sent="reset")
     return render_template("accounts/forgot_password.html", form=form)
 
 

@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
+from ..accounts import limits
 from ..accounts.models import Role, User
 from ..accounts.sessions import require_recent_password
 from ..extensions import db
@@ -151,11 +152,14 @@ def users():
 
 
 @bp.route("/users/invite", methods=["GET", "POST"])
+@limits.per_account(limits.INVITATIONS, limits.person_signed_in)
+@limits.per_address(limits.EMAILS_FROM_ADDRESS)
 @require_recent_password
 def invite():
     form = InviteForm()
     if form.validate_on_submit():
         user = invite_member(current_user, form.name.data, form.email.data, {Role(r) for r in form.roles.data})
+        limits.count()
         flash(f"We have emailed {user.email} a link to set their password.", "success")
         return redirect(url_for("admin.users"))
     return render_template("admin/invite.html", form=form)
@@ -189,6 +193,8 @@ def switch_account(user_id: int):
 
 
 @bp.route("/users/<int:user_id>/invitation", methods=["POST"])
+@limits.per_account(limits.INVITATIONS, limits.person_signed_in)
+@limits.per_address(limits.EMAILS_FROM_ADDRESS)
 @require_recent_password
 def send_invitation_again(user_id: int):
     person = db.get_or_404(User, user_id)
@@ -196,6 +202,7 @@ def send_invitation_again(user_id: int):
         abort(404)
     if FlaskForm().validate_on_submit():
         resend_invitation(current_user, person)
+        limits.count()
         flash(f"We have emailed {person.email} a new link to set their password.", "success")
     return redirect(url_for("admin.user", user_id=person.id))
 

@@ -242,7 +242,7 @@ def template_preview(hub_id: int, outcome: str, version: int):
 
 
 @bp.route("/verify", methods=["GET", "POST"])
-@limits.per_address("VERIFY_LIMIT_PER_ADDRESS", methods=("GET", "POST"), switch="VERIFY_RATE_LIMIT")
+@limits.per_address(limits.LETTER_CHECKS, methods=("GET", "POST"))
 def verify():
     """Check a letter by its code (GET) or its PDF (POST): what it says it is about, who issued it and when."""
     code_form = VerifyCodeForm(request.args, meta={"csrf": False})

@@ -6,6 +6,7 @@ Routes on the organisations blueprint (imported by workflow/web.py before it is 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
+from ..accounts import limits
 from ..accounts.forms import EmptyForm, InvitedRegisterForm
 from ..accounts.models import Invitation, User
 from ..accounts.operations import email_taken, register_invited
@@ -44,12 +45,15 @@ def may_remove_member(organisation: Organisation, member: User) -> bool:
 
 
 @bp.route("/organisation/<int:organisation_id>/members", methods=["GET", "POST"])
+@limits.per_account(limits.INVITATIONS, limits.person_signed_in)
+@limits.per_address(limits.EMAILS_FROM_ADDRESS)
 @login_required
 def members(organisation_id: int):
     organisation = _organisation(organisation_id)
     form = InviteForm()
     if form.validate_on_submit():
         invite_member(organisation, current_user, form.email.data)
+        limits.count()
         flash(f"We have sent an invitation to {form.email.data.strip().lower()}. It works for 7 days.", "success")
         return redirect(url_for("organisations.members", organisation_id=organisation.id))
     return render_template(

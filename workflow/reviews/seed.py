@@ -19,6 +19,7 @@ from ..audit.models import ApplicationEvent
 from ..audit.operations import GENESIS, digest_text, event_digest
 from ..directory.models import Partnership
 from ..directory.partnerships import local_day
+from ..cli import refuse_in_production
 from ..database import dialect
 from ..extensions import db
 from ..hubs.models import Hub
@@ -205,7 +206,8 @@ def _history(application_id, applicant, officer, submitted, changed, path) -> li
 
 @click.group("seed")
 def seed() -> None:
-    """Synthetic data for trying the office at scale (never on a live service)."""
+    """Synthetic data for trying the office at scale (never on a live service: refused in production)."""
+    refuse_in_production("flask seed adds made-up applications")
 
 
 @seed.command("applications")
