@@ -59,7 +59,7 @@ class Config:
     # The documents one application keeps, counting those sent to the trust office and replaced since
     # (a draft's replaced files are deleted): an upload past either cap is refused beside its field.
     DOCUMENTS_MAX_PER_APPLICATION = int(os.environ.get("DOCUMENTS_MAX_PER_APPLICATION", "30"))
-    DOCUMENTS_MAX_BYTES_PER_APPLICATION = int(os.environ.get("DOCUMENTS_MAX_BYTES_PER_APPLICATION", str(100 * 1024 * 1024)))
+    DOCUMENTS_MAX_BYTES_PER_APPLICATION = int(os.environ.get("DOCUMENTS_MAX_BYTES_PER_APPLICATION", 100 * 1024 * 1024))
     WTF_CSRF_TIME_LIMIT = None
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
