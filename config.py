@@ -60,6 +60,10 @@ class Config:
     # A page sends at most three files (the documents section), each up to UPLOAD_MAX_BYTES:
     # a file over its limit then gets a message beside it, and the page's other answers are kept.
     MAX_CONTENT_LENGTH = 3 * UPLOAD_MAX_BYTES + 256 * 1024
+    # The documents one application keeps, counting those sent to the trust office and replaced since
+    # (a draft's replaced files are deleted): an upload past either cap is refused beside its field.
+    DOCUMENTS_MAX_PER_APPLICATION = int(os.environ.get("DOCUMENTS_MAX_PER_APPLICATION", "30"))
+    DOCUMENTS_MAX_BYTES_PER_APPLICATION = int(os.environ.get("DOCUMENTS_MAX_BYTES_PER_APPLICATION", 100 * 1024 * 1024))
     WTF_CSRF_TIME_LIMIT = None
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

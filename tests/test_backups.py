@@ -2,12 +2,14 @@
 
 import hashlib
 
+import pytest
 from sqlalchemy import select
 
 from config import TestConfig
 from workflow import create_app
 from workflow.applications.documents import store_document
 from workflow.applications.lifecycle import State
+from workflow.applications.models import Application
 from workflow.applications.operations import send_message
 from workflow.audit.operations import record_event
 from workflow.extensions import db as _db
@@ -130,3 +132,72 @@ def test_restore_refuses_an_archive_that_reaches_outside_its_folder(app, db, tmp
         result = app.test_cli_runner().invoke(args=["restore", "--yes", str(archive)])
         assert result.exit_code != 0
         assert "This is not a Consort backup" in result.output, name
+
+
+def recrafted(archive, target, manifest_files: dict, storage_members: dict):
+    """The backup with its manifest's files replaced and these members added under storage/."""
+    import io
+    import json
+    import tarfile
+
+    with tarfile.open(archive) as source, tarfile.open(target, "w:gz") as crafted:
+        for member in source.getmembers():
+            data = source.extractfile(member).read()
+            if member.name == "manifest.json":
+                data = json.dumps({**json.loads(data), "files": manifest_files}).encode()
+                member.size = len(data)
+            crafted.addfile(member, io.BytesIO(data))
+        for name, data in storage_members.items():
+            member = tarfile.TarInfo(f"storage/{name}")
+            member.size = len(data)
+            crafted.addfile(member, io.BytesIO(data))
+    return target
+
+
+def note_count(db) -> int:
+    from workflow.audit.models import ApplicationEvent
+
+    db.session.remove()
+    return len(db.session.scalars(select(ApplicationEvent).where(ApplicationEvent.kind == "note_added")).all())
+
+
+@pytest.mark.parametrize("name", ["../x", "ABSOLUTE", "documents/../../x", "C:x", "documents\\..\\..\\x"])
+def test_restore_refuses_a_manifest_naming_a_file_outside_the_storage_folder(
+    app, db, hub, organisation, applicant, officer, tmp_path, name
+):
+    populate(app, db, hub, organisation, applicant, officer)
+    db.session.remove()
+    runner = app.test_cli_runner()
+    runner.invoke(args=["backup", str(tmp_path / "backups")])
+    [archive] = (tmp_path / "backups").glob("consort-backup-*.tar.gz")
+    storage = app.config["STORAGE_DIR"]
+    outside = storage.parent / "x"
+    name = str(tmp_path / "absolute.txt") if name == "ABSOLUTE" else name
+    data = b"written by a crafted backup"
+    crafted = recrafted(archive, tmp_path / "crafted.tar.gz", {name: hashlib.sha256(data).hexdigest()}, {"x": data})
+    with app.test_request_context():
+        record_event(db.session.scalars(select(Application)).one(), "note_added", db.session.merge(officer), detail="since the backup")
+    db.session.commit()
+
+    result = runner.invoke(args=["restore", "--yes", str(crafted)])
+
+    assert result.exit_code != 0
+    assert "This is not a Consort backup" in result.output and repr(name) in result.output
+    assert not outside.exists() and not (tmp_path / "absolute.txt").exists()
+    assert note_count(db) == 2  # the database was not restored either
+
+
+def test_restore_refuses_to_write_through_a_link_in_the_storage_folder(app, db, tmp_path):
+    storage = app.config["STORAGE_DIR"]
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (storage / "linked").symlink_to(elsewhere, target_is_directory=True)
+    app.test_cli_runner().invoke(args=["backup", str(tmp_path / "backups")])
+    [archive] = (tmp_path / "backups").glob("consort-backup-*.tar.gz")
+    data = b"written through a link"
+    crafted = recrafted(archive, tmp_path / "crafted.tar.gz", {"linked/x": hashlib.sha256(data).hexdigest()}, {"linked/x": data})
+
+    result = app.test_cli_runner().invoke(args=["restore", "--yes", str(crafted)])
+
+    assert result.exit_code != 0 and "'linked/x'" in result.output
+    assert not (elsewhere / "x").exists()

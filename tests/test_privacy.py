@@ -3,8 +3,10 @@
 import hashlib
 import io
 import json
+import re
 import zipfile
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -26,6 +28,7 @@ from workflow.audit.verify import verify_chains
 from workflow.letters.models import DecisionLetter, LetterStatus, LetterTemplate
 from workflow.notifications.models import OutboxAttachment, OutboxMessage
 from workflow.privacy.anonymise import anonymise_due_applications
+from workflow.privacy.export import export_archive
 from workflow.privacy.models import Tombstone
 from workflow.reviews.models import Assessment, Note
 from workflow.types import london, utcnow
@@ -139,6 +142,32 @@ def test_the_export_holds_every_piece_of_the_organisations_data(db, sign_in, app
     assert archive.read(f"{folder}/decision-letter.pdf") == letter.pdf
     assert data["letter"]["sha256"] == letter.pdf_sha256
     assert json.loads(archive.read(f"applications/draft-{draft.id}/application.json"))["answers"]["offer"] == {"description": "Draft words OURS"}
+
+
+def test_the_export_streams_from_a_file_and_reads_no_document_whole(
+    db, app, sign_in, hub, applicant, officer, organisation, monkeypatch
+):
+    application, first = full_application(db, hub, organisation, applicant, officer, State.DECLINED, marker="ONE")
+    contents = {first.id: PDF + b"ONE"}
+    for n in range(3):
+        data = PDF + bytes([n]) * (256 * 1024)
+        with app.test_request_context():
+            document = store_document(application, "other", "Other", f"extra-{n}.pdf", data, applicant)
+        contents[document.id] = data
+    db.session.commit()
+    monkeypatch.setattr(Path, "read_bytes", lambda path: pytest.fail(f"{path} was read whole"))
+
+    response = sign_in(applicant).get("/organisation/export")
+
+    assert response.is_streamed and response.headers["Cache-Control"] == "no-store"
+    assert re.search(rf'attachment; filename="?organisation-{organisation.id}-data-\d{{4}}-\d\d-\d\d\.zip"?$',
+                     response.headers["Content-Disposition"])
+    archive = archive_of(response)
+    assert int(response.headers["Content-Length"]) == len(response.data)
+    documents = {name.rsplit("/", 1)[1].split("-", 1)[0]: name for name in archive.namelist() if "/documents/" in name}
+    assert {int(key): archive.read(name) for key, name in documents.items()} == contents
+    with app.test_request_context(), export_archive(organisation) as built:  # a file to stream from, not bytes
+        assert zipfile.ZipFile(built).namelist() == archive.namelist()
 
 
 def test_the_export_holds_nothing_of_another_organisation(db, sign_in, applicant, other_applicant, two_organisations):

@@ -86,25 +86,78 @@ def create_backup(destination: Path) -> Path:
     return archive
 
 
+DATABASE_FILES = {"sqlite": "database.sqlite3", "postgresql": "database.dump"}
+ARCHIVE_NAMES = {"manifest.json", *DATABASE_FILES.values()}
+
+
+def _not_a_backup(why: str) -> click.ClickException:
+    return click.ClickException(f"This is not a Consort backup: {why}, which a backup never does.")
+
+
+def _inside(folder: Path, name: object) -> Path | None:
+    """`folder / name` if `name` is a plain relative path that stays inside `folder`, else None.
+
+    Refused: anything but a non-empty string, an absolute path, a drive ("C:"), a
+    backslash, a NUL, an empty, "." or ".." part, and a path through a symbolic link.
+    """
+    if not isinstance(name, str) or not name or "\\" in name or ":" in name or "\0" in name or name.startswith("/"):
+        return None
+    parts = name.split("/")
+    if any(part in {"", ".", ".."} for part in parts):
+        return None
+    target = folder.joinpath(*parts)
+    walked = folder
+    for part in parts:
+        walked = walked / part
+        if walked.is_symlink():
+            return None
+    return target if target.resolve().is_relative_to(folder.resolve()) else None
+
+
 def _unpack(tar: tarfile.TarFile, folder: Path) -> None:
     """Unpack a backup's files into `folder`; a link, a device or a path outside it is refused."""
     for member in tar.getmembers():
-        target = (folder / member.name).resolve()
-        if not member.isfile() or not target.is_relative_to(folder.resolve()):
-            raise click.ClickException(f"This is not a Consort backup: it holds {member.name!r}, which a backup never does.")
+        target = _inside(folder, member.name)
+        allowed = member.name in ARCHIVE_NAMES or member.name.startswith("storage/")
+        if target is None or not allowed or not member.isfile():
+            raise _not_a_backup(f"it holds {member.name!r}")
         target.parent.mkdir(parents=True, exist_ok=True)
         with tar.extractfile(member) as source, open(target, "wb") as copy:
             shutil.copyfileobj(source, copy)
 
 
+def _read_manifest(folder: Path, storage: Path) -> tuple[dict, list[tuple[Path, Path]]]:
+    """The manifest, and each stored file's (unpacked copy, place in storage), every one checked.
+
+    Nothing is restored unless every file name is safe and every digest matches.
+    """
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text())
+    except (OSError, ValueError):
+        raise _not_a_backup("it has no readable manifest") from None
+    files = manifest.get("files") if isinstance(manifest, dict) else None
+    database = DATABASE_FILES.get(manifest.get("database")) if isinstance(manifest, dict) else None
+    if not isinstance(files, dict) or database is None or not (folder / database).is_file():
+        raise _not_a_backup("it lacks its database or its list of files")
+    copies = []
+    for relative, digest in files.items():
+        source, target = _inside(folder / "storage", relative), _inside(storage, relative)
+        if source is None or target is None:
+            raise _not_a_backup(f"its manifest names the stored file {relative!r}")
+        if not source.is_file() or _sha256(source) != digest:
+            raise click.ClickException(f"The stored file {relative} does not match its digest.")
+        copies.append((source, target))
+    return manifest, copies
+
+
 def restore_backup(archive: Path) -> dict:
-    """Bring back the database and stored files of a backup; check every digest."""
+    """Bring back the database and stored files of a backup, once every file name and digest is checked."""
     url = make_url(current_app.config["SQLALCHEMY_DATABASE_URI"])
     storage = Path(current_app.config["STORAGE_DIR"])
     with tempfile.TemporaryDirectory() as scratch, tarfile.open(archive, "r:gz") as tar:
         folder = Path(scratch)
         _unpack(tar, folder)
-        manifest = json.loads((folder / "manifest.json").read_text())
+        manifest, copies = _read_manifest(folder, storage)
         if manifest["database"] != url.get_backend_name():
             raise click.ClickException(
                 f"This backup is of a {manifest['database']} database; the app uses {url.get_backend_name()}."
@@ -127,11 +180,7 @@ def restore_backup(archive: Path) -> dict:
                 capture_output=True,
             )
         db.engine.dispose()
-        for relative, digest in manifest["files"].items():
-            source = folder / "storage" / relative
-            if _sha256(source) != digest:
-                raise click.ClickException(f"The stored file {relative} does not match its digest.")
-            target = storage / relative
+        for source, target in copies:
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source, target)
     return manifest

@@ -2,7 +2,9 @@
 
 A document that no version of the answers sent to the trust office used is deleted
 when it is replaced: its row at once, its bytes once the transaction has committed, so
-a rollback never leaves a row whose file is gone.
+a rollback never leaves a row whose file is gone. A new upload's bytes are deleted if
+its transaction rolls back, so no file is left without a row. The documents one
+application keeps are capped in number and in bytes.
 """
 
 import hashlib
@@ -10,10 +12,11 @@ import io
 import secrets
 import unicodedata
 import zipfile
+from collections.abc import Collection
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import event
+from sqlalchemy import event, func, select
 
 from ..audit.operations import record_event
 from ..extensions import db
@@ -27,6 +30,7 @@ DOCX_MAIN_PART = b"application/vnd.openxmlformats-officedocument.wordprocessingm
 ZIP_PART_LIMIT = 1024 * 1024
 
 WRONG_TYPE = "must be a PDF, a Word document (.docx) or an OpenDocument text (.odt)"
+ASK_THE_OFFICE = "Ask the trust office how to send it."
 
 
 class UploadRefused(ValueError):
@@ -93,13 +97,45 @@ def document_path(document: Document) -> Path:
     return documents_folder() / document.stored_name
 
 
+def check_room(application: Application, size: int, leaving: Collection[int] = ()) -> None:
+    """Refuse a new document of `size` bytes that would take the application past its caps.
+
+    Every document the application keeps counts (those sent to the trust office
+    stay however often they are replaced), except `leaving`: the ids this save discards.
+    """
+    count, total = db.session.execute(
+        select(func.count(Document.id), func.coalesce(func.sum(Document.size), 0)).where(
+            Document.application_id == application.id, Document.id.not_in(leaving)
+        )
+    ).one()
+    most = current_app.config["DOCUMENTS_MAX_PER_APPLICATION"]
+    limit = current_app.config["DOCUMENTS_MAX_BYTES_PER_APPLICATION"]
+    if count >= most:
+        raise UploadRefused(
+            f"cannot be added: one application can keep {most} documents, counting those already sent to the "
+            f"trust office. {ASK_THE_OFFICE}"
+        )
+    if total + size > limit:
+        raise UploadRefused(
+            f"cannot be added: one application's documents can come to {human_size(limit)} together, and this "
+            f"application's already come to {human_size(total)}. {ASK_THE_OFFICE}"
+        )
+
+
 def store_document(
-    application: Application, kind: str, question: str, filename: str | None, data: bytes, user
+    application: Application, kind: str, question: str, filename: str | None, data: bytes, user,
+    leaving: Collection[int] = (),
 ) -> Document:
-    """Check the bytes, keep them under a random name, and record the upload under its question."""
+    """Check the bytes and the application's room, keep them under a random name, and record the upload.
+
+    `leaving`: the ids of documents the same save discards, which make room.
+    """
     content_type, extension = detect_type(data)
+    check_room(application, len(data), leaving)
     stored_name = f"{secrets.token_hex(16)}.{extension}"
-    (documents_folder() / stored_name).write_bytes(data)
+    path = documents_folder() / stored_name
+    path.write_bytes(data)
+    db.session.info.setdefault(_UNLINK_ON_ROLLBACK, []).append(path)
     document = Document(
         application_id=application.id,
         kind=kind,
@@ -130,6 +166,7 @@ def was_sent(application: Application, document: Document) -> bool:
 
 
 _UNLINK_AFTER_COMMIT = "documents_to_unlink"  # the session's list of stored files to delete once committed
+_UNLINK_ON_ROLLBACK = "documents_written"  # the files stored since the last commit, deleted if it rolls back
 
 
 def discard_document(document: Document) -> None:
@@ -141,14 +178,18 @@ def discard_document(document: Document) -> None:
 @event.listens_for(db.session, "after_commit")
 def _unlink_discarded(session) -> None:
     if session.get_nested_transaction() is None:  # the whole transaction, not a savepoint
+        session.info.pop(_UNLINK_ON_ROLLBACK, None)
         for path in session.info.pop(_UNLINK_AFTER_COMMIT, []):
             path.unlink(missing_ok=True)
 
 
 @event.listens_for(db.session, "after_transaction_end")
 def _keep_discarded_on_rollback(session, transaction) -> None:
+    """A transaction ended without committing: keep what it discarded, delete what it stored."""
     if transaction.parent is None:
         session.info.pop(_UNLINK_AFTER_COMMIT, None)
+        for path in session.info.pop(_UNLINK_ON_ROLLBACK, []):
+            path.unlink(missing_ok=True)
 
 
 def human_size(size: int) -> str:

@@ -124,33 +124,50 @@ def _split_posted(posted) -> tuple[MultiDict, dict]:
     return text, files
 
 
+def _discardable(application: Application, document_id) -> Document | None:
+    """The application's document of this id, if no answers sent to the trust office used it."""
+    document_id = str(document_id or "")
+    document = db.session.get(Document, int(document_id)) if document_id.isdigit() else None
+    if document is not None and document.application_id == application.id and not was_sent(application, document):
+        return document
+    return None
+
+
 def _store_uploads(application, form, files: dict, answers: dict, previous: dict, user) -> dict[str, list[str]]:
-    """Keep each valid new upload; refused ones leave the previous document in place."""
-    errors = {}
+    """Keep each valid new upload; refused ones leave the previous document in place.
+
+    The documents the stored uploads replace, and that will be discarded, do not count
+    toward the application's caps.
+    """
+    errors, leaving = {}, set()
     for file_field in form.file_fields():
         answers[file_field.name] = previous.get(file_field.name, "")
         upload = files.get(file_field.name)
         if upload is None:
             continue
+        replaced = _discardable(application, previous.get(file_field.name))
+        making_room = leaving | ({replaced.id} if replaced else set())
         try:
             document = store_document(
-                application, file_field.name, file_field.label.text, upload.filename, read_upload(upload.stream), user
+                application, file_field.name, file_field.label.text, upload.filename, read_upload(upload.stream), user,
+                leaving=making_room,
             )
         except UploadRefused as refusal:
             errors[file_field.name] = [refusal.about(form.upload_name(file_field))]
         else:
             answers[file_field.name] = str(document.id)
+            leaving = making_room
     return errors
 
 
 def _discard_replaced(application: Application, form, previous: dict, answers: dict) -> None:
     """Delete the files the answers no longer use, unless answers sent to the trust office used them."""
     for file_field in form.file_fields():
-        old = str(previous.get(file_field.name) or "")
-        if not old.isdigit() or old == str(answers.get(file_field.name) or ""):
+        old = previous.get(file_field.name)
+        if str(old or "") == str(answers.get(file_field.name) or ""):
             continue
-        document = db.session.get(Document, int(old))
-        if document is not None and document.application_id == application.id and not was_sent(application, document):
+        document = _discardable(application, old)
+        if document is not None:
             discard_document(document)
 
 

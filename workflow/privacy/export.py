@@ -1,9 +1,10 @@
 """One organisation's data, every piece of it and nothing of anyone else's, as a ZIP archive."""
 
-import io
 import json
 import re
+import tempfile
 import zipfile
+from typing import BinaryIO
 
 from sqlalchemy import select
 
@@ -73,22 +74,36 @@ def application_data(application: Application) -> dict:
     }
 
 
-def export_archive(organisation) -> bytes:
-    """The ZIP: organisation.json, and per application its answers, messages, documents and letter."""
-    buffer = io.BytesIO()
+def export_archive(organisation) -> BinaryIO:
+    """The ZIP, in a temporary file read from its start: organisation.json, and per application its
+    answers, messages, documents and letter.
+
+    Each document is copied into the archive in blocks, so memory does not grow with the
+    documents' size. The caller closes the file, which deletes it.
+    """
     applications = db.session.scalars(
         select(Application).where(Application.organisation_id == organisation.id).order_by(Application.id)
     ).all()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("organisation.json", json.dumps(organisation_data(organisation), indent=2, default=str))
-        for application in applications:
-            folder = f"applications/{_safe(application.reference or f'draft-{application.id}')}"
-            archive.writestr(f"{folder}/application.json", json.dumps(application_data(application), indent=2, default=str))
-            for document in application.documents:
-                path = document_path(document)
-                if path.is_file():
-                    archive.writestr(f"{folder}/documents/{document.id}-{_safe(document.filename)}", path.read_bytes())
-            letter = db.session.scalar(select(DecisionLetter).where(DecisionLetter.application_id == application.id))
-            if letter is not None and letter.is_issued and letter.pdf:
-                archive.writestr(f"{folder}/decision-letter.pdf", letter.pdf)
-    return buffer.getvalue()
+    file = tempfile.TemporaryFile()
+    try:
+        with zipfile.ZipFile(file, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr("organisation.json", json.dumps(organisation_data(organisation), indent=2, default=str))
+            for application in applications:
+                _add_application(archive, application)
+    except BaseException:
+        file.close()
+        raise
+    file.seek(0)
+    return file
+
+
+def _add_application(archive: zipfile.ZipFile, application: Application) -> None:
+    folder = f"applications/{_safe(application.reference or f'draft-{application.id}')}"
+    archive.writestr(f"{folder}/application.json", json.dumps(application_data(application), indent=2, default=str))
+    for document in application.documents:
+        path = document_path(document)
+        if path.is_file():
+            archive.write(path, f"{folder}/documents/{document.id}-{_safe(document.filename)}")
+    letter = db.session.scalar(select(DecisionLetter).where(DecisionLetter.application_id == application.id))
+    if letter is not None and letter.is_issued and letter.pdf:
+        archive.writestr(f"{folder}/decision-letter.pdf", letter.pdf)

@@ -1,8 +1,9 @@
 """Downloading an organisation's data, and the page for what anonymising erased."""
 
+import os
 from datetime import datetime
 
-from flask import Blueprint, Response, abort, render_template
+from flask import Blueprint, abort, render_template, send_file
 from flask_login import current_user, login_required
 
 from ..errors import NotAllowed
@@ -28,11 +29,14 @@ def export(organisation_id: int | None):
     organisation = db.session.get(Organisation, organisation_id)
     if organisation is None or not current_user.is_member_of(organisation.id):
         abort(404)
-    filename = f"organisation-{organisation.id}-data-{utcnow():%Y-%m-%d}.zip"
-    return Response(
-        export_archive(organisation), mimetype="application/zip",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
+    archive = export_archive(organisation)
+    response = send_file(
+        archive, mimetype="application/zip", as_attachment=True, conditional=False,
+        download_name=f"organisation-{organisation.id}-data-{utcnow():%Y-%m-%d}.zip",
     )
+    response.content_length = os.fstat(archive.fileno()).st_size
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def erased_page(title: str, what: str, erased: datetime, still: str = ""):
