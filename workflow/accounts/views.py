@@ -17,7 +17,7 @@ from sqlalchemy.orm import joinedload
 
 from ..extensions import db, login_manager
 from ..hubs.operations import known_slug
-from . import limits
+from . import limits, tokens
 from .forms import (
     ChangeEmailForm,
     ChangePasswordForm,
@@ -109,8 +109,8 @@ def _hub_slug() -> str | None:
     return known_slug(request.args.get("hub"))
 
 
-def _expired_link(what: str):
-    return render_template("accounts/link_expired.html", what=what), 410
+def _expired_link(what: str, reason: str = tokens.EXPIRED):
+    return render_template("accounts/link_expired.html", what=what, voided=reason == tokens.VOIDED), 410
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
@@ -328,10 +328,10 @@ def change_own_email():
 
 @bp.route("/account/email/confirm/<token>", methods=["GET", "POST"])
 def confirm_email_change(token: str):
-    found = email_change(token)
-    if found is None:
-        return _expired_link("email change")
-    user, new_email = found
+    try:
+        user, new_email = email_change(token)
+    except tokens.DeadLink as dead:
+        return _expired_link("email change", dead.reason)
     form = EmptyForm()
     if form.validate_on_submit():
         change_email(user, new_email)
@@ -379,9 +379,10 @@ def forgot_password():
 
 @bp.route("/password-reset/<token>", methods=["GET", "POST"])
 def reset(token: str):
-    user = password_reset_user(token)
-    if user is None:
-        return _expired_link("password reset")
+    try:
+        user = password_reset_user(token)
+    except tokens.DeadLink as dead:
+        return _expired_link("password reset", dead.reason)
     form = ResetPasswordForm(user=user)
     if form.validate_on_submit():
         reset_password(user, form.password.data)
