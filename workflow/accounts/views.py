@@ -4,6 +4,7 @@ from flask import (
     Blueprint,
     abort,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
@@ -77,7 +78,6 @@ login_manager.login_message = "Sign in to continue."
 login_manager.login_message_category = "info"
 
 CANDIDATE_SECRET = "totp_candidate"
-NEW_RECOVERY_CODES = "new_recovery_codes"
 
 
 # Every request loads its user: one statement, built once, with the roles and memberships.
@@ -179,37 +179,41 @@ def two_factor_setup():
             form.code.errors.append("The code is not right: check the secret is typed correctly and enter the code your app shows now")
         else:
             session.pop(CANDIDATE_SECRET, None)
-            session[NEW_RECOVERY_CODES] = codes
             second_factor_done()
             record_account_event(current_user, "two_factor_enabled")
             record_account_event(current_user, "signed_in")
-            return redirect(url_for("accounts.recovery_codes", next=safe_next(request.args.get("next"))))
+            return _show_recovery_codes(codes, _next_url())
     return render_template(
         "accounts/two_factor_setup.html", form=form, secret=secret,
         uri=provisioning_uri(current_user, secret), replacing=current_user.has_second_factor,
     )
 
 
+def _show_recovery_codes(codes: list[str], next_url: str):
+    """New recovery codes, shown once: in the answer to the POST that made them, never in the session or a cache."""
+    response = make_response(render_template("accounts/recovery_codes.html", codes=codes, next_url=next_url))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @bp.route("/account/recovery-codes", methods=["GET", "POST"])
 @login_required
 def recovery_codes():
-    """New recovery codes, shown once; POST replaces them (after the password again)."""
+    """POST replaces the recovery codes (after the password again) and shows the new ones once."""
     if request.method == "POST":
         if not session.get("second_factor"):
             abort(404)
         return _replace_recovery_codes()
-    codes = session.pop(NEW_RECOVERY_CODES, None)
-    if not codes:
-        return redirect(url_for("accounts.account"))
-    return render_template("accounts/recovery_codes.html", codes=codes, next_url=_next_url())
+    return redirect(url_for("accounts.account"))
 
 
 @require_recent_password
 def _replace_recovery_codes():
-    if EmptyForm().validate_on_submit():
-        session[NEW_RECOVERY_CODES] = replace_recovery_codes(current_user)
-        record_account_event(current_user, "recovery_codes_replaced")
-    return redirect(url_for("accounts.recovery_codes", next=url_for("accounts.account")))
+    if not EmptyForm().validate_on_submit():
+        return redirect(url_for("accounts.account"))
+    codes = replace_recovery_codes(current_user)
+    record_account_event(current_user, "recovery_codes_replaced")
+    return _show_recovery_codes(codes, url_for("accounts.account"))
 
 
 @bp.route("/account/two-factor/turn-off", methods=["POST"])
