@@ -90,6 +90,9 @@ class Config:
     VERIFY_LIMIT_PER_ADDRESS = os.environ.get("VERIFY_LIMIT_PER_ADDRESS", "30 per 10 minutes")
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "consort")
+    # The key recovery codes are hashed with (HMAC-SHA256), kept out of the database. When unset
+    # it is derived from SECRET_KEY; set it so that changing SECRET_KEY leaves the codes working.
+    RECOVERY_CODE_KEY = os.environ.get("RECOVERY_CODE_KEY")
     # Behind a reverse proxy: how many proxies set X-Forwarded-For (0: none, use the peer address).
     PROXY_FIX_HOPS = int(os.environ.get("PROXY_FIX_HOPS", "0"))
     # Applicants are warned this many minutes before their session times out, and can extend it.

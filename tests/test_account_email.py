@@ -6,6 +6,7 @@ from sqlalchemy import select
 from workflow.accounts.models import User
 
 from .account_helpers import Clock, emails, event_kinds, forget_user, link_in
+from .conftest import PASSWORD
 from .test_accounts import register, sign_in
 
 REGISTRATION = {
@@ -137,3 +138,50 @@ def test_change_email_refuses_an_address_in_use(client, db, applicant, other_app
     response = client.post("/account/email", data={"email": other_applicant.email})
     assert "Another account already uses this email address" in response.get_data(as_text=True)
     assert emails("verify_email") == []
+
+
+def _ask_for_email_change(client, db, applicant, login, new="new.address@example.org"):
+    login(applicant)
+    with client.session_transaction() as session:
+        session["password_at"] = 10**10
+    client.post("/account/email", data={"email": new})
+    return link_in(emails("verify_email", new)[-1])
+
+
+def _refused_as_voided(client, db, applicant, link):
+    for response in (client.get(link), client.post(link)):
+        assert response.status_code == 410
+        assert "the password was changed or the account was signed out after it was sent" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(User, applicant.id).email == applicant.email
+
+
+def test_a_password_change_voids_a_pending_email_change_link(client, db, applicant, login, app):
+    link = _ask_for_email_change(client, db, applicant, login)
+    other = app.test_client()
+    login(applicant, other)
+    new = "a brand new passphrase"
+    changed = other.post("/account/password", data={"current": PASSWORD, "password": new, "confirm": new})
+    assert changed.status_code == 302
+    forget_user()
+    _refused_as_voided(app.test_client(), db, applicant, link)
+
+
+def test_signing_out_everywhere_voids_a_pending_email_change_link(client, db, applicant, login, app):
+    """Someone who once held a session asks for a change to their own address; the owner signs out everywhere."""
+    link = _ask_for_email_change(client, db, applicant, login, new="intruder@example.org")
+    owner = app.test_client()
+    login(applicant, owner)
+    assert owner.post("/account/sign-out-everywhere").status_code == 302
+    forget_user()
+    _refused_as_voided(app.test_client(), db, applicant, link)
+
+
+def test_an_email_change_link_still_works_after_the_session_times_out(client, db, applicant, login, clock, app):
+    link = _ask_for_email_change(client, db, applicant, login)
+    clock.forward(hours=13)
+    forget_user()
+    assert client.get("/account").status_code == 302
+    assert app.test_client().post(link).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(User, applicant.id).email == "new.address@example.org"

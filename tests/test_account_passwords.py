@@ -133,3 +133,15 @@ def test_registration_refuses_a_common_password(client, db):
     response = register(client, password="password12345", confirm="password12345")
     assert "too common" in response.get_data(as_text=True)
     assert db.session.scalar(select(User)) is None
+
+
+def test_signing_out_everywhere_voids_a_pending_reset_link(client, db, applicant, login, app):
+    link = _reset_link(app.test_client(), applicant.email)
+    login(applicant)
+    assert client.post("/account/sign-out-everywhere").status_code == 302
+    forget_user()
+    response = app.test_client().post(link, data={"password": NEW, "confirm": NEW})
+    assert response.status_code == 410
+    assert "the account was signed out after it was sent" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert verify_password(db.session.get(User, applicant.id).password_hash, PASSWORD)

@@ -205,3 +205,20 @@ def test_issued_letters_take_the_name_they_print_unless_erased(tmp_path):
         db.engine.dispose()
     drop_database(url)
     assert names == {1: "Band", 2: None, 3: None}
+
+
+def test_unkeyed_recovery_codes_are_removed(tmp_path):
+    """1a13c48315ab deletes the plain SHA-256 recovery codes: they cannot be rekeyed without the codes."""
+    app = _app(tmp_path, "migrate_recovery_codes")
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    with app.app_context():
+        upgrade(revision="b8e3f1a7c2d4")
+        with db.engine.begin() as connection:
+            connection.execute(text(USER_ROW))
+            connection.execute(text(f"INSERT INTO recovery_codes (user_id, code_digest) VALUES (1, '{'c' * 64}')"))
+        upgrade(revision="1a13c48315ab")
+        with db.engine.connect() as connection:
+            left = connection.execute(text("SELECT (SELECT count(*) FROM recovery_codes), (SELECT count(*) FROM users)")).one()
+        db.engine.dispose()
+    drop_database(url)
+    assert tuple(left) == (0, 1)

@@ -1,5 +1,8 @@
 """Two-factor sign-in by TOTP: required for officers, admins and trustees; recovery codes once each."""
 
+import hashlib
+import hmac
+import json
 import re
 
 import pyotp
@@ -7,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from workflow.accounts.models import RecoveryCode, Role, User
+from workflow.accounts.two_factor import check_second_factor
 
 from .account_helpers import Clock, event_kinds, forget_user
 from .conftest import PASSWORD
@@ -28,9 +32,12 @@ def enrol(client, user):
     secret = re.search(r'id="totp-secret">([A-Z2-7]+)<', page).group(1)
     assert "otpauth://totp/" in page and f"secret={secret}" in page
     response = client.post("/account/two-factor", data={"code": pyotp.TOTP(secret).now()})
-    assert response.status_code == 302 and "/account/recovery-codes" in response.headers["Location"]
-    codes = re.findall(r"<code>([0-9a-f]{6}-[0-9a-f]{6})</code>", client.get(response.headers["Location"]).get_data(as_text=True))
-    return secret, codes
+    assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
+    return secret, shown_codes(response)
+
+
+def shown_codes(response) -> list[str]:
+    return re.findall(r"<code>([0-9a-f]{6}-[0-9a-f]{6})</code>", response.get_data(as_text=True))
 
 
 @pytest.mark.parametrize("roles", [(Role.OFFICER,), (Role.ADMIN, Role.OFFICER), (Role.TRUSTEE,), (Role.CHAIR, Role.TRUSTEE)])
@@ -135,8 +142,8 @@ def test_new_recovery_codes_replace_the_old(client, db, officer):
     password_step(client, officer)
     _, old = enrol(client, officer)
     response = client.post("/account/recovery-codes")
-    page = client.get(response.headers["Location"]).get_data(as_text=True)
-    new = re.findall(r"<code>([0-9a-f]{6}-[0-9a-f]{6})</code>", page)
+    assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
+    new = shown_codes(response)
     assert len(new) == 10 and not set(new) & set(old)
     assert db.session.query(RecoveryCode).count() == 10
 
@@ -171,3 +178,72 @@ def test_the_demo_enrols_office_and_board_accounts_and_prints_their_secrets(app,
     assert response.status_code == 302
     forget_user()
     assert client.get("/office").status_code == 200
+
+
+def _digests(db, user) -> set[str]:
+    return set(db.session.scalars(select(RecoveryCode.code_digest).where(RecoveryCode.user_id == user.id)))
+
+
+def test_recovery_codes_are_kept_as_a_keyed_hash_not_a_plain_one(client, db, officer, app, monkeypatch):
+    monkeypatch.setitem(app.config, "RECOVERY_CODE_KEY", "a key kept out of the database")
+    password_step(client, officer)
+    _, codes = enrol(client, officer)
+    plain = {hashlib.sha256(code.replace("-", "").encode()).hexdigest() for code in codes}
+    keyed = {
+        hmac.new(b"a key kept out of the database", code.replace("-", "").encode(), hashlib.sha256).hexdigest()
+        for code in codes
+    }
+    assert _digests(db, officer) == keyed and not plain & keyed
+
+
+@pytest.mark.parametrize("own_key", [None, "the recovery code key"])
+def test_a_recovery_code_works_only_with_the_key_it_was_made_with(client, db, officer, app, monkeypatch, own_key):
+    monkeypatch.setitem(app.config, "RECOVERY_CODE_KEY", own_key)
+    password_step(client, officer)
+    _, codes = enrol(client, officer)
+    user = db.session.get(User, officer.id)
+    changed = "RECOVERY_CODE_KEY" if own_key else "SECRET_KEY"
+    with monkeypatch.context() as patch:
+        patch.setitem(app.config, changed, "another key")
+        assert check_second_factor(user, codes[0]) is None
+    if own_key:
+        with monkeypatch.context() as patch:
+            patch.setitem(app.config, "SECRET_KEY", "a rotated secret key")
+            assert check_second_factor(user, codes[1]) == "recovery"  # its own key: SECRET_KEY can change
+    assert check_second_factor(user, codes[0]) == "recovery"
+
+
+def test_codes_made_before_recovery_code_key_was_set_still_work(client, db, officer, app, monkeypatch):
+    password_step(client, officer)
+    _, codes = enrol(client, officer)
+    monkeypatch.setitem(app.config, "RECOVERY_CODE_KEY", "set later")
+    assert check_second_factor(db.session.get(User, officer.id), codes[0]) == "recovery"
+
+
+def _session_in_cookie(client, app) -> str:
+    cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
+    return json.dumps(app.session_interface.get_signing_serializer(app).loads(cookie.value))
+
+
+def test_recovery_codes_never_go_into_the_session_cookie(client, db, officer, app):
+    password_step(client, officer)
+    _, first = enrol(client, officer)
+    after_enrolment = _session_in_cookie(client, app)
+    second = shown_codes(client.post("/account/recovery-codes"))
+    after_replacing = _session_in_cookie(client, app)
+    assert len(first) == len(second) == 10
+    for code in first + second:
+        for session in (after_enrolment, after_replacing):
+            assert code not in session and code.replace("-", "") not in session
+    assert client.get("/account/recovery-codes").headers["Location"] == "/account"  # nothing kept to show again
+
+
+def test_the_account_page_asks_for_new_codes_when_none_are_left(client, db, officer):
+    password_step(client, officer)
+    enrol(client, officer)
+    forget_user()
+    assert "You have no recovery codes" not in client.get("/account").get_data(as_text=True)
+    db.session.execute(RecoveryCode.__table__.delete())
+    db.session.commit()
+    forget_user()
+    assert "You have no recovery codes. Get new ones" in client.get("/account").get_data(as_text=True)

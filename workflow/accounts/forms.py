@@ -24,7 +24,8 @@ def _email_field(label: str = "Email address") -> EmailField:
     )
 
 
-def _new_password(label: str = "Create a password") -> PasswordField:
+def new_password(label: str = "Create a password") -> PasswordField:
+    """A new password's box; forms with one check it by `PolicyMixin`, the one password policy."""
     return PasswordField(
         label,
         widget=GovPasswordInput(),
@@ -78,7 +79,7 @@ class RegisterForm(PolicyMixin, FlaskForm):
         widget=GovTextInput(),
         validators=[InputRequired("Enter the name of your organisation"), Length(max=200)],
     )
-    password = _new_password()
+    password = new_password()
     confirm = _confirm()
     submit = SubmitField("Create account", widget=GovSubmitInput())
 
@@ -90,7 +91,7 @@ class InvitedRegisterForm(PolicyMixin, FlaskForm):
     """An account for someone invited: the email address is the invitation's."""
 
     name = StringField("Your full name", widget=GovTextInput(), validators=[InputRequired("Enter your full name"), Length(max=200)])
-    password = _new_password()
+    password = new_password()
     confirm = _confirm()
     submit = SubmitField("Create account and join", widget=GovSubmitInput())
 
@@ -128,7 +129,9 @@ class ForgotPasswordForm(FlaskForm):
 
 
 class ResetPasswordForm(PolicyMixin, FlaskForm):
-    password = _new_password("New password")
+    """A new password for this user (by a reset link, or subclassed for a change or an invitation)."""
+
+    password = new_password("New password")
     confirm = _confirm()
     submit = SubmitField("Set the new password", widget=GovSubmitInput())
 

@@ -117,7 +117,7 @@ class UserRole(db.Model):
 
 
 class RecoveryCode(db.Model):
-    """A single-use code to sign in without the authenticator app; only its digest is kept."""
+    """A single-use code to sign in without the authenticator app; only its HMAC is kept (two_factor.py)."""
 
     __tablename__ = "recovery_codes"
 

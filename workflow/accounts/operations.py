@@ -1,7 +1,5 @@
 """Creating accounts, signing in, and keeping an account: email, password, sessions, the account log."""
 
-import hashlib
-
 from flask import has_request_context, request
 from sqlalchemy import func, select
 
@@ -152,7 +150,8 @@ def sign_out_everywhere(user: User) -> None:
     record_account_event(user, "signed_out_everywhere")
 
 
-# Email verification
+# Email verification: bound to the address alone (not an account token), so a link still
+# works after signing out; it proves the address and gives no access to the account.
 
 def send_verification(user: User, hub: str | None = None) -> None:
     """Email a link that verifies the account's address (carrying the hub they came to apply to)."""
@@ -173,11 +172,7 @@ def verify_email(user: User) -> None:
         record_account_event(user, "email_verified")
 
 
-# Password reset: a link tied to the password hash it was made for, so it works once.
-
-def _fingerprint(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
-
+# Password reset: a link void once the password changes (so it works once) or the account signs out.
 
 def _tell_there_is_no_account(email: str, asked_for: str) -> None:
     """Answer a request for a link to an address with no account it can use: the same work as sending the link."""
@@ -190,13 +185,13 @@ def request_password_reset(email: str) -> None:
     if user is None or not user.active:
         _tell_there_is_no_account(email, "to reset a password")
         return
-    token = tokens.make_token(tokens.PASSWORD_RESET, u=user.id, h=_fingerprint(user.password_hash))
+    token = tokens.make_account_token(tokens.PASSWORD_RESET, user)
     queue_email("password_reset", user.email, "Reset your password", user=user, token=token)
 
 
 # Signing in by an emailed link: the way through when someone else's wrong guesses have
-# paused the password. It works once (using it ends every other session, which its
-# session version was bound to), for 15 minutes, and never after a password change.
+# paused the password. It works once (using it moves the session version on, which voids
+# it), for 15 minutes, and never after a password change.
 
 def request_sign_in_link(email: str) -> None:
     """Email a single-use sign-in link, or say there is no account; the page says the same either way."""
@@ -204,19 +199,14 @@ def request_sign_in_link(email: str) -> None:
     if user is None or not user.active:
         _tell_there_is_no_account(email, "to sign in")
         return
-    token = tokens.make_token(
-        tokens.SIGN_IN_LINK, u=user.id, v=user.session_version, h=_fingerprint(user.password_hash)
-    )
+    token = tokens.make_account_token(tokens.SIGN_IN_LINK, user)
     queue_email("sign_in_link", user.email, "Your link to sign in to Consort", user=user, token=token)
 
 
-def sign_in_link_user(token: str) -> User | None:
-    """The account of a genuine, unexpired, unused sign-in link."""
-    payload = tokens.read_token(tokens.SIGN_IN_LINK, token)
-    user = db.session.get(User, payload.get("u")) if payload else None
-    if user is None or not user.active or user.session_version != payload.get("v"):
-        return None
-    return user if _fingerprint(user.password_hash) == payload.get("h") else None
+def sign_in_link_user(token: str) -> User:
+    """The account of a genuine, unexpired, unused sign-in link; else raises tokens.DeadLink."""
+    user, _ = tokens.read_account_token(tokens.SIGN_IN_LINK, token)
+    return user
 
 
 def use_sign_in_link(user: User) -> None:
@@ -225,12 +215,9 @@ def use_sign_in_link(user: User) -> None:
     record_account_event(user, "signed_in_by_link")
 
 
-def password_reset_user(token: str) -> User | None:
-    """The account of a genuine, unexpired, unused reset link."""
-    payload = tokens.read_token(tokens.PASSWORD_RESET, token)
-    user = db.session.get(User, payload.get("u")) if payload else None
-    if user is None or not user.active or _fingerprint(user.password_hash) != payload.get("h"):
-        return None
+def password_reset_user(token: str) -> User:
+    """The account of a genuine, unexpired, unused reset link; else raises tokens.DeadLink."""
+    user, _ = tokens.read_account_token(tokens.PASSWORD_RESET, token)
     return user
 
 
@@ -258,21 +245,21 @@ def change_password(user: User, current: str, new: str) -> bool:
     return True
 
 
-# Changing the email address: verified by a link sent to the new address.
+# Changing the email address: verified by a link sent to the new address, void once the
+# account's address, password or session version changes.
 
 def request_email_change(user: User, new_email: str) -> None:
     """Email the new address a link that makes it the account's address."""
     new_email = new_email.strip().lower()
-    token = tokens.make_token(tokens.CHANGE_EMAIL, u=user.id, e=new_email, o=user.email)
+    token = tokens.make_account_token(tokens.CHANGE_EMAIL, user, e=new_email, o=user.email)
     queue_email("verify_email", new_email, "Confirm your new email address", user=user, token=token, change=True)
 
 
-def email_change(token: str) -> tuple[User, str] | None:
-    """The account and new address of a genuine, unexpired, unused email-change link."""
-    payload = tokens.read_token(tokens.CHANGE_EMAIL, token)
-    user = db.session.get(User, payload.get("u")) if payload else None
-    if user is None or not user.active or user.email != payload.get("o"):
-        return None
+def email_change(token: str) -> tuple[User, str]:
+    """The account and new address of a genuine, unexpired, unused email-change link; else raises tokens.DeadLink."""
+    user, payload = tokens.read_account_token(tokens.CHANGE_EMAIL, token)
+    if user.email != payload.get("o") or not isinstance(payload.get("e"), str):
+        raise tokens.DeadLink(tokens.EXPIRED)
     return user, payload["e"]
 
 

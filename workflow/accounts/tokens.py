@@ -3,14 +3,21 @@
 A token carries its purpose (as the signer's salt), a small payload and the time it
 was made; `read_token` refuses it once `max_age` has passed. The time comes from
 `utcnow` here, so tests can move the clock.
+
+An account token (password reset, email change) also carries a fingerprint of the
+account's password hash and session version, so it stops working as soon as the
+password changes or the account is signed out (which moves the session version on).
 """
 
+import hashlib
 from datetime import timedelta
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from ..extensions import db
 from ..types import utcnow
+from .models import User
 
 VERIFY_EMAIL = "verify-email"
 PASSWORD_RESET = "password-reset"
@@ -23,6 +30,19 @@ MAX_AGE = {
     CHANGE_EMAIL: timedelta(days=1),
     SIGN_IN_LINK: timedelta(minutes=15),
 }
+
+# Why an account link does not work: too old, not genuine or used; or voided by a
+# password change or a sign-out since it was made.
+EXPIRED = "expired"
+VOIDED = "voided"
+
+
+class DeadLink(Exception):
+    """An account link that does not work, and why (EXPIRED or VOIDED)."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
 
 
 def _serializer(purpose: str) -> URLSafeSerializer:
@@ -46,3 +66,28 @@ def read_token(purpose: str, token: str) -> dict | None:
     if age < -60 or age > MAX_AGE[purpose].total_seconds():
         return None
     return payload
+
+
+def account_fingerprint(user: User) -> str:
+    """A digest of the password hash and session version: it changes when either does."""
+    return hashlib.sha256(f"{user.session_version}:{user.password_hash}".encode()).hexdigest()[:16]
+
+
+def make_account_token(purpose: str, user: User, **payload) -> str:
+    """A token for this person's account, void once their password or session version moves on."""
+    return make_token(purpose, **payload, u=user.id, a=account_fingerprint(user))
+
+
+def read_account_token(purpose: str, token: str) -> tuple[User, dict]:
+    """The active account and payload of a genuine, unexpired, still current account token.
+
+    Raises DeadLink: EXPIRED when the token is not genuine, too old or its account is
+    gone or switched off; VOIDED when the password or session version has moved on.
+    """
+    payload = read_token(purpose, token)
+    user = db.session.get(User, payload["u"]) if payload and isinstance(payload.get("u"), int) else None
+    if user is None or not user.active:
+        raise DeadLink(EXPIRED)
+    if payload.get("a") != account_fingerprint(user):
+        raise DeadLink(VOIDED)
+    return user, payload

@@ -1,6 +1,12 @@
-"""Two-factor sign-in by TOTP (RFC 6238, 30-second steps, 6 digits), with single-use recovery codes."""
+"""Two-factor sign-in by TOTP (RFC 6238, 30-second steps, 6 digits), with single-use recovery codes.
+
+A recovery code is kept only as its HMAC-SHA256 under a key that is not in the database
+(RECOVERY_CODE_KEY, or else a key derived from SECRET_KEY), so a copy of the database
+alone does not give the codes away however short they are.
+"""
 
 import hashlib
+import hmac
 import secrets
 
 import pyotp
@@ -39,14 +45,27 @@ def _matching_step(secret: str, code: str, after_step: int = 0) -> int | None:
     return None
 
 
-def _digest(code: str) -> str:
-    return hashlib.sha256("".join(code.lower().split()).replace("-", "").encode()).hexdigest()
+def _as_bytes(value: str | bytes) -> bytes:
+    return value if isinstance(value, bytes) else value.encode()
+
+
+def recovery_code_keys() -> list[bytes]:
+    """The keys recovery codes are hashed with: RECOVERY_CODE_KEY when set (it keys new codes),
+    then one derived from SECRET_KEY (the only one when RECOVERY_CODE_KEY is not set)."""
+    config = current_app.config
+    derived = hmac.new(_as_bytes(config["SECRET_KEY"]), b"consort recovery-code-key", hashlib.sha256).digest()
+    return [_as_bytes(config["RECOVERY_CODE_KEY"]), derived] if config.get("RECOVERY_CODE_KEY") else [derived]
+
+
+def _digest(code: str, key: bytes) -> str:
+    return hmac.new(key, "".join(code.lower().split()).replace("-", "").encode(), hashlib.sha256).hexdigest()
 
 
 def _new_recovery_codes(user: User) -> list[str]:
     db.session.execute(RecoveryCode.__table__.delete().where(RecoveryCode.user_id == user.id))
     codes = [f"{secrets.token_hex(3)}-{secrets.token_hex(3)}" for _ in range(RECOVERY_CODE_COUNT)]
-    db.session.add_all(RecoveryCode(user_id=user.id, code_digest=_digest(code)) for code in codes)
+    key = recovery_code_keys()[0]
+    db.session.add_all(RecoveryCode(user_id=user.id, code_digest=_digest(code, key)) for code in codes)
     return codes
 
 
@@ -83,7 +102,9 @@ def check_second_factor(user: User, code: str) -> str | None:
         return "totp"
     row = db.session.scalar(
         select(RecoveryCode).where(
-            RecoveryCode.user_id == user.id, RecoveryCode.code_digest == _digest(code), RecoveryCode.used_at.is_(None)
+            RecoveryCode.user_id == user.id,
+            RecoveryCode.code_digest.in_([_digest(code, key) for key in recovery_code_keys()]),
+            RecoveryCode.used_at.is_(None),
         )
     )
     if row is None:

@@ -4,6 +4,7 @@ from flask import (
     Blueprint,
     abort,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
@@ -17,7 +18,7 @@ from sqlalchemy.orm import joinedload
 
 from ..extensions import db, login_manager
 from ..hubs.operations import known_slug
-from . import limits
+from . import limits, tokens
 from .forms import (
     ChangeEmailForm,
     ChangePasswordForm,
@@ -81,7 +82,6 @@ login_manager.login_message = "Sign in to continue."
 login_manager.login_message_category = "info"
 
 CANDIDATE_SECRET = "totp_candidate"
-NEW_RECOVERY_CODES = "new_recovery_codes"
 
 
 # Every request loads its user: one statement, built once, with the roles and memberships.
@@ -118,8 +118,8 @@ def _profile_first(hub: str | None) -> str:
     return url_for("organisations.profile", next=url_for("applications.home", hub=hub) if hub else None)
 
 
-def _expired_link(what: str):
-    return render_template("accounts/link_expired.html", what=what), 410
+def _expired_link(what: str, reason: str = tokens.EXPIRED):
+    return render_template("accounts/link_expired.html", what=what, voided=reason == tokens.VOIDED), 410
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
@@ -166,9 +166,10 @@ def email_sign_in_link():
 @bp.route("/sign-in/link/<token>", methods=["GET", "POST"])
 def sign_in_by_link(token: str):
     """The emailed sign-in link: a button (a mail scanner's GET spends nothing), then the second step if any."""
-    user = sign_in_link_user(token)
-    if user is None:
-        return _expired_link("sign-in")
+    try:
+        user = sign_in_link_user(token)
+    except tokens.DeadLink as dead:
+        return _expired_link("sign-in", dead.reason)
     form = EmptyForm()
     if form.validate_on_submit():
         if current_user.is_authenticated:
@@ -221,37 +222,41 @@ def two_factor_setup():
             form.code.errors.append("The code is not right: check the secret is typed correctly and enter the code your app shows now")
         else:
             session.pop(CANDIDATE_SECRET, None)
-            session[NEW_RECOVERY_CODES] = codes
             second_factor_done()
             record_account_event(current_user, "two_factor_enabled")
             record_account_event(current_user, "signed_in")
-            return redirect(url_for("accounts.recovery_codes", next=safe_next(request.args.get("next"))))
+            return _show_recovery_codes(codes, _next_url())
     return render_template(
         "accounts/two_factor_setup.html", form=form, secret=secret,
         uri=provisioning_uri(current_user, secret), replacing=current_user.has_second_factor,
     )
 
 
+def _show_recovery_codes(codes: list[str], next_url: str):
+    """New recovery codes, shown once: in the answer to the POST that made them, never in the session or a cache."""
+    response = make_response(render_template("accounts/recovery_codes.html", codes=codes, next_url=next_url))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @bp.route("/account/recovery-codes", methods=["GET", "POST"])
 @login_required
 def recovery_codes():
-    """New recovery codes, shown once; POST replaces them (after the password again)."""
+    """POST replaces the recovery codes (after the password again) and shows the new ones once."""
     if request.method == "POST":
         if not session.get("second_factor"):
             abort(404)
         return _replace_recovery_codes()
-    codes = session.pop(NEW_RECOVERY_CODES, None)
-    if not codes:
-        return redirect(url_for("accounts.account"))
-    return render_template("accounts/recovery_codes.html", codes=codes, next_url=_next_url())
+    return redirect(url_for("accounts.account"))
 
 
 @require_recent_password
 def _replace_recovery_codes():
-    if EmptyForm().validate_on_submit():
-        session[NEW_RECOVERY_CODES] = replace_recovery_codes(current_user)
-        record_account_event(current_user, "recovery_codes_replaced")
-    return redirect(url_for("accounts.recovery_codes", next=url_for("accounts.account")))
+    if not EmptyForm().validate_on_submit():
+        return redirect(url_for("accounts.account"))
+    codes = replace_recovery_codes(current_user)
+    record_account_event(current_user, "recovery_codes_replaced")
+    return _show_recovery_codes(codes, url_for("accounts.account"))
 
 
 @bp.route("/account/two-factor/turn-off", methods=["POST"])
@@ -369,10 +374,10 @@ def change_own_email():
 
 @bp.route("/account/email/confirm/<token>", methods=["GET", "POST"])
 def confirm_email_change(token: str):
-    found = email_change(token)
-    if found is None:
-        return _expired_link("email change")
-    user, new_email = found
+    try:
+        user, new_email = email_change(token)
+    except tokens.DeadLink as dead:
+        return _expired_link("email change", dead.reason)
     form = EmptyForm()
     if form.validate_on_submit():
         change_email(user, new_email)
@@ -424,9 +429,10 @@ def forgot_password():
 
 @bp.route("/password-reset/<token>", methods=["GET", "POST"])
 def reset(token: str):
-    user = password_reset_user(token)
-    if user is None:
-        return _expired_link("password reset")
+    try:
+        user = password_reset_user(token)
+    except tokens.DeadLink as dead:
+        return _expired_link("password reset", dead.reason)
     form = ResetPasswordForm(user=user)
     if form.validate_on_submit():
         reset_password(user, form.password.data)

@@ -8,7 +8,6 @@ from wtforms import (
     DateField,
     EmailField,
     IntegerField,
-    PasswordField,
     RadioField,
     SelectMultipleField,
     StringField,
@@ -18,7 +17,6 @@ from wtforms import (
 from wtforms.validators import (
     DataRequired,
     Email,
-    EqualTo,
     InputRequired,
     Length,
     NumberRange,
@@ -27,6 +25,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from ..accounts.forms import ResetPasswordForm, new_password
 from ..accounts.models import Role
 from ..applications.forms import as_choices
 from ..hubs.images import MAX_IMAGE_BYTES, ImageRefused, checked_image
@@ -38,7 +37,6 @@ from ..widgets import (
     GovDateInput,
     GovEmailInput,
     GovFileInput,
-    GovPasswordInput,
     GovRadioInput,
     GovSubmitInput,
     GovTextArea,
@@ -255,12 +253,10 @@ class SettingsForm(FlaskForm):
             raise ValidationError("Enter the quorum as a number of trustees, like 3, or a share of the board, like 1/2 or 50%") from None
 
 
-class SetPasswordForm(FlaskForm):
-    password = PasswordField(
-        "Create a password", description="At least 12 characters.", widget=GovPasswordInput(),
-        validators=[InputRequired("Enter a password"), Length(min=12, max=200, message="Password must be between 12 and 200 characters")],
-    )
-    confirm = PasswordField("Confirm password", widget=GovPasswordInput(), validators=[InputRequired("Confirm your password"), EqualTo("password", "Passwords must match")])
+class SetPasswordForm(ResetPasswordForm):
+    """An invited member of staff or the board sets their first password, under the one password policy."""
+
+    password = new_password()
     submit = SubmitField("Set password", widget=GovSubmitInput())
 
 

@@ -230,7 +230,7 @@ def activity():
 def accept_invitation_page(token: str):
     """An invited member of staff or the board sets their password."""
     person = invited_user(token)
-    form = SetPasswordForm()
+    form = SetPasswordForm(user=person)
     if form.validate_on_submit():
         accept_invitation(person, form.password.data)
         flash("Your password has been set. Sign in with your email address and new password.", "success")
