@@ -275,7 +275,9 @@ def _environment(folder: Path, url: str) -> dict:
         "SECRET_KEY": "benchmark-only",
         "PUBLIC_URL": "https://consort.invalid",  # production refuses a loopback address for its links
         "SESSION_COOKIE_SECURE": "0",
-        "RATELIMIT_ENABLED": "0",
+        # The limits count in the local Redis, as production requires, under this run's own prefix.
+        "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379",
+        "RATELIMIT_KEY_PREFIX": f"consort-benchmark-{folder.name}",
         "MAIL_TRANSPORT": "smtp",
         "CONSORT_INSTANCE": str(folder),
         "DATABASE_URL": url,
