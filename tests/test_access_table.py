@@ -310,13 +310,15 @@ def test_access(app, client, login, db, people, objects, key):
     expect = ACCESS[key]
     names = {name: DEFAULT_ARGS[name] for name in rule.arguments} | expect.args
     url = rule.build({name: objects[names[name]] for name in rule.arguments}, append_unknown=False)[1]
+    stored = getattr(app.view_functions[rule.endpoint], "cacheable", False)
+    assert not stored or expect.get == PUBLIC, (key, "only public views may be stored")
     before = row_counts()
     if "GET" in rule.methods:
         for role in ROLES:
             sign_in(client, login, people[role])
             response = client.get(url)
             db.session.rollback()
-            check(response, key, "GET", role, expect.get[role], expect)
+            check(response, key, "GET", role, expect.get[role], expect, stored)
         assert row_counts() == before, (key, "a GET changed the database")
     for role in ROLES:
         if "POST" not in rule.methods or post_expected(expect, role) == ALLOWED:
@@ -324,7 +326,7 @@ def test_access(app, client, login, db, people, objects, key):
         sign_in(client, login, people[role])
         response = client.post(url, data={})
         db.session.rollback()
-        check(response, key, "POST", role, post_expected(expect, role), expect)
+        check(response, key, "POST", role, post_expected(expect, role), expect, stored)
     assert row_counts() == before, (key, "a refused POST changed the database")
 
 
@@ -336,9 +338,12 @@ def post_expected(expect, role):
     return status if status in REFUSALS and not (status == 302 and role != "anonymous") else ALLOWED
 
 
-def check(response, key, method, role, expected, expect):
-    """The declared status; sign-in for anonymous people; the headers on every page."""
+def check(response, key, method, role, expected, expect, stored=False):
+    """The declared status; sign-in for anonymous people; the headers on every page;
+    no-store on every response to someone signed in, unless the view may be stored."""
     assert response.status_code == expected, (key, method, role, response.status_code)
     if role == "anonymous" and expected == 302:
         assert response.location.startswith(expect.anonymous_to), (key, response.location)
     check_headers(response, (key, method, role))
+    if role != "anonymous" and not stored:
+        assert response.headers.get("Cache-Control") == "no-store", (key, method, role, response.headers.get("Cache-Control"))

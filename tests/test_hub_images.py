@@ -40,6 +40,22 @@ MALICIOUS_SVGS = {
     "animated link": SVG_OPEN + '<a href="#x"><set attributeName="href" to="javascript:alert(1)"/></a></svg>',
     "character references": SVG_OPEN + '<a href="&#106;avascript:alert(1)"><rect width="5" height="5"/></a></svg>',
     "css after an element in a style": SVG_OPEN + "<style>rect{}<g/>rect{fill:url(https://example.org/x)}</style></svg>",
+    "css image-set": SVG_OPEN + '<style>rect { fill: image-set("http://example.org/x.png" 1x) }</style></svg>',
+    "css image-set in an attribute": SVG_OPEN + "<rect width=\"5\" height=\"5\" style=\"mask: image-set('https://example.org/x.png' 1x)\"/></svg>",
+    "css vendor image-set": SVG_OPEN + "<style>rect { mask: -webkit-image-set('x.png' 1x) }</style></svg>",
+    "css relative image-set": SVG_OPEN + "<style>rect { mask: image-set('logo.png' 1x) }</style></svg>",
+    "css src": SVG_OPEN + "<style>rect { mask: src('https://example.org/x') }</style></svg>",
+    "css image": SVG_OPEN + "<style>rect { mask: image('https://example.org/x') }</style></svg>",
+    "css cross-fade": SVG_OPEN + "<style>rect { mask: cross-fade('a', 'b') }</style></svg>",
+    "css url split by a comment": SVG_OPEN + "<style>rect { fill: u/**/rl(https://example.org/x) }</style></svg>",
+    "css import split by a comment": SVG_OPEN + "<style>@im/**/port 'x.css';</style></svg>",
+    "css import by url": SVG_OPEN + "<style>@import url(x.css);</style></svg>",
+    "css font face": SVG_OPEN + "<style>@font-face { font-family: F; src: local(F) }</style></svg>",
+    "css escaped image-set": SVG_OPEN + "<style>rect { fill: \\69 mage-set('x.png' 1x) }</style></svg>",
+    "css escape in an attribute": SVG_OPEN + '<rect width="5" height="5" style="fill: \\75 rl(x.png)"/></svg>',
+    "css scheme in a string": SVG_OPEN + "<style>rect { mask: paint('data:image/png;base64,AAAA') }</style></svg>",
+    "css protocol-relative address": SVG_OPEN + "<style>rect { fill: url(//example.org/x) }</style></svg>",
+    "css unquoted address": SVG_OPEN + "<style>rect { mask: foo(https://example.org/x) }</style></svg>",
     "chained reuse": SVG_OPEN + '<defs><g id="a0"><rect width="1" height="1"/></g>'
     + "".join(f'<g id="a{n}"><use href="#a{n - 1}"/><use href="#a{n - 1}"/></g>' for n in range(1, 30))
     + '</defs><use href="#a29"/></svg>',
@@ -89,6 +105,9 @@ def upload(client, hub, kind: str, data: bytes, filename: str = "image.png"):
     (b'\xef\xbb\xbf<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" '
      b'"http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">' + SVG_OPEN.encode()
      + b'<defs><linearGradient id="g"/></defs><rect width="5" height="5" fill="url(#g)"/><use href="#g"/></svg>',
+     "image/svg+xml"),
+    (SVG_OPEN.encode() + b"<style>/* brand */ @media print { rect { fill: url('#g'); font-family: 'DejaVu Sans';"
+     b" transform: rotate(45deg) scale(2) } }</style><rect width=\"5\" height=\"5\" style=\"fill: rgb(1, 2, 3)\"/></svg>",
      "image/svg+xml"),
 ])
 def test_images_are_recognised_by_their_content(data, content_type):

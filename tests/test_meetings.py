@@ -35,6 +35,7 @@ from workflow.votes.models import (
     Vote,
     VoteStatus,
 )
+from workflow.votes.operations import cast_ballot
 from workflow.votes.rule import Choice, Majority, VoteRule, decide
 
 from .builders import make_application
@@ -639,3 +640,68 @@ def test_an_item_the_meeting_could_not_decide_is_deferred_and_put_to_the_trustee
     db.session.expire_all()
     assert application.state is State.WITH_TRUSTEES and len(later.items) == 1
     assert client.post(f"/office/meetings/{meeting.id}/items/{item.id}/defer", data={"reasons": "Again"}).status_code == 409
+
+
+def _online_ballots(db, application, trustees):
+    """Two trustees vote online (one for, one against) and leave the vote open."""
+    vote = db.session.scalar(select(Vote).where(Vote.application_id == application.id))
+    cast_ballot(vote, trustees[0], Choice.APPROVE)
+    cast_ballot(vote, trustees[1], Choice.DECLINE)
+    db.session.commit()
+    assert vote.status is VoteStatus.OPEN
+
+
+def _resolution_detail(db, application) -> str:
+    return db.session.scalars(
+        select(ApplicationEvent)
+        .where(ApplicationEvent.application_id == application.id, ApplicationEvent.kind == "meeting_resolution")
+        .order_by(ApplicationEvent.sequence.desc())
+    ).first().detail.text
+
+
+OPEN_VOTE_WARNING = "The online vote on this application is still open: 2 trustees have voted; recording the meeting's decision closes it."
+
+
+def test_the_office_is_warned_before_a_meeting_decides_an_application_on_an_open_vote(
+    db, client, login, officer, trustees, agenda
+):
+    on_vote, plain = agenda
+    _online_ballots(db, on_vote, trustees)
+    new_meeting(client, login, officer, trustees, [], agenda)
+    meeting = meeting_of(db)
+    items = {item.application_id: item for item in meeting.items}
+    for path in ("", "/defer"):
+        warned = TextOf(client.get(f"/office/meetings/{meeting.id}/items/{items[on_vote.id].id}{path}").get_data(as_text=True)).text
+        assert OPEN_VOTE_WARNING in warned
+        unwarned = TextOf(client.get(f"/office/meetings/{meeting.id}/items/{items[plain.id].id}{path}").get_data(as_text=True)).text
+        assert "online vote on this application is still open" not in unwarned
+
+
+def test_the_audit_notes_the_online_vote_was_still_open_and_its_tally(db, client, login, officer, trustees, agenda):
+    on_vote, plain = agenda
+    _online_ballots(db, on_vote, trustees)
+    new_meeting(client, login, officer, trustees, [], agenda)
+    meeting = meeting_of(db)
+    items = {item.application_id: item for item in meeting.items}
+    assert resolve(client, meeting, items[on_vote.id], 3, 1, 0).status_code == 302
+    assert resolve(client, meeting, items[plain.id], 3, 1, 0).status_code == 302
+    db.session.expire_all()
+    assert _resolution_detail(db, on_vote) == (
+        "2026-12-03: Approved. 3 for, 1 against, 0 abstaining. "
+        "The online vote was still open: 2 of 4 trustees had voted (1 for, 1 against, 0 abstaining)."
+    )
+    assert _resolution_detail(db, plain) == "2026-12-03: Approved. 3 for, 1 against, 0 abstaining"
+
+
+def test_deferring_at_a_meeting_notes_the_open_online_vote_too(db, client, login, officer, trustees, agenda):
+    on_vote, _ = agenda
+    _online_ballots(db, on_vote, trustees)
+    new_meeting(client, login, officer, trustees, [], agenda)
+    meeting = meeting_of(db)
+    item = next(item for item in meeting.items if item.application_id == on_vote.id)
+    response = client.post(f"/office/meetings/{meeting.id}/items/{item.id}/defer", data={"reasons": "More information needed."})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert _resolution_detail(db, on_vote) == (
+        "2026-12-03: Deferred. The online vote was still open: 2 of 4 trustees had voted (1 for, 1 against, 0 abstaining)."
+    )

@@ -1,8 +1,10 @@
-"""Security headers on every response, with a fresh CSP nonce per request."""
+"""Security headers on every response, with a fresh CSP nonce per request, and
+``Cache-Control: no-store`` on every response to someone signed in."""
 
 import secrets
 
-from flask import Flask, g
+from flask import Flask, current_app, g, request
+from flask_login import current_user
 
 
 def csp_nonce() -> str:
@@ -12,8 +14,24 @@ def csp_nonce() -> str:
     return g.csp_nonce
 
 
+def cacheable(view):
+    """Let a view's response keep its own caching when someone is signed in: only for
+    what is the same for everyone and public anyway (a hub's public logo)."""
+    view.cacheable = True
+    return view
+
+
+def _may_be_stored() -> bool:
+    """Static files and views marked :func:`cacheable` keep their caching headers."""
+    endpoint = request.endpoint or ""
+    if endpoint == "static" or endpoint.endswith(".static"):
+        return True
+    return getattr(current_app.view_functions.get(endpoint), "cacheable", False)
+
+
 def init_security_headers(app: Flask) -> None:
-    """A Content Security Policy with nonces, never 'unsafe-inline', and friends."""
+    """A Content Security Policy with nonces, never 'unsafe-inline', and friends; and no
+    signed-in response (page, download, export, PDF) kept by a browser or proxy."""
     app.jinja_env.globals["csp_nonce"] = csp_nonce
 
     @app.after_request
@@ -29,6 +47,8 @@ def init_security_headers(app: Flask) -> None:
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if not _may_be_stored() and current_user.is_authenticated:
+            response.headers["Cache-Control"] = "no-store"
         if app.config.get("SESSION_COOKIE_SECURE"):
             response.headers.setdefault(
                 "Strict-Transport-Security", "max-age=31536000; includeSubDomains"

@@ -3,8 +3,10 @@
 PNG and JPEG images must open and decode with Pillow. An SVG is accepted only when it
 can do nothing but draw: no scripts, event handler attributes, foreignObject, foreign
 markup (HTML, MathML), entities or processing instructions, and no reference outside
-itself (every link is to a `#fragment`, every CSS `url()` too, no `@import`, no CSS
-escapes that could hide one), and it must stay small to draw: at most MAX_SVG_ELEMENTS
+itself (every link is to a `#fragment`, every CSS `url()` too; no other CSS function
+that takes an address such as `image-set()` or `src()`, no `@import` or other at-rule
+but @media, @keyframes and @supports, no address-like text, and no CSS escapes or
+comments that could hide one), and it must stay small to draw: at most MAX_SVG_ELEMENTS
 parts, counting each reuse, and no reuse of a part that itself reuses another.
 """
 
@@ -33,7 +35,14 @@ SVG_NS = "http://www.w3.org/2000/svg"
 FORBIDDEN_NAMESPACES = ("http://www.w3.org/1999/xhtml", "http://www.w3.org/1998/Math/MathML")
 FORBIDDEN_ELEMENTS = {"script", "foreignobject", "iframe", "embed", "object", "handler", "listener"}
 ANIMATIONS = {"set", "animate", "animatemotion", "animatetransform", "animatecolor"}
-EXTERNAL_URL = re.compile(r"url\s*\(\s*['\"]?\s*(?!#)", re.IGNORECASE)
+CSS_COMMENT = re.compile(r"/\*.*?(?:\*/|\Z)", re.DOTALL)
+CSS_FUNCTION = re.compile(r"(-?[a-z_][-\w]*)\s*\(\s*['\"]?\s*(#?)", re.IGNORECASE)
+CSS_AT_RULE = re.compile(r"@(-?[a-z_][-\w]*)", re.IGNORECASE)
+CSS_STRING = re.compile(r"(['\"])(.*?)(?:\1|\Z)", re.DOTALL)
+URL_LIKE = re.compile(r"//|\b[a-z][a-z0-9+.-]*\s*:\s*/|\b(?:data|javascript|https?|ftp|file|blob)\s*:", re.IGNORECASE)
+VENDOR_PREFIX = re.compile(r"^-[a-z]+-", re.IGNORECASE)
+FETCHING_FUNCTIONS = {"url", "src", "image", "image-set", "cross-fade", "element"}
+ALLOWED_AT_RULES = {"media", "keyframes", "supports"}
 
 IMAGE_NAMES = {ImageKind.LOGO: "letterhead logo", ImageKind.SIGNATURE: "chair's signature"}
 
@@ -146,8 +155,25 @@ def _check_element(element) -> None:
 
 
 def _check_css(css: str) -> None:
-    if "\\" in css or "@import" in css.lower() or EXTERNAL_URL.search(css):
+    """Refuse CSS that could reach outside the image, strictly: any escape, any at-rule
+    but @media, @keyframes and @supports, any function that takes an address (url()
+    only to a #fragment), and anything that looks like an address: a ``scheme:``,
+    ``//``, or a quoted string holding ``:`` or ``/``. Comments are removed first, so
+    they cannot split a word the check would otherwise see."""
+    text = CSS_COMMENT.sub("", css)
+    if "\\" in text or URL_LIKE.search(text) or _css_reaches_out(text):
         raise ImageRefused(UNSAFE_SVG.format(what="a reference to something outside the image"))
+
+
+def _css_reaches_out(text: str) -> bool:
+    for rule in CSS_AT_RULE.findall(text):
+        if VENDOR_PREFIX.sub("", rule).lower() not in ALLOWED_AT_RULES:
+            return True
+    for name, fragment in CSS_FUNCTION.findall(text):
+        name = VENDOR_PREFIX.sub("", name).lower()
+        if name in FETCHING_FUNCTIONS and not (name == "url" and fragment):
+            return True
+    return any(":" in quoted or "/" in quoted for _, quoted in CSS_STRING.findall(text))
 
 
 def _fitted(data: bytes, content_type: str) -> bytes:

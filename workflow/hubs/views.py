@@ -4,6 +4,7 @@ from flask import Blueprint, abort, render_template
 from sqlalchemy import select
 
 from ..extensions import db
+from ..security import cacheable
 from .images import image_response
 from .models import Hub
 
@@ -25,8 +26,9 @@ def hub(slug: str):
 
 
 @bp.route("/hubs/<slug>/logo")
+@cacheable
 def logo(slug: str):
-    """The hub's logo, revalidated by its digest."""
+    """The hub's logo, revalidated by its digest: public, so cached even for someone signed in."""
     hub = db.session.scalar(select(Hub).where(Hub.slug == slug)) or abort(404)
     return image_response(hub.logo_image or abort(404), public=True)
 

@@ -7,14 +7,16 @@ cannot include, import or extend anything. Every merge field is plain text, so
 whatever an organisation or officer typed comes out escaped.
 """
 
-import operator
 import re
 import traceback
 from functools import lru_cache
 
 from jinja2 import StrictUndefined, TemplateSyntaxError, nodes
-from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2.visitor import NodeTransformer
 from markupsafe import Markup, escape
+
+from . import limits
 
 FIELDS = (
     "organisation", "contact", "address", "reference", "date", "hub", "outcome",
@@ -39,7 +41,6 @@ SAMPLE_FIELDS = (
     },
 )
 
-MAX_REPEAT = 10_000
 TEMPLATE_NAME = "<template>"
 REFUSED_TAGS = (nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends)
 IMPLICIT_NAMES = frozenset({"loop", "caller"})
@@ -66,31 +67,45 @@ def lines(text) -> Markup:
     return Markup("<br>").join(escape(part) for part in parts if part)
 
 
-def _multiply(left, right):
-    """`*` without building huge strings or lists."""
-    for count, other in ((left, right), (right, left)):
-        if isinstance(count, int) and isinstance(other, (str, list, tuple)) and count * len(other) > MAX_REPEAT:
-            raise SecurityError("the result of this multiplication is too long")
-    return operator.mul(left, right)
-
-
-def _power(left, right):
-    if isinstance(right, (int, float)) and abs(right) > 100:
-        raise SecurityError("this power is too large")
-    return operator.pow(left, right)
-
-
 class LetterEnvironment(ImmutableSandboxedEnvironment):
-    """The sandbox letter templates render in."""
+    """The sandbox letter templates render in: calls and growing operators within the limits."""
 
-    intercepted_binops = frozenset({"*", "**"})
+    intercepted_binops = frozenset(limits.BINARY_OPERATORS)
 
     def call_binop(self, context, operator_name, left, right):
-        if operator_name == "*":
-            return _multiply(left, right)
-        if operator_name == "**":
-            return _power(left, right)
+        if operator_name in limits.BINARY_OPERATORS:
+            return limits.binary_operation(operator_name, left, right)
         return super().call_binop(context, operator_name, left, right)
+
+    def call(__self, __context, __obj, *args, **kwargs):  # noqa: N805 - Jinja's own signature
+        limits.check_call(__obj, args, kwargs)
+        return limits.checked(super().call(__context, __obj, *args, **kwargs))
+
+
+class _Metered(NodeTransformer):
+    """Route loops, ``~`` and printed pieces through the limits' filters."""
+
+    def visit_For(self, node: nodes.For) -> nodes.For:
+        self.generic_visit(node)
+        node.iter = _filtered(node.iter, "letter_loop_items")
+        return node
+
+    def visit_Concat(self, node: nodes.Concat) -> nodes.Filter:
+        self.generic_visit(node)
+        return _filtered(nodes.List(node.nodes, lineno=node.lineno), "letter_concatenated")
+
+    def visit_Output(self, node: nodes.Output) -> nodes.Output:
+        self.generic_visit(node)
+        node.nodes = [
+            _filtered(nodes.MarkSafeIfAutoescape(nodes.Const(child.data), lineno=child.lineno)
+                      if isinstance(child, nodes.TemplateData) else child, "letter_printed")
+            for child in node.nodes
+        ]
+        return node
+
+
+def _filtered(node: nodes.Expr, name: str) -> nodes.Filter:
+    return nodes.Filter(node, name, [], [], None, None, lineno=node.lineno)
 
 
 def _environment() -> LetterEnvironment:
@@ -98,6 +113,10 @@ def _environment() -> LetterEnvironment:
     environment.globals.clear()
     environment.filters["paragraphs"] = paragraphs
     environment.filters["lines"] = lines
+    environment.filters = {name: limits.metered_filter(name, function) for name, function in environment.filters.items()}
+    environment.filters.update(
+        letter_loop_items=limits.loop_items, letter_concatenated=limits.concatenated, letter_printed=limits.printed,
+    )
     return environment
 
 
@@ -121,6 +140,9 @@ def _parse(body: str) -> nodes.Template:
         raise LetterTemplateError(error.lineno or 1, error.message or "syntax error") from None
     for node in tree.find_all(REFUSED_TAGS):
         raise LetterTemplateError(node.lineno, "a letter template cannot include, import or extend other templates")
+    for node in tree.find_all(nodes.For):
+        if node.recursive:
+            raise LetterTemplateError(node.lineno, "a loop in a letter template cannot be recursive")
     return tree
 
 
@@ -136,10 +158,12 @@ def _check_names(tree: nodes.Template) -> None:
 
 @lru_cache(maxsize=64)
 def _compiled(body: str):
-    """The template compiled once per process (bodies are few: the versions in use)."""
-    _parse(body)
+    """The template compiled once per process (bodies are few: the versions in use),
+    its loops, ``~`` and printed pieces metered (:mod:`.limits`)."""
+    tree = _Metered().visit(_parse(body))
+    tree.set_environment(ENVIRONMENT)
     try:
-        return ENVIRONMENT.from_string(body)
+        return ENVIRONMENT.template_class.from_code(ENVIRONMENT, ENVIRONMENT.compile(tree), ENVIRONMENT.make_globals(None), None)
     except TemplateSyntaxError as error:
         raise LetterTemplateError(error.lineno or 1, error.message or "syntax error") from None
     except Exception as error:  # noqa: BLE001 - the body is user-written code: any failure is its fault
@@ -149,11 +173,13 @@ def _compiled(body: str):
 def render_letter_body(template_body: str, fields: dict) -> Markup:
     """Render a template body with the merge fields; escaped HTML.
 
-    Raises :class:`LetterTemplateError` for any template that does not render.
+    Raises :class:`LetterTemplateError` for any template that does not render,
+    including one that goes past the limits of :mod:`.limits`.
     """
     template = _compiled(template_body)
     try:
-        return Markup(template.render({name: fields.get(name, "") for name in FIELDS}))
+        with limits.metered():
+            return Markup(template.render({name: fields.get(name, "") for name in FIELDS}))
     except LetterTemplateError:
         raise
     except Exception as error:  # the body is user-written code: any failure is its fault

@@ -131,7 +131,10 @@ def meeting_item(meeting_id: int, item_id: int):
             flash(f"{item.application.reference}: {result.label.lower()}.", "success")
             return redirect(url_for("votes.meeting", meeting_id=meeting_id))
         form.approve.errors = [*form.approve.errors, problem]
-    return render_template("votes/meeting_item.html", item=item, meeting=item.meeting, form=form)
+    return render_template(
+        "votes/meeting_item.html", item=item, meeting=item.meeting, form=form,
+        open_vote_warning=meetings.open_vote_warning(item.application),
+    )
 
 
 @bp.route("/office/meetings/<int:meeting_id>/items/<int:item_id>/defer", methods=["GET", "POST"])
@@ -147,7 +150,10 @@ def meeting_item_defer(meeting_id: int, item_id: int):
         meetings.defer_item(item, current_user, form.reasons.data)
         flash(f"{item.application.reference} has been deferred and is back with the trust office for review.", "success")
         return redirect(url_for("votes.meeting", meeting_id=meeting_id))
-    return render_template("votes/meeting_item_defer.html", item=item, meeting=item.meeting, form=form)
+    return render_template(
+        "votes/meeting_item_defer.html", item=item, meeting=item.meeting, form=form,
+        open_vote_warning=meetings.open_vote_warning(item.application),
+    )
 
 
 @bp.route("/office/meetings/<int:meeting_id>/board-pack.pdf")

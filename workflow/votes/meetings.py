@@ -256,6 +256,35 @@ def problem_with(item: MeetingItem, resolution: Resolution) -> str | None:
     return None
 
 
+def open_vote_warning(application: Application) -> str | None:
+    """What the office is told before recording a meeting's decision on an application
+    whose online vote is still open; None when it has none."""
+    vote = open_vote_of(application)
+    if vote is None:
+        return None
+    voted = _voted(vote.tally())
+    return (
+        f"The online vote on this application is still open: {counted(voted, 'trustee')} "
+        f"{'has' if voted == 1 else 'have'} voted; recording the meeting's decision closes it."
+    )
+
+
+def _voted(tally: Tally) -> int:
+    return tally.approve + tally.decline + tally.abstain
+
+
+def _open_vote_note(application: Application) -> str:
+    """For the audit: the online vote still open when the meeting's decision was recorded, and its tally then."""
+    vote = open_vote_of(application)
+    if vote is None:
+        return ""
+    tally = vote.tally()
+    return (
+        f"The online vote was still open: {_voted(tally)} of {counted(tally.eligible, 'trustee')} had voted "
+        f"({tally.approve} for, {tally.decline} against, {tally.abstain} abstaining)."
+    )
+
+
 def check_record_resolution(item: MeetingItem, officer) -> None:
     """Refuse recording: 403 unless an officer, 409 once recorded, before the meeting's
     attendance or once no longer with the trustees."""
@@ -310,7 +339,9 @@ def record_resolution(item: MeetingItem, officer, resolution: Resolution) -> Mee
     db.session.expire(item)
     held = item.meeting.held_on.isoformat()
     counts = f"{resolution.approve} for, {resolution.decline} against, {resolution.abstain} abstaining"
-    record_event(application, "meeting_resolution", officer, detail=f"{held}: {RESULTS[result].label}. {counts}")
+    note = _open_vote_note(application)
+    detail = f"{held}: {RESULTS[result].label}. {counts}" + (f". {note}" if note else "")
+    record_event(application, "meeting_resolution", officer, detail=detail)
     if result in OUTCOMES:
         outcome, action = OUTCOMES[result]
         _supersede_open_vote(application)
@@ -359,7 +390,8 @@ def defer_item(item: MeetingItem, officer, reasons: str) -> None:
         raise WrongState("This item's resolution has already been recorded.")
     db.session.expire(item)
     held = item.meeting.held_on.isoformat()
-    record_event(item.application, "meeting_resolution", officer, detail=f"{held}: Deferred.")
+    detail = " ".join(filter(None, (f"{held}: Deferred.", _open_vote_note(item.application))))
+    record_event(item.application, "meeting_resolution", officer, detail=detail)
     defer_application(item.application, officer, reasons)
 
 
