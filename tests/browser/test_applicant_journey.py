@@ -65,6 +65,12 @@ class Journey:
         self.check("verify-email")
         self.page.locator("main form button").first.click()
         self.check("verified")
+        expect(self.page.get_by_text("your email address is confirmed", exact=False)).to_be_visible()
+        self.page.get_by_label("Email address").fill(self.email)
+        self.page.get_by_label("Password", exact=True).fill(PASSWORD)
+        with self.page.expect_navigation():
+            self.button("Sign in").click()
+        expect(self.page.get_by_role("heading", name="Your organisation's profile")).to_be_visible()
 
     def fill_profile(self) -> None:
         page = self.page

@@ -81,6 +81,10 @@ class KeyboardJourney(Journey):
         self.page.goto(emailed_link(self.server["instance"], self.email, re.escape(self.base) + r"/verify-email/\S+"))
         press(self.page, self.page.locator("main form button").first)
         self.check("verified")
+        type_into(self.page, self.page.get_by_label("Email address"), self.email)
+        type_into(self.page, self.page.get_by_label("Password", exact=True), PASSWORD)
+        with self.page.expect_navigation():
+            press(self.page, self.button("Sign in"))
 
     def fill_profile(self) -> None:
         page = self.page

@@ -83,6 +83,10 @@ def register(applicant: Person, instance: Path) -> None:
     applicant.check("verify-email")
     page.locator("main form").get_by_role("button").first.click()
     applicant.check("verified")
+    page.get_by_label("Email address").fill(applicant.email)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    with page.expect_navigation():
+        applicant.button("Sign in").click()
 
 
 def fill_profile(applicant: Person) -> None:

@@ -56,10 +56,14 @@ def start_session(user) -> None:
     session[SECOND_FACTOR] = not user.needs_second_factor
 
 
-def keep_session(user) -> None:
-    """After the session version moved on (a password change), keep this session signed in."""
+def keep_session() -> None:
+    """After the session version moved on (a password change), keep this session signed in.
+
+    The user object itself is signed in again, never the `current_user` proxy: a proxy
+    stored as the request's user would resolve to itself.
+    """
     kept = {key: session[key] for key in (SIGNED_IN_AT, SECOND_FACTOR) if key in session}
-    login_user(user)
+    login_user(current_user._get_current_object())
     session.update(kept)
     session[PASSWORD_AT] = session[LAST_SEEN] = now()
 

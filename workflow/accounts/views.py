@@ -349,7 +349,7 @@ def change_own_password():
     form = ChangePasswordForm(user=current_user)
     if form.validate_on_submit():
         if change_password(current_user, form.current.data, form.password.data):
-            keep_session(current_user)
+            keep_session()
             flash("Your password has been changed. You have been signed out on your other devices.", "success")
             return redirect(url_for("accounts.account"))
         limits.count()
