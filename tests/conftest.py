@@ -19,6 +19,7 @@ from workflow.accounts.passwords import hash_password
 from workflow.applications.lifecycle import State
 from workflow.applications.operations import start_application
 from workflow.extensions import db as _db
+from workflow.extensions import limiter
 from workflow.hubs.operations import load_hubs
 from workflow.organisations.models import Membership, Organisation, OrganisationType
 from workflow.reviews.models import Assessment, Recommendation
@@ -73,6 +74,14 @@ def app(tmp_path_factory):
     with app.app_context():
         _db.engine.dispose()
     drop_database(app.config["SQLALCHEMY_DATABASE_URI"])
+
+
+@pytest.fixture()
+def restore_limiter(app):
+    """For tests that build a production app: the one Flask-Limiter follows the last app built, and a
+    production app points it at Redis, where resetting would clear other workers' counts. Point it back."""
+    yield
+    limiter.init_app(app)
 
 
 def drop_database(url: str) -> None:

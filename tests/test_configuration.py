@@ -8,6 +8,8 @@ import pytest
 from config import DEVELOPMENT_SECRET_KEY, Config, ProductionConfig, config_from_environment
 from workflow import create_app
 
+pytestmark = pytest.mark.usefixtures("restore_limiter")
+
 
 def production(tmp_path, **overrides):
     settings = {

@@ -115,3 +115,15 @@ def test_previewing_a_letter_whose_template_blows_the_cap_gives_a_clear_error(db
     issued = client.post(f"/office/applications/{letter.application_id}/letter/issue", data={"confirm": "y"})
     assert issued.status_code == 409
     assert db.session.get(DecisionLetter, letter.id).status is LetterStatus.DRAFTED
+
+
+@pytest.mark.parametrize(
+    "body, words",
+    [
+        ("{{ organisation|safe }}", "'safe' cannot be used"),
+        ("{% autoescape false %}{{ organisation }}{% endautoescape %}", "cannot switch escaping off"),
+    ],
+)
+def test_what_people_typed_is_never_printed_as_html(body, words):
+    problem = validate_template(f"<p>Dear {{{{ contact }}}},</p>\n{body}")
+    assert problem is not None and problem[0] == 2 and words in problem[1]

@@ -17,6 +17,8 @@ import pytest
 from config import ProductionConfig
 from workflow import create_app
 
+pytestmark = pytest.mark.usefixtures("restore_limiter")
+
 ROOT = Path(__file__).resolve().parents[1]
 
 

@@ -4,7 +4,6 @@ from flask import (
     Blueprint,
     abort,
     flash,
-    make_response,
     redirect,
     render_template,
     request,
@@ -234,9 +233,7 @@ def two_factor_setup():
 
 def _show_recovery_codes(codes: list[str], next_url: str):
     """New recovery codes, shown once: in the answer to the POST that made them, never in the session or a cache."""
-    response = make_response(render_template("accounts/recovery_codes.html", codes=codes, next_url=next_url))
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return render_template("accounts/recovery_codes.html", codes=codes, next_url=next_url)
 
 
 @bp.route("/account/recovery-codes", methods=["GET", "POST"])

@@ -386,7 +386,6 @@ def copy_pdf(application_id: int):
     response = make_response(submission_copy_pdf(application))
     response.headers["Content-Type"] = "application/pdf"
     response.headers["Content-Disposition"] = f'attachment; filename="{application.reference}-application.pdf"'
-    response.headers["Cache-Control"] = "private, no-store"
     return response
 
 
@@ -404,6 +403,5 @@ def document(application_id: int, document_id: int):
     response = send_file(
         path, mimetype=document.content_type, as_attachment=True, download_name=document.filename, max_age=0
     )
-    response.headers["Cache-Control"] = "private, no-store"
     return response
 

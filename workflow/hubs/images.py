@@ -223,9 +223,6 @@ def image_response(image: HubImage, *, public: bool) -> Response:
     if public:
         response.cache_control.public = True
         response.cache_control.max_age = 3600
-    else:
-        response.cache_control.private = True
-        response.cache_control.no_cache = True
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
     return response.make_conditional(request)

@@ -143,6 +143,11 @@ def _parse(body: str) -> nodes.Template:
     for node in tree.find_all(nodes.For):
         if node.recursive:
             raise LetterTemplateError(node.lineno, "a loop in a letter template cannot be recursive")
+    for node in tree.find_all((nodes.ScopedEvalContextModifier, nodes.EvalContextModifier)):
+        raise LetterTemplateError(node.lineno, "a letter template cannot switch escaping off: what people typed is printed as text")
+    for node in tree.find_all(nodes.Filter):
+        if node.name == "safe":
+            raise LetterTemplateError(node.lineno, "'safe' cannot be used: what people typed is printed as text, never as HTML")
     return tree
 
 

@@ -80,9 +80,7 @@ def _pdf(pdf: bytes, filename: str, *, attachment: bool, etag: str | None = None
     response.headers["Content-Disposition"] = f'{disposition}; filename="{filename}"'
     if etag:
         response.set_etag(etag)
-        response.headers["Cache-Control"] = "private, no-cache"
         return response.make_conditional(request)
-    response.headers["Cache-Control"] = "no-store"
     return response
 
 

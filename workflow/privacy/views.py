@@ -35,7 +35,6 @@ def export(organisation_id: int | None):
         download_name=f"organisation-{organisation.id}-data-{utcnow():%Y-%m-%d}.zip",
     )
     response.content_length = os.fstat(archive.fileno()).st_size
-    response.headers["Cache-Control"] = "no-store"
     return response
 
 

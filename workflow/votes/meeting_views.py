@@ -31,7 +31,7 @@ def _pdf(data: bytes, filename: str) -> Response:
     return Response(
         data,
         mimetype="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 
 
