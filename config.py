@@ -93,6 +93,10 @@ class Config:
     # The key recovery codes are hashed with (HMAC-SHA256), kept out of the database. When unset
     # it is derived from SECRET_KEY; set it so that changing SECRET_KEY leaves the codes working.
     RECOVERY_CODE_KEY = os.environ.get("RECOVERY_CODE_KEY")
+    # Fernet keys the TOTP secrets are encrypted with, comma-separated: the first encrypts, all
+    # decrypt (to rotate, put the new key first). When unset a key derived from SECRET_KEY is
+    # used, and it is always tried too; set this so that changing SECRET_KEY leaves two-factor working.
+    TOTP_ENCRYPTION_KEYS = os.environ.get("TOTP_ENCRYPTION_KEYS")
     # Behind a reverse proxy: how many proxies set X-Forwarded-For (0: none, use the peer address).
     PROXY_FIX_HOPS = int(os.environ.get("PROXY_FIX_HOPS", "0"))
     # Applicants are warned this many minutes before their session times out, and can extend it.

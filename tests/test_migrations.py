@@ -4,12 +4,13 @@ import warnings
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from flask_migrate import upgrade
+from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import text
 
 from config import TestConfig
 from workflow import create_app
+from workflow.accounts.keys import decrypt_totp_secret
 from workflow.database import include_in_autogenerate
 from workflow.extensions import db
 
@@ -222,3 +223,30 @@ def test_unkeyed_recovery_codes_are_removed(tmp_path):
         db.engine.dispose()
     drop_database(url)
     assert tuple(left) == (0, 1)
+
+
+def test_totp_secrets_kept_in_clear_are_encrypted_in_place(tmp_path):
+    """a1eda4f50458 encrypts each clear secret with the app's key and keeps every row that points at the user."""
+    app = _app(tmp_path, "migrate_totp_secrets")
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+    with app.app_context():
+        upgrade(revision="1a13c48315ab")
+        with db.engine.begin() as connection:
+            connection.execute(text(USER_ROW))
+            connection.execute(text(f"UPDATE users SET totp_secret = '{secret}', totp_enabled_at = {NOW}"))
+            connection.execute(text("INSERT INTO user_roles (user_id, role) VALUES (1, 'officer')"))
+            connection.execute(text(f"INSERT INTO recovery_codes (user_id, code_digest) VALUES (1, '{'c' * 64}')"))
+        upgrade()
+        with db.engine.connect() as connection:
+            stored = connection.execute(text("SELECT totp_secret FROM users")).scalar_one()
+            kept = connection.execute(text("SELECT (SELECT count(*) FROM user_roles), (SELECT count(*) FROM recovery_codes)")).one()
+        opened = decrypt_totp_secret(stored)
+        downgrade(revision="1a13c48315ab")
+        with db.engine.connect() as connection:
+            restored = connection.execute(text("SELECT totp_secret FROM users")).scalar_one()
+        db.engine.dispose()
+    drop_database(url)
+    assert stored.startswith("gAAAA") and secret not in stored and opened == secret
+    assert tuple(kept) == (1, 1)
+    assert restored == secret

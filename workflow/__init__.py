@@ -8,6 +8,7 @@ from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 
 from config import BASE_DIR, DEVELOPMENT_SECRET_KEY, Config, config_from_environment, production_refusals
 
+from .accounts.keys import configured_totp_keys
 from .database import init_database
 from .errors import init_errors
 from .extensions import csrf, limiter, login_manager, migrate
@@ -25,6 +26,10 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
         raise RuntimeError("SECRET_KEY must be set in the environment outside development")
     if app.config["SECRET_KEY"] == DEVELOPMENT_SECRET_KEY and app.config["ENV_NAME"] != "development":
         raise RuntimeError("SECRET_KEY is the development key, which is public: set a long random one")
+    try:
+        configured_totp_keys(app.config.get("TOTP_ENCRYPTION_KEYS"))
+    except ValueError as problem:
+        raise RuntimeError(str(problem)) from None
     if app.config["ENV_NAME"] == "production" and (refusals := production_refusals(app.config)):
         raise RuntimeError("Consort will not start in production: " + "; ".join(refusals))
     for folder in ("INSTANCE_DIR", "STORAGE_DIR", "MAIL_FOLDER"):

@@ -8,6 +8,7 @@ from flask import current_app
 
 from config import BASE_DIR
 
+from .accounts.keys import decrypt_totp_secret, encrypt_totp_secret
 from .accounts.models import Role
 from .accounts.operations import (
     create_member,
@@ -51,7 +52,7 @@ def demo_command(config_path: str) -> None:
     for name, email, roles in DEMO_MEMBERS:
         if not email_taken(email):
             user = create_member(name=name, email=email, password=DEMO_PASSWORD, roles=roles)
-            user.totp_secret = demo_totp_secret(email)
+            user.totp_secret = encrypt_totp_secret(demo_totp_secret(email))
             user.totp_enabled_at = user.email_verified_at = utcnow()
     name, email, organisation = DEMO_APPLICANT
     if not email_taken(email):
@@ -65,6 +66,7 @@ def demo_command(config_path: str) -> None:
     click.echo("Two-factor sign-in: add each office and board account's TOTP secret to an authenticator app:")
     for _name, email, _roles in DEMO_MEMBERS:
         user = find_user(email)
-        if user is not None and user.totp_secret:
-            click.echo(f"  {email:<34} {user.totp_secret}")
+        secret = user is not None and user.totp_secret and decrypt_totp_secret(user.totp_secret)
+        if secret:
+            click.echo(f"  {email:<34} {secret}")
     click.echo(f"Emails and letters link to {current_app.config['PUBLIC_URL']} (PUBLIC_URL)")

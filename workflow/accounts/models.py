@@ -34,9 +34,9 @@ class User(UserMixin, db.Model):
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    # Two-factor sign-in: the TOTP secret (base32) once enrolled, and the last time step
-    # accepted, so that a code cannot be used twice.
-    totp_secret: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # Two-factor sign-in: the TOTP secret once enrolled, encrypted (a Fernet token, keys.py),
+    # and the last time step accepted, so that a code cannot be used twice.
+    totp_secret: Mapped[str | None] = mapped_column(String(255), nullable=True)
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     totp_last_step: Mapped[int] = mapped_column(default=0)
 

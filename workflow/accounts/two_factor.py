@@ -1,8 +1,9 @@
 """Two-factor sign-in by TOTP (RFC 6238, 30-second steps, 6 digits), with single-use recovery codes.
 
-A recovery code is kept only as its HMAC-SHA256 under a key that is not in the database
-(RECOVERY_CODE_KEY, or else a key derived from SECRET_KEY), so a copy of the database
-alone does not give the codes away however short they are.
+The TOTP secret is kept encrypted (Fernet, under TOTP_ENCRYPTION_KEYS or else a key derived
+from SECRET_KEY), and a recovery code only as its HMAC-SHA256 under a key that is not in the
+database (RECOVERY_CODE_KEY, or else another key derived from SECRET_KEY): a copy of the
+database alone gives away neither the secrets nor the codes, however short they are (keys.py).
 """
 
 import hashlib
@@ -16,6 +17,7 @@ from sqlalchemy import select
 from ..errors import NotAllowed
 from ..extensions import db
 from ..types import utcnow
+from .keys import decrypt_totp_secret, encrypt_totp_secret, recovery_code_keys, under_first_key
 from .models import RecoveryCode, User
 
 RECOVERY_CODE_COUNT = 10
@@ -45,18 +47,6 @@ def _matching_step(secret: str, code: str, after_step: int = 0) -> int | None:
     return None
 
 
-def _as_bytes(value: str | bytes) -> bytes:
-    return value if isinstance(value, bytes) else value.encode()
-
-
-def recovery_code_keys() -> list[bytes]:
-    """The keys recovery codes are hashed with: RECOVERY_CODE_KEY when set (it keys new codes),
-    then one derived from SECRET_KEY (the only one when RECOVERY_CODE_KEY is not set)."""
-    config = current_app.config
-    derived = hmac.new(_as_bytes(config["SECRET_KEY"]), b"consort recovery-code-key", hashlib.sha256).digest()
-    return [_as_bytes(config["RECOVERY_CODE_KEY"]), derived] if config.get("RECOVERY_CODE_KEY") else [derived]
-
-
 def _digest(code: str, key: bytes) -> str:
     return hmac.new(key, "".join(code.lower().split()).replace("-", "").encode(), hashlib.sha256).hexdigest()
 
@@ -74,7 +64,7 @@ def enable_two_factor(user: User, secret: str, code: str) -> list[str] | None:
     step = _matching_step(secret, code)
     if step is None:
         return None
-    user.totp_secret = secret
+    user.totp_secret = encrypt_totp_secret(secret)
     user.totp_enabled_at = utcnow()
     user.totp_last_step = step
     codes = _new_recovery_codes(user)
@@ -91,13 +81,28 @@ def replace_recovery_codes(user: User) -> list[str]:
     return codes
 
 
+def _secret_of(user: User) -> str | None:
+    """The user's TOTP secret, or None (with a warning in the log) if no key opens it."""
+    secret = decrypt_totp_secret(user.totp_secret or "")
+    if secret is None:
+        current_app.logger.warning(
+            "The TOTP secret of user %s could not be decrypted (TOTP_ENCRYPTION_KEYS or SECRET_KEY changed?):"
+            " their authenticator codes are refused until its key is restored"
+            " or an admin resets their two-factor sign-in",
+            user.id,
+        )
+    return secret
+
+
 def check_second_factor(user: User, code: str) -> str | None:
     """Accept an authenticator code (each once) or an unused recovery code: 'totp', 'recovery' or None."""
     if not user.has_second_factor:
         return None
-    step = _matching_step(user.totp_secret, code, after_step=user.totp_last_step)
+    secret = _secret_of(user)
+    step = None if secret is None else _matching_step(secret, code, after_step=user.totp_last_step)
     if step is not None:
         user.totp_last_step = step
+        user.totp_secret = under_first_key(user.totp_secret)
         db.session.flush()
         return "totp"
     row = db.session.scalar(

@@ -31,6 +31,7 @@ from .forms import (
     SignInForm,
     SignInLinkForm,
 )
+from .keys import decrypt_totp_secret, encrypt_totp_secret
 from .models import User
 from .operations import (
     authenticate,
@@ -212,8 +213,7 @@ def two_factor_setup():
     """Enrol an authenticator app: its secret and otpauth URI as text, then a code to prove it."""
     if current_user.has_second_factor and not session.get("second_factor"):
         return redirect(url_for("accounts.two_factor", next=request.args.get("next")))
-    secret = session.get(CANDIDATE_SECRET) or new_secret()
-    session[CANDIDATE_SECRET] = secret
+    secret = _candidate_secret()
     form = EnrolForm()
     if form.validate_on_submit():
         codes = enable_two_factor(current_user, secret, form.code.data)
@@ -229,6 +229,15 @@ def two_factor_setup():
         "accounts/two_factor_setup.html", form=form, secret=secret,
         uri=provisioning_uri(current_user, secret), replacing=current_user.has_second_factor,
     )
+
+
+def _candidate_secret() -> str:
+    """The secret being enrolled, kept encrypted in the session: the cookie is signed, not secret."""
+    secret = decrypt_totp_secret(session.get(CANDIDATE_SECRET) or "")
+    if secret is None:
+        secret = new_secret()
+        session[CANDIDATE_SECRET] = encrypt_totp_secret(secret)
+    return secret
 
 
 def _show_recovery_codes(codes: list[str], next_url: str):
