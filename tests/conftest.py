@@ -77,6 +77,15 @@ def app(tmp_path_factory):
 
 
 @pytest.fixture()
+def rate_limited(app, monkeypatch):
+    """The rate limits switched on (the suite runs with them off), from a clean slate."""
+    monkeypatch.setitem(app.config, "RATE_LIMITS", True)
+    limiter.reset()
+    yield
+    limiter.reset()
+
+
+@pytest.fixture()
 def restore_limiter(app):
     """For tests that build a production app: the one Flask-Limiter follows the last app built, and a
     production app points it at Redis, where resetting would clear other workers' counts. Point it back."""

@@ -77,18 +77,13 @@ def test_registering_an_address_that_has_an_account_answers_the_same_and_emails_
     assert sign_in(client, applicant.email, "a long enough password").status_code == 200  # their password is unchanged
 
 
-def test_registration_is_limited_per_address(client, db, app, monkeypatch):
-    from workflow.extensions import limiter
-
-    monkeypatch.setitem(app.config, "RATE_LIMITS", True)
+def test_registration_is_limited_per_address(client, db, app, monkeypatch, rate_limited):
     monkeypatch.setitem(app.config, "EMAIL_LIMIT_PER_ADDRESS", "3 per hour")
-    limiter.reset()
     for n in range(3):
         assert register(client, email=f"person{n}@example.org").status_code == 200
     refused = register(client, email="person9@example.org")
     assert refused.status_code == 429 and "Many emails have been asked for from your network" in refused.get_data(as_text=True)
     assert db.session.scalar(select(func.count(User.id))) == 3
-    limiter.reset()
 
 
 def test_sign_in_and_out(client, applicant):

@@ -20,15 +20,6 @@ from .account_helpers import emails, forget_user
 from .conftest import PASSWORD
 
 
-@pytest.fixture()
-def limited(app, monkeypatch):
-    """The sign-in limits switched on (the suite runs with them off), from a clean slate."""
-    monkeypatch.setitem(app.config, "RATE_LIMITS", True)
-    limiter.reset()
-    yield
-    limiter.reset()
-
-
 def attempt(client, email, password="wrong password", address="127.0.0.1"):
     forget_user()
     return client.post(
@@ -36,7 +27,7 @@ def attempt(client, email, password="wrong password", address="127.0.0.1"):
     )
 
 
-def test_an_account_is_limited_after_five_failures_a_minute(client, db, applicant, limited):
+def test_an_account_is_limited_after_five_failures_a_minute(client, db, applicant, rate_limited):
     for _ in range(5):
         assert attempt(client, applicant.email).status_code == 200
     response = attempt(client, applicant.email)
@@ -50,7 +41,7 @@ def test_an_account_is_limited_after_five_failures_a_minute(client, db, applican
     assert attempt(client, "someone.else@example.org").status_code == 200  # other accounts are not locked
 
 
-def test_the_limit_resets_when_its_window_passes(client, db, applicant, limited, monkeypatch):
+def test_the_limit_resets_when_its_window_passes(client, db, applicant, rate_limited, monkeypatch):
     for _ in range(5):
         attempt(client, applicant.email)
     assert attempt(client, applicant.email).status_code == 429
@@ -61,7 +52,7 @@ def test_the_limit_resets_when_its_window_passes(client, db, applicant, limited,
     assert attempt(client, applicant.email, PASSWORD).status_code == 302
 
 
-def test_successful_sign_ins_do_not_count(client, db, applicant, limited):
+def test_successful_sign_ins_do_not_count(client, db, applicant, rate_limited):
     for _ in range(8):
         assert attempt(client, applicant.email, PASSWORD).status_code == 302
         client.post("/sign-out")
@@ -72,7 +63,7 @@ def test_the_configured_limits_are_loose_per_address_and_tight_per_account(app):
     assert app.config["SIGN_IN_LIMIT_PER_ACCOUNT"] == "5 per minute;20 per hour"
 
 
-def test_an_address_is_limited_across_accounts(client, db, limited, app, monkeypatch):
+def test_an_address_is_limited_across_accounts(client, db, rate_limited, app, monkeypatch):
     monkeypatch.setitem(app.config, "SIGN_IN_LIMIT_PER_ADDRESS", "10 per 5 minutes")
     for n in range(10):
         assert attempt(client, f"person{n}@office.example", address="203.0.113.9").status_code == 200
@@ -80,7 +71,7 @@ def test_an_address_is_limited_across_accounts(client, db, limited, app, monkeyp
     assert attempt(client, "another@office.example", address="198.51.100.1").status_code == 200
 
 
-def test_second_step_codes_are_limited_per_account_whatever_email_is_posted(client, db, officer, limited):
+def test_second_step_codes_are_limited_per_account_whatever_email_is_posted(client, db, officer, rate_limited):
     """An `email` field added to each guess (item 1 of the security report) moves no guess to another count."""
     secret = pyotp.random_base32()
     enable_two_factor(officer, secret, pyotp.TOTP(secret).now())
@@ -103,7 +94,7 @@ GUESSES = {
 
 
 @pytest.mark.parametrize("url", GUESSES)
-def test_a_stolen_session_cannot_guess_the_password_freely(client, db, applicant, login, limited, url):
+def test_a_stolen_session_cannot_guess_the_password_freely(client, db, applicant, login, rate_limited, url):
     """Both pages share one budget per account, counted by the person signed in, whatever email is posted."""
     login(applicant)
     other = next(page for page in GUESSES if page != url)
@@ -117,7 +108,7 @@ def test_a_stolen_session_cannot_guess_the_password_freely(client, db, applicant
 
 
 @pytest.mark.parametrize("url", GUESSES)
-def test_the_password_pages_are_limited_per_address(client, db, make_user, login, limited, app, monkeypatch, url):
+def test_the_password_pages_are_limited_per_address(client, db, make_user, login, rate_limited, app, monkeypatch, url):
     monkeypatch.setitem(app.config, "SIGN_IN_LIMIT_PER_ADDRESS", "4 per 5 minutes")
     for n in range(4):
         login(make_user(name=f"Person {n}"))
@@ -127,7 +118,7 @@ def test_the_password_pages_are_limited_per_address(client, db, make_user, login
     assert refused.status_code == 429 and "from your network" in refused.get_data(as_text=True)
 
 
-def test_send_the_link_again_is_limited_per_person_whatever_email_is_posted(client, db, make_user, login, limited):
+def test_send_the_link_again_is_limited_per_person_whatever_email_is_posted(client, db, make_user, login, rate_limited):
     person = make_user(name="Unverified")
     person.email_verified_at = None
     db.session.commit()
@@ -146,7 +137,7 @@ def password_just_typed(client):
         session[PASSWORD_AT] = int(utcnow().timestamp())
 
 
-def test_email_change_requests_are_limited(client, db, applicant, login, limited):
+def test_email_change_requests_are_limited(client, db, applicant, login, rate_limited):
     login(applicant)
     password_just_typed(client)
     for n in range(5):
@@ -157,7 +148,7 @@ def test_email_change_requests_are_limited(client, db, applicant, login, limited
     assert len(emails("verify_email")) == 5
 
 
-def test_invitations_are_limited_per_sender(client, db, applicant, organisation, login, limited, app, monkeypatch):
+def test_invitations_are_limited_per_sender(client, db, applicant, organisation, login, rate_limited, app, monkeypatch):
     monkeypatch.setitem(app.config, "INVITATION_LIMIT_PER_ACCOUNT", "3 per hour")
     login(applicant)
     url = f"/organisation/{organisation.id}/members"
@@ -170,7 +161,7 @@ def test_invitations_are_limited_per_sender(client, db, applicant, organisation,
     assert len(emails("invitation")) == 3
 
 
-def test_staff_invitations_are_limited_per_admin(client, db, admin, login, limited, app, monkeypatch):
+def test_staff_invitations_are_limited_per_admin(client, db, admin, login, rate_limited, app, monkeypatch):
     monkeypatch.setitem(app.config, "INVITATION_LIMIT_PER_ACCOUNT", "2 per hour")
     login(admin)
     password_just_typed(client)
@@ -183,16 +174,17 @@ def test_staff_invitations_are_limited_per_admin(client, db, admin, login, limit
     assert client.post("/admin/users/invite", data=data).status_code == 429
 
 
-def test_password_reset_emails_are_limited_per_account(client, db, applicant, limited):
+def test_password_reset_emails_are_limited_per_account(client, db, applicant, rate_limited):
     for _ in range(5):
         assert client.post("/password-reset", data={"email": applicant.email}).status_code == 200
     assert client.post("/password-reset", data={"email": applicant.email}).status_code == 429
 
 
-def test_the_limiter_in_redis(client, db, applicant, limited, monkeypatch):
-    """Against the local Redis on 127.0.0.1:6379, under a key prefix of this test's own."""
+def test_the_limiter_in_redis(client, db, applicant, rate_limited, monkeypatch):
+    """Against the local Redis on 127.0.0.1:6379, under key prefixes of this test's own (so that
+    resetting the limiter afterwards clears this test's keys only, not another worker's)."""
     prefix = f"consort-test-{uuid.uuid4().hex}"
-    storage = storage_from_string("redis://127.0.0.1:6379")
+    storage = storage_from_string("redis://127.0.0.1:6379", key_prefix=prefix)
     monkeypatch.setattr(limiter, "_storage", storage)
     monkeypatch.setattr(limiter, "_limiter", FixedWindowRateLimiter(storage))
     monkeypatch.setattr(limiter, "_key_prefix", prefix)

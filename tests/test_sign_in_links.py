@@ -12,14 +12,6 @@ from .account_helpers import Clock, emails, event_kinds, forget_user, link_in
 from .conftest import PASSWORD
 
 
-@pytest.fixture()
-def limited(app, monkeypatch):
-    monkeypatch.setitem(app.config, "RATE_LIMITS", True)
-    limiter.reset()
-    yield
-    limiter.reset()
-
-
 def pause(client, email):
     """Five wrong passwords from a stranger: the account's password is paused."""
     for _ in range(5):
@@ -34,7 +26,7 @@ def ask_for_link(client, email):
     return client.post("/sign-in/link", data={"email": email})
 
 
-def test_the_owner_of_a_paused_account_signs_in_by_an_emailed_link(client, db, applicant, limited):
+def test_the_owner_of_a_paused_account_signs_in_by_an_emailed_link(client, db, applicant, rate_limited):
     paused = pause(client, applicant.email)
     assert paused.status_code == 429 and "Email me a link to sign in" in paused.get_data(as_text=True)
 
@@ -54,7 +46,7 @@ def test_the_owner_of_a_paused_account_signs_in_by_an_emailed_link(client, db, a
     assert client.post(link).status_code == 410  # it works once
 
 
-def test_a_link_still_needs_the_second_step(client, db, officer, limited):
+def test_a_link_still_needs_the_second_step(client, db, officer, rate_limited):
     secret = pyotp.random_base32()
     enable_two_factor(officer, secret, pyotp.TOTP(secret).now())
     db.session.commit()
@@ -101,7 +93,7 @@ def test_a_switched_off_account_gets_no_link(client, db, applicant):
     assert emails("sign_in_link") == [] and len(emails("no_account", applicant.email)) == 1
 
 
-def test_links_asked_for_are_limited_per_address_too(client, db, app, limited, monkeypatch):
+def test_links_asked_for_are_limited_per_address_too(client, db, app, rate_limited, monkeypatch):
     monkeypatch.setitem(app.config, "EMAIL_LIMIT_PER_ADDRESS", "3 per hour")
     for n in range(3):
         assert ask_for_link(client, f"person{n}@example.org").status_code == 200

@@ -174,19 +174,22 @@ def verify_email(user: User) -> None:
 
 # Password reset: a link void once the password changes (so it works once) or the account signs out.
 
-def _tell_there_is_no_account(email: str, asked_for: str) -> None:
-    """Answer a request for a link to an address with no account it can use: the same work as sending the link."""
-    queue_email("no_account", email.strip().lower(), "About your request to Consort", asked_for=asked_for)
+def _email_account_link(email: str, purpose: str, kind: str, subject: str, asked_for: str) -> None:
+    """Email the account's link for `purpose`, or tell the address it has no account it can use.
+
+    One email either way, so the caller's page and the work done are the same for any address.
+    """
+    user = find_user(email)
+    if user is None or not user.active:
+        queue_email("no_account", email.strip().lower(), "About your request to Consort", asked_for=asked_for)
+        return
+    token = tokens.make_account_token(purpose, user)
+    queue_email(kind, user.email, subject, user=user, token=token)
 
 
 def request_password_reset(email: str) -> None:
-    """Email a reset link, or say there is no account; the caller's page says the same either way."""
-    user = find_user(email)
-    if user is None or not user.active:
-        _tell_there_is_no_account(email, "to reset a password")
-        return
-    token = tokens.make_account_token(tokens.PASSWORD_RESET, user)
-    queue_email("password_reset", user.email, "Reset your password", user=user, token=token)
+    """Email a reset link, or say there is no account."""
+    _email_account_link(email, tokens.PASSWORD_RESET, "password_reset", "Reset your password", "to reset a password")
 
 
 # Signing in by an emailed link: the way through when someone else's wrong guesses have
@@ -194,13 +197,8 @@ def request_password_reset(email: str) -> None:
 # it), for 15 minutes, and never after a password change.
 
 def request_sign_in_link(email: str) -> None:
-    """Email a single-use sign-in link, or say there is no account; the page says the same either way."""
-    user = find_user(email)
-    if user is None or not user.active:
-        _tell_there_is_no_account(email, "to sign in")
-        return
-    token = tokens.make_account_token(tokens.SIGN_IN_LINK, user)
-    queue_email("sign_in_link", user.email, "Your link to sign in to Consort", user=user, token=token)
+    """Email a single-use sign-in link, or say there is no account."""
+    _email_account_link(email, tokens.SIGN_IN_LINK, "sign_in_link", "Your link to sign in to Consort", "to sign in")
 
 
 def sign_in_link_user(token: str) -> User:
