@@ -10,10 +10,8 @@ as many through.
 
 import os
 import re
-import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 import uuid
@@ -26,6 +24,7 @@ import pytest
 import redis
 
 from .conftest import PASSWORD, database_url, drop_database
+from .servers import free_port, gunicorn
 
 pytestmark = [pytest.mark.multi_process, pytest.mark.xdist_group("workers")]
 
@@ -51,18 +50,12 @@ with app.app_context():
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """gunicorn in production mode, 4 workers each replaced after 3 requests, limits in Redis."""
     instance = tmp_path_factory.mktemp("workers")
     url = database_url(instance, "workers")
-    port, prefix = _free_port(), f"consort-test-{uuid.uuid4().hex}"
+    prefix = f"consort-test-{uuid.uuid4().hex}"
     env = {
         **os.environ, "CONSORT_ENV": "production", "SECRET_KEY": uuid.uuid4().hex, "PUBLIC_URL": "https://consort.invalid",
         "SESSION_COOKIE_SECURE": "0", "MAIL_TRANSPORT": "folder", "CONSORT_INSTANCE": str(instance),
@@ -72,25 +65,9 @@ def server(tmp_path_factory):
     subprocess.run([sys.executable, "-m", "flask", "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
     subprocess.run([sys.executable, "-c", ACCOUNTS, PASSWORD, TOTP_SECRET], cwd=ROOT, env=env, check=True, capture_output=True)
     log = instance / "gunicorn.log"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}", "--workers", "4",
-         "--max-requests", "3", "--max-requests-jitter", "0", "wsgi:app"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=open(log, "wb"),
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            urllib.request.urlopen(base + "/sign-in", timeout=2).read()
-            break
-        except OSError:
-            if time.monotonic() > deadline or process.poll() is not None:
-                process.kill()
-                raise RuntimeError(log.read_text())
-            time.sleep(0.2)
-    yield {"url": base, "log": log}
-    process.terminate()
-    process.wait(timeout=30)
+    options = ("--max-requests", "3", "--max-requests-jitter", "0")
+    with gunicorn(env, log, port=free_port(), workers=4, options=options, ready_path="/sign-in") as base:
+        yield {"url": base, "log": log}
     store = redis.Redis.from_url(REDIS)
     for key in store.scan_iter(f"*{prefix}*"):
         store.delete(key)

@@ -1,6 +1,5 @@
 """The outbox: written with the change, delivered once, never lost while the server is down."""
 
-import socket
 from datetime import timedelta
 
 import pytest
@@ -10,6 +9,7 @@ from sqlalchemy import select
 
 from tests.builders import complete_answers, make_application
 from tests.mail_helpers import parse_email, pdf_attachments, pdf_text
+from tests.servers import free_port
 from workflow.applications.copy import submission_copy_pdf
 from workflow.notifications.delivery import deliver_outbox
 from workflow.notifications.models import OutboxAttachment, OutboxMessage
@@ -24,12 +24,6 @@ class Recorder:
     async def handle_DATA(self, server, session, envelope):
         self.messages.append(envelope)
         return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture()

@@ -3,7 +3,6 @@ never a loopback address in production, which refuses to start with one."""
 
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -16,6 +15,8 @@ import pytest
 
 from config import ProductionConfig
 from workflow import create_app
+
+from .servers import free_port
 
 pytestmark = pytest.mark.usefixtures("restore_limiter")
 
@@ -58,16 +59,10 @@ def test_development_links_follow_the_port(tmp_path):
     assert subprocess.run(read, cwd=ROOT, env=env, capture_output=True, text=True, check=True).stdout.strip() == "http://127.0.0.1:5088"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.mark.multi_process
 def test_the_first_command_on_another_port_sends_links_to_that_port(tmp_path):
     """scripts/start with PORT: the email confirming a new account links to that port, and the script says so."""
-    port = _free_port()
+    port = free_port()
     env = {key: value for key, value in os.environ.items() if key not in {"PUBLIC_URL", "DATABASE_URL"}}
     env.update(PORT=str(port), CONSORT_INSTANCE=str(tmp_path))
     log = tmp_path / "start.log"

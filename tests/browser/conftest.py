@@ -9,16 +9,16 @@ import email
 import io
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from email import policy
 from pathlib import Path
 
 import pytest
 from pypdf import PdfWriter
+
+from ..servers import free_port, gunicorn
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -34,17 +34,11 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.xdist_group("browser"))
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def server(tmp_path_factory):
     """gunicorn serving the app with the demo data; yields its base URL."""
     instance = tmp_path_factory.mktemp("browser-instance")
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {
         **os.environ,
@@ -58,30 +52,8 @@ def server(tmp_path_factory):
     flask = [sys.executable, "-m", "flask"]
     subprocess.run(flask + ["db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
     subprocess.run(flask + ["demo"], cwd=ROOT, env=env, check=True, capture_output=True)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}", "--workers", "2", "wsgi:app"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=open(instance / "gunicorn.log", "wb"),
-    )
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            urllib.request.urlopen(base + "/hubs", timeout=2).read()
-            break
-        except OSError:
-            if time.monotonic() > deadline or process.poll() is not None:
-                process.kill()
-                raise RuntimeError((instance / "gunicorn.log").read_text())
-            time.sleep(0.2)
-    yield {"url": base, "instance": instance, "env": env}
-    process.terminate()
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+    with gunicorn(env, instance / "gunicorn.log", port=port, workers=2):
+        yield {"url": base, "instance": instance, "env": env}
 
 
 @pytest.fixture(scope="session")
