@@ -32,6 +32,8 @@ TOO_COSTLY = [
     ("{{ '%*s'|format(10**8, 'x') }}", "width from the values"),
     ("{{ '{:>99999999}'.format('x') }}", "'format' cannot be called"),
     ("{{ 'x'.ljust(10**7) }}", "'ljust' cannot be called"),
+    ("{{ ('a' * 10000).translate({97: 'b' * 10000}) }}", "'translate' cannot be called"),
+    ("{{ (1).to_bytes(100000000, 'big') }}", "'to_bytes' cannot be called"),
     ("{% set a = 'x' * 10000 %}{% set a = a ~ a %}{% set a = a ~ a %}{% set a = a ~ a %}"
      "{% set a = a ~ a %}{% set a = a ~ a %}", "longer than 200,000 characters"),
     ("{% set a = ['x' * 10000] %}{% set b = [a, a, a, a, a, a, a, a, a, a] %}"

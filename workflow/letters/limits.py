@@ -9,7 +9,8 @@ builds or prints, counted through its lists and dictionaries, is at most
 the whole render takes at most :data:`MAX_STEPS` steps (loop turns, calls, filters,
 operators, printed pieces) and :data:`MAX_SECONDS` seconds, checked at every step.
 Operations whose result can be far longer than their inputs (``*``, ``**``, ``%``,
-padding, joining, replacing) are refused before they build it.
+padding, joining, replacing) are refused before they build it, and of the methods of
+strings, numbers and containers only those that cannot grow a value may be called.
 """
 
 import operator
@@ -33,11 +34,16 @@ MAX_SECONDS = 2.0
 MAX_EXPONENT = 100
 MAX_NUMBER_BITS = 10_000
 
-#: String methods whose result can be far longer than the string (the filters of
-#: the same names are checked instead).
-GROWING_METHODS = frozenset({
-    "center", "ljust", "rjust", "zfill", "expandtabs", "format", "format_map", "join", "replace",
+#: The only methods of strings, numbers and containers a template may call: none can build
+#: a result much larger than its inputs (``translate``, ``to_bytes``, ``ljust`` and the like
+#: can, in one C call no deadline interrupts). Padding and joining have checked filters instead.
+SAFE_METHODS = frozenset({
+    "capitalize", "casefold", "count", "endswith", "find", "get", "index", "isalnum", "isalpha", "isdecimal",
+    "isdigit", "islower", "isnumeric", "isspace", "istitle", "isupper", "items", "keys", "lower", "lstrip",
+    "partition", "removeprefix", "removesuffix", "rfind", "rindex", "rpartition", "rsplit", "rstrip", "split",
+    "splitlines", "startswith", "strip", "swapcase", "title", "upper", "values",
 })
+BUILT_IN_VALUES = (str, bytes, int, float, list, tuple, dict, set, frozenset)
 BINARY_OPERATORS = {"*": operator.mul, "**": operator.pow, "+": operator.add, "%": operator.mod}
 PRINTF_FIELD = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?")
 
@@ -174,11 +180,11 @@ def binary_operation(operator_name: str, left, right):
 
 
 def check_call(function, args, kwargs) -> None:
-    """Before a call from a template: a step, its inputs in limits, no growing string method."""
+    """Before a call from a template: a step, its inputs in limits, and of built-in values' methods only the safe ones."""
     _budget().step()
     function = getattr(function, "__wrapped__", function)  # the sandbox wraps str.format
     owner = getattr(function, "__self__", None)
-    if isinstance(owner, (str, bytes)) and getattr(function, "__name__", "") in GROWING_METHODS:
+    if isinstance(owner, BUILT_IN_VALUES) and getattr(function, "__name__", "") not in SAFE_METHODS:
         raise SecurityError(f"'{function.__name__}' cannot be called in a letter template")
     for value in (*args, *kwargs.values()):
         checked(value)
