@@ -10,7 +10,6 @@ from ..widgets import (
     GovSubmitInput,
     GovTextInput,
 )
-from .operations import email_taken
 from .passwords import MAX_LENGTH, password_problem
 
 EMAIL_FORMAT = "Enter an email address in the correct format, like name@example.org"
@@ -153,10 +152,6 @@ class ChangePasswordForm(ResetPasswordForm):
 class ChangeEmailForm(FlaskForm):
     email = _email_field("New email address")
     submit = SubmitField("Send a link to the new address", widget=GovSubmitInput())
-
-    def validate_email(self, field):
-        if email_taken(field.data or ""):
-            raise ValidationError("Another account already uses this email address")
 
 
 class ConfirmPasswordForm(FlaskForm):

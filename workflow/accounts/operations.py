@@ -247,8 +247,13 @@ def change_password(user: User, current: str, new: str) -> bool:
 # account's address, password or session version changes.
 
 def request_email_change(user: User, new_email: str) -> None:
-    """Email the new address a link that makes it the account's address."""
+    """Email the new address a link that makes it the account's address, or, when another
+    account has it, tell that address so: the page after says the same either way."""
     new_email = new_email.strip().lower()
+    owner = find_user(new_email)
+    if owner is not None:
+        queue_email("email_change_to_taken", owner.email, "About your request to Consort", user=owner)
+        return
     token = tokens.make_account_token(tokens.CHANGE_EMAIL, user, e=new_email, o=user.email)
     queue_email("verify_email", new_email, "Confirm your new email address", user=user, token=token, change=True)
 
