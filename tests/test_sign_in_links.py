@@ -40,6 +40,9 @@ def test_the_owner_of_a_paused_account_signs_in_by_an_emailed_link(client, db, a
     with client.session_transaction() as session:
         assert session["_user_id"].startswith(f"{applicant.id}:")
     assert "signed_in_by_link" in event_kinds(applicant) and "signed_in" in event_kinds(applicant)
+    forget_user()
+    changing = client.get("/account/email")  # the password was never typed: it is asked before changes
+    assert changing.status_code == 302 and "/confirm-password" in changing.headers["Location"]
 
     forget_user()
     client.post("/sign-out")

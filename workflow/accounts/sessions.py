@@ -45,14 +45,16 @@ def safe_next(target: str | None) -> str | None:
     return None if parts.scheme or parts.netloc else target
 
 
-def start_session(user) -> None:
-    """Sign this person in on a fresh session (nothing from before survives)."""
+def start_session(user, *, password_typed: bool = True) -> None:
+    """Sign this person in on a fresh session (nothing from before survives); signed in by an
+    emailed link, they have not typed the password, so it is asked before sensitive changes."""
     session.clear()
     login_user(user)
     moment = now()
     session[SIGNED_IN_AT] = moment
     session[LAST_SEEN] = moment
-    session[PASSWORD_AT] = moment
+    if password_typed:
+        session[PASSWORD_AT] = moment
     session[SECOND_FACTOR] = not user.needs_second_factor
 
 

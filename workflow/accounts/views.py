@@ -136,13 +136,13 @@ def sign_in():
             limits.count()
             form.email.errors.append("Enter a correct email address and password")
         else:
-            return _first_step_done(user)
+            return _first_step_done(user, password_typed=True)
     return render_template("accounts/sign_in.html", form=form, hub=_hub_slug())
 
 
-def _first_step_done(user: User):
+def _first_step_done(user: User, *, password_typed: bool):
     """After the password or a sign-in link: on to the second step, or in."""
-    start_session(user)
+    start_session(user, password_typed=password_typed)
     if user.needs_second_factor:
         step = "accounts.two_factor" if user.has_second_factor else "accounts.two_factor_setup"
         return redirect(url_for(step, next=safe_next(request.args.get("next")), hub=_hub_slug()))
@@ -175,7 +175,7 @@ def sign_in_by_link(token: str):
         if current_user.is_authenticated:
             end_session()
         use_sign_in_link(user)
-        return _first_step_done(user)
+        return _first_step_done(user, password_typed=False)
     return render_template("accounts/sign_in_link.html", form=form, email=user.email)
 
 
