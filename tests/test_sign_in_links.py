@@ -101,3 +101,17 @@ def test_links_asked_for_are_limited_per_address_too(client, db, app, rate_limit
     for n in range(3):
         assert ask_for_link(client, f"person{n}@example.org").status_code == 200
     assert ask_for_link(client, "person9@example.org").status_code == 429
+
+
+def test_links_sent_to_the_old_address_die_when_the_address_changes(client, db, applicant):
+    """A reset or sign-in link in a mailbox the account has left opens it no more."""
+    from workflow.accounts.operations import change_email
+
+    ask_for_link(client, applicant.email)
+    client.post("/password-reset", data={"email": applicant.email})
+    links = [link_in(emails("sign_in_link", applicant.email)[0]), link_in(emails("password_reset", applicant.email)[0])]
+    change_email(db.session.get(User, applicant.id), "moved@example.org")
+    db.session.commit()
+    for link in links:
+        forget_user()
+        assert client.post(link).status_code == 410

@@ -4,9 +4,10 @@ A token carries its purpose (as the signer's salt), a small payload and the time
 was made; `read_token` refuses it once `max_age` has passed. The time comes from
 `utcnow` here, so tests can move the clock.
 
-An account token (password reset, email change) also carries a fingerprint of the
-account's password hash and session version, so it stops working as soon as the
-password changes or the account is signed out (which moves the session version on).
+An account token (password reset, email change, signing in) also carries a fingerprint
+of the account's address, password hash and session version, so it stops working as soon
+as the address or password changes or the account is signed out (which moves the
+session version on).
 """
 
 import hashlib
@@ -69,8 +70,8 @@ def read_token(purpose: str, token: str) -> dict | None:
 
 
 def account_fingerprint(user: User) -> str:
-    """A digest of the password hash and session version: it changes when either does."""
-    return hashlib.sha256(f"{user.session_version}:{user.password_hash}".encode()).hexdigest()[:16]
+    """A digest of the address, password hash and session version: it changes when any does."""
+    return hashlib.sha256(f"{user.session_version}:{user.email}:{user.password_hash}".encode()).hexdigest()[:16]
 
 
 def make_account_token(purpose: str, user: User, **payload) -> str:
