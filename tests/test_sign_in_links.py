@@ -115,3 +115,18 @@ def test_links_sent_to_the_old_address_die_when_the_address_changes(client, db, 
     for link in links:
         forget_user()
         assert client.post(link).status_code == 410
+
+
+def test_other_emails_asked_for_an_address_never_use_up_its_sign_in_links(client, db, applicant, rate_limited):
+    """Registering five times with the owner's address (each sends "you already have an account")
+    leaves the owner's way through open: sign-in links have a budget of their own."""
+    for _ in range(5):
+        forget_user()
+        client.post("/register", data={
+            "name": "Someone", "email": applicant.email, "organisation_name": "A band",
+            "password": "a long enough password", "confirm": "a long enough password",
+        }, environ_base={"REMOTE_ADDR": f"198.51.100.{_}"})
+    forget_user()
+    assert client.post("/password-reset", data={"email": applicant.email}).status_code == 429
+    assert ask_for_link(client, applicant.email).status_code == 200
+    assert len(emails("sign_in_link", applicant.email)) == 1

@@ -51,6 +51,11 @@ EMAILS = Budget(
     "We have already sent several emails for this account in the last hour. Check your inbox and spam "
     "folder for the links already sent (the latest one works), or wait an hour and ask again.",
 )
+SIGN_IN_LINKS = Budget(
+    "sign-in-links", "EMAIL_LIMIT_PER_ACCOUNT",
+    "We have already sent several sign-in links to this account's address in the last hour. Each of them "
+    "works for 15 minutes until one is used: check your inbox and spam folder, and use the latest.",
+)
 EMAILS_FROM_ADDRESS = Budget(
     "emails-address", "EMAIL_LIMIT_PER_ADDRESS",
     "Many emails have been asked for from your network in the last hour. Wait an hour and try again.",
@@ -66,7 +71,7 @@ LETTER_CHECKS = Budget(
     switch="VERIFY_RATE_LIMIT",
 )
 BUDGETS = {budget.scope: budget for budget in (
-    PASSWORD, SECOND_FACTOR, SIGN_IN_FROM_ADDRESS, EMAILS, EMAILS_FROM_ADDRESS, INVITATIONS, LETTER_CHECKS
+    PASSWORD, SECOND_FACTOR, SIGN_IN_FROM_ADDRESS, EMAILS, SIGN_IN_LINKS, EMAILS_FROM_ADDRESS, INVITATIONS, LETTER_CHECKS
 )}
 
 

@@ -151,7 +151,7 @@ def _first_step_done(user: User, *, password_typed: bool):
 
 
 @bp.route("/sign-in/link", methods=["POST"])
-@limits.per_account(limits.EMAILS, limits.email_typed)
+@limits.per_account(limits.SIGN_IN_LINKS, limits.email_typed)
 @limits.per_address(limits.EMAILS_FROM_ADDRESS)
 def email_sign_in_link():
     """Ask for a sign-in link by email (offered when the password is paused for an account)."""
