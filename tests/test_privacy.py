@@ -466,3 +466,24 @@ def test_anonymising_finds_the_emails_of_a_draft_and_the_receipts_file(app, db, 
     assert "FILEOLD" not in everything and organisation.name not in everything and applicant.name not in everything
     assert db.session.get(OutboxAttachment, receipt.id).content is None
     assert "An application (anonymised)" in everything
+
+
+def test_anonymising_that_rolls_back_keeps_the_files(app, db, hub, organisation, applicant, officer):
+    """The bytes go only once the erasure commits: a rolled-back run leaves rows and files as they were."""
+    from workflow.applications.documents import document_path, store_document
+    from workflow.applications.lifecycle import State
+    from workflow.applications.models import Document
+    from workflow.privacy.anonymise import anonymise_application
+
+    application = make_application(hub, organisation, applicant, state=State.DECLINED)
+    store_document(application, "safeguarding_policy", "Safeguarding policy", "policy.pdf", PDF, applicant)
+    db.session.commit()
+    path = document_path(db.session.scalar(select(Document)))
+    anonymise_application(application)
+    db.session.flush()
+    assert path.exists()
+    db.session.rollback()
+    assert path.exists()
+    anonymise_application(db.session.get(type(application), application.id))
+    db.session.commit()
+    assert not path.exists()

@@ -169,9 +169,14 @@ _UNLINK_AFTER_COMMIT = "documents_to_unlink"  # the session's list of stored fil
 _UNLINK_ON_ROLLBACK = "documents_written"  # the files stored since the last commit, deleted if it rolls back
 
 
+def unlink_after_commit(document: Document) -> None:
+    """Delete the document's stored bytes once the transaction commits (never if it rolls back)."""
+    db.session.info.setdefault(_UNLINK_AFTER_COMMIT, []).append(document_path(document))
+
+
 def discard_document(document: Document) -> None:
     """Delete the document: its row now, its stored bytes when the transaction commits."""
-    db.session.info.setdefault(_UNLINK_AFTER_COMMIT, []).append(document_path(document))
+    unlink_after_commit(document)
     db.session.delete(document)
 
 

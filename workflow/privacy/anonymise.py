@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import and_, delete, or_, select, update
 
-from ..applications.documents import document_path
+from ..applications.documents import unlink_after_commit
 from ..applications.lifecycle import State
 from ..applications.models import Application, Document, HeldAnswers, Message
 from ..audit.models import ApplicationEvent, EventDetail
@@ -85,7 +85,7 @@ def anonymise_application(application: Application, now: datetime | None = None)
     events = select(ApplicationEvent.id).where(ApplicationEvent.application_id == application.id)
     db.session.execute(delete(EventDetail).where(EventDetail.event_id.in_(events)))
     for document in db.session.scalars(select(Document).where(Document.application_id == application.id)):
-        document_path(document).unlink(missing_ok=True)
+        unlink_after_commit(document)
         db.session.add(Tombstone(application_id=application.id, object_type="document", object_id=document.id,
                                  sha256=document.sha256, erased_at=now))
         document.filename = "erased"
