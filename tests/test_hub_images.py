@@ -109,6 +109,12 @@ def upload(client, hub, kind: str, data: bytes, filename: str = "image.png"):
     (SVG_OPEN.encode() + b"<style>/* brand */ @media print { rect { fill: url('#g'); font-family: 'DejaVu Sans';"
      b" transform: rotate(45deg) scale(2) } }</style><rect width=\"5\" height=\"5\" style=\"fill: rgb(1, 2, 3)\"/></svg>",
      "image/svg+xml"),
+    (SVG_OPEN.replace("<svg ", '<svg xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
+                      'xmlns:cc="http://creativecommons.org/ns#" aria-label="Logo of music@hub.example" ').encode()
+     + b'<metadata><rdf:RDF><cc:Work rdf:about=""><dc:type xmlns:dc="http://purl.org/dc/elements/1.1/" '
+     b'rdf:resource="http://purl.org/dc/dcmitype/StillImage"/></cc:Work></rdf:RDF></metadata>'
+     b'<rect width="5" height="5" fill="#123456"/></svg>',
+     "image/svg+xml"),  # an editor's metadata (Inkscape writes this) is not CSS
 ])
 def test_images_are_recognised_by_their_content(data, content_type):
     assert checked_image(data) == content_type

@@ -142,7 +142,7 @@ def _check_element(element) -> None:
             raise ImageRefused(UNSAFE_SVG.format(what="a style sheet with elements inside it"))
         _check_css(element.text or "")
     for name, value in element.attrib.items():
-        _, attribute = _local(name)
+        attribute_namespace, attribute = _local(name)
         if attribute.lower().startswith("on"):
             raise ImageRefused(UNSAFE_SVG.format(what=f"an event handler ({attribute})"))
         if attribute == "href" and not value.strip().startswith("#"):
@@ -151,7 +151,10 @@ def _check_element(element) -> None:
             raise ImageRefused(UNSAFE_SVG.format(what="an animation that changes a link"))
         if "javascript:" in "".join(value.split()).lower():
             raise ImageRefused(UNSAFE_SVG.format(what="a script address"))
-        _check_css(value)
+        if attribute == "style":
+            _check_css(value)
+        elif not attribute_namespace:  # a presentation attribute (fill, mask, ...) is a CSS value
+            _check_css_value(value)
 
 
 def _check_css(css: str) -> None:
@@ -165,14 +168,29 @@ def _check_css(css: str) -> None:
         raise ImageRefused(UNSAFE_SVG.format(what="a reference to something outside the image"))
 
 
-def _css_reaches_out(text: str) -> bool:
-    for rule in CSS_AT_RULE.findall(text):
-        if VENDOR_PREFIX.sub("", rule).lower() not in ALLOWED_AT_RULES:
-            return True
+def _check_css_value(value: str) -> None:
+    """A presentation attribute's value: no escape, and no function that takes an address.
+    (Other attributes, and those of other namespaces such as an editor's metadata, are
+    never read as CSS, so text that looks like an address is harmless there.)"""
+    text = CSS_COMMENT.sub("", value)
+    if "\\" in text or _calls_for_an_address(text):
+        raise ImageRefused(UNSAFE_SVG.format(what="a reference to something outside the image"))
+
+
+def _calls_for_an_address(text: str) -> bool:
     for name, fragment in CSS_FUNCTION.findall(text):
         name = VENDOR_PREFIX.sub("", name).lower()
         if name in FETCHING_FUNCTIONS and not (name == "url" and fragment):
             return True
+    return False
+
+
+def _css_reaches_out(text: str) -> bool:
+    for rule in CSS_AT_RULE.findall(text):
+        if VENDOR_PREFIX.sub("", rule).lower() not in ALLOWED_AT_RULES:
+            return True
+    if _calls_for_an_address(text):
+        return True
     return any(":" in quoted or "/" in quoted for _, quoted in CSS_STRING.findall(text))
 
 
