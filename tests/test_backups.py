@@ -201,3 +201,33 @@ def test_restore_refuses_to_write_through_a_link_in_the_storage_folder(app, db, 
 
     assert result.exit_code != 0 and "'linked/x'" in result.output
     assert not (elsewhere / "x").exists()
+
+
+def _archive_of(tmp_path, members: dict[str, bytes]):
+    import io
+    import tarfile
+
+    archive = tmp_path / "odd.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        for name, data in members.items():
+            member = tarfile.TarInfo(name)
+            member.size = len(data)
+            tar.addfile(member, io.BytesIO(data))
+    return archive
+
+
+@pytest.mark.parametrize("members", [
+    {"manifest.json": b'{"database": ["sqlite"], "files": {}}', "database.sqlite3": b""},
+    {"storage/a": b"a file", "storage/a/b": b"under a file"},
+    {"manifest.json": b"[1, 2]"},
+    "NOT AN ARCHIVE",
+])
+def test_restore_answers_an_odd_archive_in_words_not_a_traceback(app, db, tmp_path, members):
+    archive = tmp_path / "odd.tar.gz"
+    if isinstance(members, str):
+        archive.write_text(members)
+    else:
+        archive = _archive_of(tmp_path, members)
+    result = app.test_cli_runner().invoke(args=["restore", "--yes", str(archive)])
+    assert result.exit_code != 0 and "This is not a Consort backup" in result.output
+    assert not isinstance(result.exception, (TypeError, OSError, KeyError))

@@ -121,9 +121,12 @@ def _unpack(tar: tarfile.TarFile, folder: Path) -> None:
         allowed = member.name in ARCHIVE_NAMES or member.name.startswith("storage/")
         if target is None or not allowed or not member.isfile():
             raise _not_a_backup(f"it holds {member.name!r}")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with tar.extractfile(member) as source, open(target, "wb") as copy:
-            shutil.copyfileobj(source, copy)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with tar.extractfile(member) as source, open(target, "wb") as copy:
+                shutil.copyfileobj(source, copy)
+        except (OSError, tarfile.TarError):  # a file where a folder is needed, a cut-off archive
+            raise _not_a_backup(f"its member {member.name!r} cannot be unpacked") from None
 
 
 def _read_manifest(folder: Path, storage: Path) -> tuple[dict, list[tuple[Path, Path]]]:
@@ -136,7 +139,8 @@ def _read_manifest(folder: Path, storage: Path) -> tuple[dict, list[tuple[Path, 
     except (OSError, ValueError):
         raise _not_a_backup("it has no readable manifest") from None
     files = manifest.get("files") if isinstance(manifest, dict) else None
-    database = DATABASE_FILES.get(manifest.get("database")) if isinstance(manifest, dict) else None
+    kind = manifest.get("database") if isinstance(manifest, dict) else None
+    database = DATABASE_FILES.get(kind) if isinstance(kind, str) else None
     if not isinstance(files, dict) or database is None or not (folder / database).is_file():
         raise _not_a_backup("it lacks its database or its list of files")
     copies = []
@@ -150,11 +154,18 @@ def _read_manifest(folder: Path, storage: Path) -> tuple[dict, list[tuple[Path, 
     return manifest, copies
 
 
+def _opened(archive: Path) -> tarfile.TarFile:
+    try:
+        return tarfile.open(archive, "r:gz")
+    except tarfile.TarError:
+        raise _not_a_backup("it is not a gzipped archive") from None
+
+
 def restore_backup(archive: Path) -> dict:
     """Bring back the database and stored files of a backup, once every file name and digest is checked."""
     url = make_url(current_app.config["SQLALCHEMY_DATABASE_URI"])
     storage = Path(current_app.config["STORAGE_DIR"])
-    with tempfile.TemporaryDirectory() as scratch, tarfile.open(archive, "r:gz") as tar:
+    with tempfile.TemporaryDirectory() as scratch, _opened(archive) as tar:
         folder = Path(scratch)
         _unpack(tar, folder)
         manifest, copies = _read_manifest(folder, storage)
@@ -203,4 +214,5 @@ def restore_command(archive: Path, yes: bool) -> None:
     if not yes:
         click.confirm("This replaces every row and stored file with the backup's. Continue?", abort=True)
     manifest = restore_backup(archive)
-    click.echo(f"Restored the backup of {manifest['created_at']} ({counted(len(manifest['files']), 'stored file')}).")
+    made = manifest.get("created_at", "an unknown date")
+    click.echo(f"Restored the backup of {made} ({counted(len(manifest['files']), 'stored file')}).")
