@@ -262,15 +262,11 @@ def open_vote_warning(application: Application) -> str | None:
     vote = open_vote_of(application)
     if vote is None:
         return None
-    voted = _voted(vote.tally())
+    voted = vote.tally().voted
     return (
         f"The online vote on this application is still open: {counted(voted, 'trustee')} "
         f"{'has' if voted == 1 else 'have'} voted; recording the meeting's decision closes it."
     )
-
-
-def _voted(tally: Tally) -> int:
-    return tally.approve + tally.decline + tally.abstain
 
 
 def _open_vote_note(application: Application) -> str:
@@ -280,7 +276,7 @@ def _open_vote_note(application: Application) -> str:
         return ""
     tally = vote.tally()
     return (
-        f"The online vote was still open: {_voted(tally)} of {counted(tally.eligible, 'trustee')} had voted "
+        f"The online vote was still open: {tally.voted} of {counted(tally.eligible, 'trustee')} had voted "
         f"({tally.approve} for, {tally.decline} against, {tally.abstain} abstaining)."
     )
 
