@@ -9,6 +9,7 @@ setting the key later locks nobody out. A copy of the database alone gives away 
 import base64
 import hashlib
 import hmac
+from functools import lru_cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from flask import current_app
@@ -18,9 +19,13 @@ def _as_bytes(value: str | bytes) -> bytes:
     return value if isinstance(value, bytes) else value.encode()
 
 
+def _derive(secret_key: str | bytes, label: str) -> bytes:
+    return hmac.new(_as_bytes(secret_key), f"consort {label}".encode(), hashlib.sha256).digest()
+
+
 def derived_key(label: str) -> bytes:
     """A 32-byte key for one use, derived from SECRET_KEY: HMAC-SHA256 of the use's label."""
-    return hmac.new(_as_bytes(current_app.config["SECRET_KEY"]), f"consort {label}".encode(), hashlib.sha256).digest()
+    return _derive(current_app.config["SECRET_KEY"], label)
 
 
 def recovery_code_keys() -> list[bytes]:
@@ -50,8 +55,14 @@ def configured_totp_keys(setting: str | None) -> list[Fernet]:
 
 def totp_keys() -> list[Fernet]:
     """TOTP_ENCRYPTION_KEYS in order (the first encrypts), then the key derived from SECRET_KEY."""
-    derived = Fernet(base64.urlsafe_b64encode(derived_key("totp-secret-key")))
-    return [*configured_totp_keys(current_app.config.get("TOTP_ENCRYPTION_KEYS")), derived]
+    return list(_totp_keys(current_app.config["SECRET_KEY"], current_app.config.get("TOTP_ENCRYPTION_KEYS")))
+
+
+@lru_cache(maxsize=8)
+def _totp_keys(secret_key: str | bytes, setting: str | None) -> tuple[Fernet, ...]:
+    """Built once per configuration: a sign-in would otherwise derive and parse every key again."""
+    derived = Fernet(base64.urlsafe_b64encode(_derive(secret_key, "totp-secret-key")))
+    return (*configured_totp_keys(setting), derived)
 
 
 def encrypt_totp_secret(secret: str) -> str:

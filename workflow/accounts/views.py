@@ -401,11 +401,12 @@ def verify(token: str):
     form = EmptyForm()
     if form.validate_on_submit():
         verify_email(user)
+        hub = _hub_slug()
         if current_user.is_authenticated:
             flash("Thank you: your email address is confirmed.", "success")
-            return redirect(url_for("index", hub=_hub_slug()))
+            return redirect(url_for("index", hub=hub))
         flash("Thank you: your email address is confirmed. Sign in to complete your organisation's profile.", "success")
-        return redirect(url_for("accounts.sign_in", hub=_hub_slug(), next=_profile_first(_hub_slug())))
+        return redirect(url_for("accounts.sign_in", hub=hub, next=_profile_first(hub)))
     return render_template("accounts/confirm_email.html", form=form, email=user.email, change=False)
 
 

@@ -12,7 +12,6 @@ from ..applications.documents import document_path
 from ..applications.models import Application
 from ..directory.models import DirectoryEntry, Partnership
 from ..extensions import db
-from ..letters.models import DecisionLetter
 from ..types import utcnow
 
 
@@ -104,6 +103,6 @@ def _add_application(archive: zipfile.ZipFile, application: Application) -> None
         path = document_path(document)
         if path.is_file():
             archive.write(path, f"{folder}/documents/{document.id}-{_safe(document.filename)}")
-    letter = db.session.scalar(select(DecisionLetter).where(DecisionLetter.application_id == application.id))
+    letter = application.letter
     if letter is not None and letter.is_issued and letter.pdf:
         archive.writestr(f"{folder}/decision-letter.pdf", letter.pdf)
