@@ -28,6 +28,6 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
-# Rate limits (sign-in and emails asked for): storage from RATELIMIT_STORAGE_URI
-# (memory by default, Redis when configured); see workflow/accounts/limits.py.
+# Rate limits (wrong passwords and codes, emails, invitations, letter checks): counted in
+# RATELIMIT_STORAGE_URI (memory in development, Redis in production); see workflow/accounts/limits.py.
 limiter = Limiter(key_func=get_remote_address)

@@ -235,7 +235,8 @@ def put_image(hub: Hub, kind: ImageKind, data: bytes) -> tuple[HubImage, bool]:
 
 
 def image_response(image: HubImage, *, public: bool) -> Response:
-    """The image's bytes with its own type, revalidated by its digest and unable to run anything."""
+    """The image's bytes with its own type, unable to run anything; a public one is cached for an
+    hour and revalidated by its digest (a private one, to someone signed in, is never stored)."""
     response = Response(image.data, mimetype=image.content_type)
     response.set_etag(image.sha256)
     if public:
