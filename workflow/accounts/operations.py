@@ -159,11 +159,13 @@ def send_verification(user: User, hub: str | None = None) -> None:
     queue_email("verify_email", user.email, "Confirm your email address", user=user, token=token, hub=hub)
 
 
-def verification_user(token: str) -> User | None:
-    """The account a genuine, unexpired verification link is for (its address unchanged)."""
+def verification_user(token: str) -> User:
+    """The account a genuine, unexpired verification link is for (its address unchanged); else raises tokens.DeadLink."""
     payload = tokens.read_token(tokens.VERIFY_EMAIL, token)
     user = db.session.get(User, payload.get("u")) if payload else None
-    return user if user is not None and user.active and user.email == payload.get("e") else None
+    if user is None or not user.active or user.email != payload.get("e"):
+        raise tokens.DeadLink(tokens.VERIFY_EMAIL)
+    return user
 
 
 def verify_email(user: User) -> None:
@@ -262,7 +264,7 @@ def email_change(token: str) -> tuple[User, str]:
     """The account and new address of a genuine, unexpired, unused email-change link; else raises tokens.DeadLink."""
     user, payload = tokens.read_account_token(tokens.CHANGE_EMAIL, token)
     if user.email != payload.get("o") or not isinstance(payload.get("e"), str):
-        raise tokens.DeadLink(tokens.EXPIRED)
+        raise tokens.DeadLink(tokens.CHANGE_EMAIL)
     return user, payload["e"]
 
 

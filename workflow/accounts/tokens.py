@@ -16,6 +16,7 @@ from datetime import timedelta
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from ..errors import LinkGone
 from ..extensions import db
 from ..types import utcnow
 from .models import User
@@ -38,11 +39,19 @@ EXPIRED = "expired"
 VOIDED = "voided"
 
 
-class DeadLink(Exception):
-    """An account link that does not work, and why (EXPIRED or VOIDED)."""
+#: What each link is called on the page that says it does not work.
+LINK_NAMES = {
+    VERIFY_EMAIL: "email confirmation", PASSWORD_RESET: "password reset",
+    CHANGE_EMAIL: "email change", SIGN_IN_LINK: "sign-in",
+}
 
-    def __init__(self, reason: str):
-        super().__init__(reason)
+
+class DeadLink(LinkGone):
+    """An emailed link that does not work (410): which link, and why (EXPIRED or VOIDED)."""
+
+    def __init__(self, purpose: str, reason: str = EXPIRED):
+        super().__init__()
+        self.what = LINK_NAMES[purpose]
         self.reason = reason
 
 
@@ -88,7 +97,7 @@ def read_account_token(purpose: str, token: str) -> tuple[User, dict]:
     payload = read_token(purpose, token)
     user = db.session.get(User, payload["u"]) if payload and isinstance(payload.get("u"), int) else None
     if user is None or not user.active:
-        raise DeadLink(EXPIRED)
+        raise DeadLink(purpose)
     if payload.get("a") != account_fingerprint(user):
-        raise DeadLink(VOIDED)
+        raise DeadLink(purpose, VOIDED)
     return user, payload

@@ -118,8 +118,10 @@ def _profile_first(hub: str | None) -> str:
     return url_for("organisations.profile", next=url_for("applications.home", hub=hub) if hub else None)
 
 
-def _expired_link(what: str, reason: str = tokens.EXPIRED):
-    return render_template("accounts/link_expired.html", what=what, voided=reason == tokens.VOIDED), 410
+@bp.errorhandler(tokens.DeadLink)
+def _dead_link(link: tokens.DeadLink):
+    """An emailed link that does not work: which, why, and how to ask for another."""
+    return render_template("accounts/link_expired.html", what=link.what, voided=link.reason == tokens.VOIDED), 410
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
@@ -166,10 +168,7 @@ def email_sign_in_link():
 @bp.route("/sign-in/link/<token>", methods=["GET", "POST"])
 def sign_in_by_link(token: str):
     """The emailed sign-in link: a button (a mail scanner's GET spends nothing), then the second step if any."""
-    try:
-        user = sign_in_link_user(token)
-    except tokens.DeadLink as dead:
-        return _expired_link("sign-in", dead.reason)
+    user = sign_in_link_user(token)
     form = EmptyForm()
     if form.validate_on_submit():
         if current_user.is_authenticated:
@@ -380,10 +379,7 @@ def change_own_email():
 
 @bp.route("/account/email/confirm/<token>", methods=["GET", "POST"])
 def confirm_email_change(token: str):
-    try:
-        user, new_email = email_change(token)
-    except tokens.DeadLink as dead:
-        return _expired_link("email change", dead.reason)
+    user, new_email = email_change(token)
     form = EmptyForm()
     if form.validate_on_submit():
         change_email(user, new_email)
@@ -396,8 +392,6 @@ def confirm_email_change(token: str):
 def verify(token: str):
     """The emailed link: a button to confirm (a mail scanner's GET changes nothing)."""
     user = verification_user(token)
-    if user is None:
-        return _expired_link("email confirmation")
     form = EmptyForm()
     if form.validate_on_submit():
         verify_email(user)
@@ -436,10 +430,7 @@ def forgot_password():
 
 @bp.route("/password-reset/<token>", methods=["GET", "POST"])
 def reset(token: str):
-    try:
-        user = password_reset_user(token)
-    except tokens.DeadLink as dead:
-        return _expired_link("password reset", dead.reason)
+    user = password_reset_user(token)
     form = ResetPasswordForm(user=user)
     if form.validate_on_submit():
         reset_password(user, form.password.data)
