@@ -72,11 +72,25 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
     init_errors(app)
     init_security_headers(app)
 
+    from .policy import init_policy
     from .web import init_web
 
     init_web(app)
+    init_policy(app)
+    init_consequences(app)
 
     from .cli import register_commands
 
     register_commands(app)
     return app
+
+
+def init_consequences(app: Flask) -> None:
+    """What follows each state change, in this order: the open vote ends and the waiting
+    agendas clear, the partnership starts, the decision letter is drafted."""
+    from .directory import consequences as directory
+    from .letters import consequences as letters
+    from .votes import consequences as votes
+
+    for area in (votes, directory, letters):
+        area.register(app)

@@ -3,6 +3,7 @@
 from flask import Flask, has_request_context, redirect, request, url_for
 from flask_login import current_user
 
+from .applications.lifecycle import State
 from .types import london
 from .widgets import draw
 from .words import counted, possessive
@@ -25,7 +26,7 @@ def init_web(app: Flask) -> None:
 
     for blueprint in (accounts, applications, hubs, letters, organisations, reviews, votes, admin, invitations, directory, privacy):
         app.register_blueprint(blueprint)
-    app.jinja_env.globals["remembered"] = draw
+    app.jinja_env.globals.update(remembered=draw, State=State)
     app.add_template_filter(counted)
     app.add_template_filter(possessive)
 

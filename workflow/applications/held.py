@@ -18,6 +18,7 @@ from sqlalchemy import delete, select
 from werkzeug.datastructures import MultiDict
 
 from ..extensions import db
+from ..policy import member
 from ..types import utcnow
 from .models import Application, HeldAnswers
 from .sections import ANSWER_MAX_CHARS
@@ -78,7 +79,7 @@ def hold_answers(user_id: int, application_id: int, key: str, posted: MultiDict)
 def take_held_answers(token: str | None, application: Application, key: str, user) -> MultiDict | None:
     """The held answers as form data, once, if they are this user's, for this section, and
     the user still acts for the organisation; None otherwise."""
-    if not token or not application.is_member(user):
+    if not token or not member(user, application):
         return None
     held = db.session.scalar(
         select(HeldAnswers).where(

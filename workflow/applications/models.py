@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import db
 from ..privacy.models import erased_at
 from ..types import UTCDateTime, enum_column, utcnow
-from .lifecycle import Action, State, actors_for, role_allows, state_allows
+from .lifecycle import State
 
 
 class Application(db.Model):
@@ -70,31 +70,9 @@ class Application(db.Model):
     votes: Mapped[list["Vote"]] = relationship(  # noqa: F821
         back_populates="application", order_by="Vote.opened_at"
     )
-
-    def can(self, user, action: Action) -> bool:
-        """Whether `user` may take `action` now: role and state both allow it."""
-        return role_allows(action, actors_for(user, self.organisation_id)) and state_allows(
-            action, self.state
-        )
-
-    def is_member(self, user) -> bool:
-        """Whether `user` acts for the applying organisation."""
-        return bool(
-            user and user.is_authenticated and user.is_applicant and user.is_member_of(self.organisation_id)
-        )
-
-    def can_view(self, user) -> bool:
-        """Members of the organisation see it; staff once submitted; trustees once put to them.
-
-        A draft is the organisation's own until it is submitted.
-        """
-        if not user or not user.is_authenticated:
-            return False
-        if self.is_member(user):
-            return True
-        if self.submitted_at is None:
-            return False
-        return user.is_staff or (user.is_trustee and self.has_been_with_trustees)
+    meeting_items: Mapped[list["MeetingItem"]] = relationship(  # noqa: F821
+        viewonly=True, order_by="MeetingItem.id"
+    )
 
     @property
     def has_been_with_trustees(self) -> bool:
@@ -102,22 +80,10 @@ class Application(db.Model):
             self.votes
         )
 
-    def can_edit_section(self, user, key: str) -> bool:
-        """Drafts are editable by members; after a request, only the reopened sections."""
-        if not self.is_member(user):
-            return False
-        if self.state is State.DRAFT:
-            return True
-        return self.state is State.INFO_REQUESTED and key in (self.reopened_sections or [])
-
     @property
     def anonymised_at(self) -> datetime | None:
         """When anonymising erased the application's personal data and free text, or None."""
         return erased_at("application", self.id)
-
-    def can_message(self, user) -> bool:
-        """Officers and applicants can message each other in every state."""
-        return self.is_member(user) or bool(user and user.is_authenticated and user.is_staff)
 
     def section(self, key: str) -> "ApplicationSection | None":
         return next((s for s in self.sections if s.key == key), None)

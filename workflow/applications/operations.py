@@ -18,9 +18,9 @@ from ..errors import NotAllowed, WrongState
 from ..extensions import db
 from ..notifications.models import OutboxAttachment
 from ..notifications.operations import notify_office, notify_organisation, queue_email
+from ..policy import member
 from ..reviews.districts import index_districts
 from ..types import london, utcnow
-from ..votes.models import MeetingItem, MeetingItemResult, VoteStatus
 from .copy import submission_copy_html
 from .documents import UploadRefused, discard_document, read_upload, store_document, was_sent
 from .lifecycle import Action, State
@@ -33,7 +33,7 @@ from .sections import (
     incomplete_sections,
     section_title,
 )
-from .transitions import apply_transition, check_transition
+from .transitions import apply_transition
 
 ACTIVE_STATES = {State.SUBMITTED, State.IN_REVIEW, State.INFO_REQUESTED, State.WITH_TRUSTEES}
 
@@ -69,9 +69,7 @@ def applications_for(user) -> list[Application]:
 
 
 def start_application(user, organisation, hub) -> Application:
-    """A new draft, or the organisation's existing draft to this hub."""
-    if not (user.is_applicant and user.is_member_of(organisation.id)):
-        raise NotAllowed("Only the people who act for an organisation can start its applications.")
+    """A new draft, or the organisation's existing draft to this hub (for one of `user`'s organisations)."""
     existing = db.session.scalars(
         select(Application).where(
             Application.organisation_id == organisation.id,
@@ -93,19 +91,6 @@ def start_application(user, organisation, hub) -> Application:
     db.session.refresh(application)
     record_event(application, "started", user)
     return application
-
-
-def check_can_edit_section(application: Application, user, key: str) -> None:
-    """Refuse with 403 if the user does not act for the organisation, 409 if the section is closed."""
-    if not application.is_member(user):
-        raise NotAllowed("Only the organisation that applied can change its answers.")
-    if application.can_edit_section(user, key):
-        return
-    if application.state is State.INFO_REQUESTED:
-        raise WrongState(f"The trust office has not asked you to change “{section_title(key)}”.")
-    raise WrongState(
-        f"This application is {application.state.label.lower()}: its answers can no longer be changed."
-    )
 
 
 def _split_posted(posted) -> tuple[MultiDict, dict]:
@@ -189,7 +174,6 @@ def save_section(application: Application, key: str, posted: dict, user, loaded_
     section = get_section(key)
     if section is None or section.form_class is None:
         raise WrongState("This section is filled in from your organisation's profile.")
-    check_can_edit_section(application, user, key)
     row = application.section(key)
     if (row.version if row else 0) != loaded_version:
         return SaveResult(saved=False, conflict=True, version=row.version if row else 0)
@@ -273,7 +257,6 @@ def _lock(application: Application) -> None:
 def submit_application(application: Application, user) -> Application:
     """Submit a complete draft while the hub is open: reference, receipt, office notice."""
     _lock(application)
-    check_transition(application, Action.SUBMIT, user)
     hub = application.hub
     if not hub.is_open():
         next_round = hub.next_round()
@@ -333,24 +316,11 @@ def _send_receipt(application: Application) -> None:
 
 
 def withdraw_application(application: Application, user, reason: str) -> Application:
-    """Withdraw, with a reason; a vote still open on it closes as withdrawn, and it leaves
-    the agenda of any meeting that has not yet resolved on it."""
+    """Withdraw, with a reason; what follows withdrawal (a vote still open on it ends, it
+    leaves any waiting agenda) is in the consequences of the withdrawn state."""
     reason = _text_required(reason, "Say why you are withdrawing the application.")
-    check_transition(application, Action.WITHDRAW, user)
     was_submitted = application.submitted_at is not None
     apply_transition(application, Action.WITHDRAW, user, comment=reason)
-    now = utcnow()
-    for vote in application.votes:
-        if vote.status is VoteStatus.OPEN:
-            vote.status = VoteStatus.WITHDRAWN
-            vote.closed_at = now
-            record_event(application, "vote_withdrawn", user)
-    db.session.execute(
-        delete(MeetingItem).where(
-            MeetingItem.application_id == application.id, MeetingItem.result == MeetingItemResult.PENDING
-        )
-    )
-    db.session.flush()
     if was_submitted:
         notify_office(
             "application_withdrawn",
@@ -378,7 +348,6 @@ def respond_to_request(application: Application, user, message: str) -> Message:
     """Answer the office's request: the reopened sections complete, with a message."""
     body = _text_required(message, "Enter a message for the trust office.")
     _lock(application)
-    check_transition(application, Action.RESPOND, user)
     missing = incomplete_sections(application, list(application.reopened_sections or []))
     if missing:
         raise WrongState(
@@ -404,14 +373,12 @@ def respond_to_request(application: Application, user, message: str) -> Message:
 def send_message(application: Application, user, body: str) -> Message:
     """A message between the applicant and the office, in any state; the other side is emailed."""
     body = _text_required(body, "Enter a message.")
-    if not application.can_message(user):
-        raise NotAllowed("Only the organisation that applied and the trust office can send messages here.")
     message = Message(application_id=application.id, author_id=user.id, body=body)
     db.session.add(message)
     db.session.flush()
     db.session.expire(application, ["messages"])
     record_event(application, "message_sent", user, detail=body)
-    if application.is_member(user):
+    if member(user, application):
         notify_office(
             "message_to_office",
             f"New message about {application.title} from {application.organisation.name}",

@@ -1,63 +1,39 @@
-"""Applying one lifecycle transition: guard, compare-and-set, audit event.
+"""Applying one lifecycle transition: compare-and-set, audit event, then what follows.
 
 Every operation that moves an application calls `apply_transition`; it is the
-only code that writes `Application.state`.
+only code that writes `Application.state`. Whether the person may take the action
+was asked of `workflow.policy` by the view (or the CLI) before.
 """
 
 from sqlalchemy import update
 
 from ..audit.operations import record_event
-from ..errors import NotAllowed, WrongState
+from ..errors import WrongState
 from ..extensions import db
 from ..types import utcnow
-from .lifecycle import TRANSITIONS, Action, Actor, State, actors_for, role_allows, state_allows
+from .consequences import follow
+from .lifecycle import TRANSITIONS, Action
 from .models import Application
 
-STATE_REFUSALS = {
-    Action.SUBMIT: "This application has already been submitted.",
-    Action.TAKE: "This application has already been taken by an officer, or is no longer waiting.",
-    Action.REQUEST_INFORMATION: "Information can only be requested while the application is in review.",
-    Action.RESPOND: "The trust office is not waiting for information on this application.",
-    Action.PUT_TO_TRUSTEES: "Only an application in review can be put to the trustees.",
-    Action.DEFER: "Only an application with the trustees can be deferred.",
-    Action.APPROVE: "Only an application with the trustees can be decided.",
-    Action.DECLINE: "Only an application with the trustees can be decided.",
-    Action.WITHDRAW: "This application has already been decided or withdrawn.",
-}
 
-
-def check_transition(application: Application, action: Action, user=None, *, system: bool = False) -> None:
-    """Refuse with 403 if the role does not allow the action, 409 if the state does not."""
-    actors = {Actor.SYSTEM} if system else actors_for(user, application.organisation_id)
-    if not role_allows(action, actors):
-        raise NotAllowed("Your role does not allow this action on an application.")
-    if not state_allows(action, application.state):
-        raise WrongState(
-            f"{STATE_REFUSALS[action]} It is now {application.state.label.lower()}."
-        )
-
-
-def apply_transition(
-    application: Application,
-    action: Action,
-    user=None,
-    *,
-    system: bool = False,
-    comment: str = "",
-    **values,
-) -> None:
+def apply_transition(application: Application, action: Action, actor, *, comment: str = "", **values) -> None:
     """Move the application along the lifecycle table, once, in this transaction.
 
-    The state is compared and set in one UPDATE: when two people act at once,
-    exactly one UPDATE matches and the other is told the application changed.
+    `actor` is the person acting, or `policy.SYSTEM` for Consort itself. The state is
+    compared and set in one UPDATE: when two people act at once, exactly one UPDATE
+    matches and the other is told the application changed. The consequences
+    registered for the target state follow.
     """
-    check_transition(application, action, user, system=system)
-    source, target = application.state, TRANSITIONS[action].target
-    now = utcnow()
+    transition = TRANSITIONS[action]
+    source = application.state
     changed = db.session.execute(
         update(Application)
-        .where(Application.id == application.id, Application.state == source)
-        .values(state=target, state_changed_at=now, **values)
+        .where(
+            Application.id == application.id,
+            Application.state == source,
+            Application.state.in_(transition.sources),
+        )
+        .values(state=transition.target, state_changed_at=utcnow(), **values)
         .execution_options(synchronize_session=False)
     ).rowcount
     if changed != 1:
@@ -66,9 +42,6 @@ def apply_transition(
             "Nothing you did was applied: reload the page to see where it stands."
         )
     db.session.refresh(application)
-    record_event(application, action.value, None if system else user, from_state=source, to_state=target, detail=comment)
-    if target is State.APPROVED:
-        # However the trustees decided (online vote or meeting), the partnership starts.
-        from ..directory.partnerships import start_partnership
-
-        start_partnership(application)
+    person = None if getattr(actor, "is_system", False) else actor
+    record_event(application, action.value, person, from_state=source, to_state=transition.target, detail=comment)
+    follow(application, source, transition.target, actor)

@@ -9,10 +9,11 @@ from sqlalchemy import select
 from werkzeug.datastructures import CombinedMultiDict
 from wtforms.validators import ValidationError
 
-from ..errors import NotAllowed, WrongState
+from ..errors import WrongState
 from ..extensions import csrf, db, login_manager
 from ..hubs.models import Hub
 from ..organisations.operations import profile_errors
+from ..policy import SectionOf, authorize
 from ..privacy.views import erased_page
 from .copy import submission_copy_pdf
 from .documents import document_path
@@ -22,7 +23,6 @@ from .lifecycle import Action, State
 from .models import Application, Document
 from .operations import (
     applications_for,
-    check_can_edit_section,
     latest_request,
     respond_to_request,
     save_section,
@@ -42,7 +42,6 @@ from .sections import (
     section_status,
     summaries,
 )
-from .transitions import check_transition
 
 bp = Blueprint("applications", __name__)
 
@@ -76,12 +75,6 @@ def answer_summaries(application: Application):
 
 
 @bp.app_template_global()
-def can_change_section(application: Application, key: str) -> bool:
-    """Whether the signed-in person may change this section now."""
-    return application.can_edit_section(current_user, key)
-
-
-@bp.app_template_global()
 def state_colour(state: State) -> str | None:
     return STATE_COLOURS.get(state)
 
@@ -96,19 +89,18 @@ def session_timeout_seconds() -> int:
     return int(lifetime.total_seconds() if hasattr(lifetime, "total_seconds") else lifetime)
 
 
-def _applicant():
-    if not current_user.is_applicant:
-        raise NotAllowed("These pages are for organisations that apply. Use the trust office's or the trustees' pages instead.")
-
-
-def _member_application(application_id: int) -> Application:
-    """The application, if the signed-in person acts for the organisation that applied."""
+def _member_application(application_id: int, action: str = "read") -> Application:
+    """The application, if the signed-in person may take `action` on it for the organisation that applied."""
     application = db.get_or_404(Application, application_id)
-    if not application.can_view(current_user):
-        abort(404)
-    if not application.is_member(current_user):
-        raise NotAllowed("These pages are for the organisation that applied. Use the trust office's or the trustees' pages instead.")
+    authorize(current_user, action, application)
     return application
+
+
+def _section(application: Application, key: str):
+    """The form's section of this key, once the person may change it now (404 for no such section)."""
+    section = get_section(key) or abort(404)
+    authorize(current_user, "edit_section", SectionOf(application, key, section.title))
+    return section
 
 
 def _request_context(application: Application) -> dict:
@@ -122,7 +114,7 @@ def _request_context(application: Application) -> dict:
 @bp.route("/applications")
 @login_required
 def home():
-    _applicant()
+    authorize(current_user, "start")
     return _home_page(_start_form(_hubs(), chosen=request.args.get("hub")))
 
 
@@ -160,7 +152,7 @@ def _start_form(hubs, chosen: str | None = None) -> StartForm:
 @bp.route("/applications/new", methods=["POST"])
 @login_required
 def start():
-    _applicant()
+    authorize(current_user, "start")
     form = _start_form(_hubs())
     if not form.validate_on_submit():
         return _home_page(form)
@@ -209,9 +201,8 @@ def _section_page(application, section, form, version: int, status: int = 200, *
 @bp.get("/applications/<int:application_id>/sections/<key>")
 @login_required
 def section(application_id: int, key: str):
-    application = _member_application(application_id)
-    section = get_section(key) or abort(404)
-    check_can_edit_section(application, current_user, key)
+    application = db.get_or_404(Application, application_id)
+    section = _section(application, key)
     if section.form_class is None:
         return render_template(
             "applications/organisation_section.html",
@@ -271,9 +262,8 @@ def save_section_answers(application_id: int, key: str):
     refusal = _csrf_refusal()
     if refusal is not None or not current_user.is_authenticated:
         return _hold_and_sign_in(application_id, key, refusal)
-    application = _member_application(application_id)
-    section = get_section(key) or abort(404)
-    check_can_edit_section(application, current_user, key)
+    application = db.get_or_404(Application, application_id)
+    section = _section(application, key)
     if section.form_class is None:
         raise WrongState("This section is filled in from your organisation's profile: change the profile instead.")
 
@@ -314,7 +304,7 @@ def check(application_id: int):
 @bp.route("/applications/<int:application_id>/submit", methods=["POST"])
 @login_required
 def submit(application_id: int):
-    application = _member_application(application_id)
+    application = _member_application(application_id, Action.SUBMIT)
     submit_application(application, current_user)
     return redirect(url_for("applications.submitted", application_id=application.id))
 
@@ -331,7 +321,7 @@ def submitted(application_id: int):
 @bp.route("/applications/<int:application_id>/messages", methods=["GET", "POST"])
 @login_required
 def messages(application_id: int):
-    application = _member_application(application_id)
+    application = _member_application(application_id, "message_office")
     form = MessageForm()
     if form.validate_on_submit():
         send_message(application, current_user, form.body.data)
@@ -343,8 +333,7 @@ def messages(application_id: int):
 @bp.route("/applications/<int:application_id>/withdraw", methods=["GET", "POST"])
 @login_required
 def withdraw(application_id: int):
-    application = _member_application(application_id)
-    check_transition(application, Action.WITHDRAW, current_user)
+    application = _member_application(application_id, Action.WITHDRAW)
     form = WithdrawForm()
     if form.validate_on_submit():
         withdraw_application(application, current_user, form.reason.data)
@@ -356,8 +345,7 @@ def withdraw(application_id: int):
 @bp.route("/applications/<int:application_id>/respond", methods=["GET", "POST"])
 @login_required
 def respond(application_id: int):
-    application = _member_application(application_id)
-    check_transition(application, Action.RESPOND, current_user)
+    application = _member_application(application_id, Action.RESPOND)
     form = RespondForm()
     if form.validate_on_submit():
         respond_to_request(application, current_user, form.message.data)
@@ -379,8 +367,7 @@ def respond(application_id: int):
 def copy_pdf(application_id: int):
     """A PDF copy of what was submitted, for the organisation's members and staff."""
     application = db.get_or_404(Application, application_id)
-    if not application.can_view(current_user) or application.submitted_at is None:
-        abort(404)
+    authorize(current_user, "download_copy", application)
     if application.anonymised_at:
         return erased_page("This application has been anonymised", "Its answers were", application.anonymised_at)
     response = make_response(submission_copy_pdf(application))
@@ -394,8 +381,9 @@ def copy_pdf(application_id: int):
 def document(application_id: int, document_id: int):
     """A document of the application, as a download, for those who may see the application."""
     application = db.get_or_404(Application, application_id)
+    authorize(current_user, "download_document", application)
     document = db.session.get(Document, document_id)
-    if not application.can_view(current_user) or document is None or document.application_id != application.id:
+    if document is None or document.application_id != application.id:
         abort(404)
     path = document_path(document)
     if not path.is_file():

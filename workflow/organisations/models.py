@@ -76,6 +76,7 @@ class Organisation(db.Model):
     memberships: Mapped[list["Membership"]] = relationship(
         back_populates="organisation", cascade="all, delete-orphan"
     )
+    applications: Mapped[list["Application"]] = relationship(viewonly=True)  # noqa: F821
 
     PROFILE_FIELDS = (
         "name", "organisation_type", "type_other", "charity_number", "company_number",

@@ -1,24 +1,28 @@
 """The trust office's work on an application: take, assign, assess, ask, note, put to the trustees
 (an online vote, or a board meeting's agenda).
 
-Each operation checks its guard, changes what it changes, writes the audit event
-and the emails, and flushes; the request commits.
+Each operation changes what it changes, writes the audit event and the emails, and
+flushes; the request commits. The view has asked the policy first; the bulk actions,
+which have no view per application, ask it here.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from werkzeug.exceptions import NotFound
+
 from ..applications.lifecycle import Action, State
 from ..applications.models import Application, Message
 from ..applications.sections import SECTIONS
-from ..applications.transitions import apply_transition, check_transition
+from ..applications.transitions import apply_transition
 from ..audit.operations import record_event
 from ..errors import NotAllowed, WrongState
 from ..extensions import db
 from ..notifications.operations import notify_office, notify_organisation
+from ..policy import authorize
 from ..types import utcnow
-from ..votes.meetings import add_to_agenda, check_agenda
+from ..votes.meetings import add_to_agenda
 from ..votes.models import BoardMeeting, MeetingItem
 from ..votes.operations import open_vote
 from .models import Assessment, Note, Recommendation
@@ -31,89 +35,22 @@ def section_titles() -> dict[str, str]:
     return {section.key: section.title for section in SECTIONS}
 
 
-def _is_officer(user) -> bool:
-    return bool(user and user.is_authenticated and user.is_officer)
-
-
-def check_assign(application: Application, user) -> None:
-    """Refuse with 403 unless an officer, 409 unless the application is still being worked."""
-    if not _is_officer(user):
-        raise NotAllowed("Only an officer can assign applications.")
-    if application.state is State.DRAFT or application.state.is_final:
-        raise WrongState(f"An application that is {application.state.label.lower()} cannot be assigned.")
-
-
-def check_assess(application: Application, user) -> None:
-    """Refuse with 403 unless an officer, 409 unless the application is in review."""
-    if not _is_officer(user):
-        raise NotAllowed("Only an officer can assess applications.")
-    if application.state is not State.IN_REVIEW:
-        raise WrongState(
-            "An assessment can only be recorded while the application is in review. "
-            f"It is now {application.state.label.lower()}."
-        )
-
-
-def check_bulk(user) -> None:
-    """Refuse with 403 unless an officer: bulk actions are officer work."""
-    if not _is_officer(user):
-        raise NotAllowed("Only an officer can act on several applications at once.")
-
-
-def check_add_note(application: Application, user) -> None:
-    """Refuse with 403 unless staff; the office keeps notes on any application it works."""
-    if not (user and user.is_authenticated and user.is_staff):
-        raise NotAllowed("Only the trust office can keep notes on an application.")
-    if application.submitted_at is None:
-        raise WrongState("Notes can only be kept on submitted applications.")
-
-
-def _allowed(check, application: Application, user) -> bool:
-    try:
-        check(application, user)
-    except (NotAllowed, WrongState):
-        return False
-    return True
-
-
-def can_assign(application: Application, user) -> bool:
-    return _allowed(check_assign, application, user)
-
-
-def can_assess(application: Application, user) -> bool:
-    return _allowed(check_assess, application, user)
-
-
-def can_bulk(user) -> bool:
-    return _is_officer(user)
-
-
-def can_add_note(application: Application, user) -> bool:
-    return _allowed(check_add_note, application, user)
-
-
 def has_recommendation(assessment: Assessment | None) -> bool:
     """Whether the assessment recommends approve or decline, with reasons: what the trustees need."""
     return bool(assessment and assessment.recommendation and assessment.reasons.strip())
 
 
-def _require_officer(person) -> None:
-    if person is None or not person.is_officer or not person.active:
-        raise NotAllowed("Applications can only be assigned to an officer of the trust office.")
-
-
 def take_application(application: Application, officer, assignee=None) -> None:
     """Start the review of a submitted application, assigned to `assignee` (the officer by default)."""
     assignee = assignee or officer
-    _require_officer(assignee)
+    authorize(assignee, "be_assigned", application)
     comment = "" if assignee.id == officer.id else f"Assigned to {assignee.name}"
     apply_transition(application, Action.TAKE, officer, comment=comment, assigned_officer_id=assignee.id)
 
 
 def assign_application(application: Application, officer, assignee) -> None:
     """Give the application to a colleague: a submitted one starts its review, a later one changes hands."""
-    check_assign(application, officer)
-    _require_officer(assignee)
+    authorize(assignee, "be_assigned", application)
     if application.state is State.SUBMITTED:
         take_application(application, officer, assignee)
         return
@@ -124,7 +61,6 @@ def assign_application(application: Application, officer, assignee) -> None:
 
 def request_information(application: Application, officer, sections: list[str], message: str) -> Message:
     """Reopen the named sections for the applicant, with a message they see in their thread."""
-    check_transition(application, Action.REQUEST_INFORMATION, officer)
     titles = section_titles()
     unknown = [key for key in sections if key not in titles]
     if not sections or unknown or not message.strip():
@@ -151,7 +87,6 @@ def record_assessment(
     application: Application, officer, checklist: dict, recommendation: Recommendation | None, reasons: str
 ) -> Assessment:
     """Record (or update) the office's assessment and recommendation while in review."""
-    check_assess(application, officer)
     assessment = assessment_for(application)
     if assessment is None:
         assessment = Assessment(application_id=application.id)
@@ -167,9 +102,8 @@ def record_assessment(
     return assessment
 
 
-def _put_to_trustees(application: Application, officer) -> Assessment:
-    """Move an assessed application to the trustees, its recommendation the comment."""
-    check_transition(application, Action.PUT_TO_TRUSTEES, officer)
+def _put_to_trustees(application: Application) -> Assessment:
+    """The assessment an application goes to the trustees with: it must recommend, with reasons."""
     assessment = assessment_for(application)
     if not has_recommendation(assessment):
         raise WrongState("Record a recommendation with reasons before putting this to the trustees.")
@@ -178,7 +112,7 @@ def _put_to_trustees(application: Application, officer) -> Assessment:
 
 def put_to_trustees(application: Application, officer, deadline: datetime):
     """Put an assessed application to the trustees and open their vote until `deadline`."""
-    assessment = _put_to_trustees(application, officer)
+    assessment = _put_to_trustees(application)
     if deadline <= utcnow():
         raise WrongState("The vote's deadline must be in the future.")
     apply_transition(application, Action.PUT_TO_TRUSTEES, officer, comment=assessment.reasons)
@@ -199,8 +133,7 @@ def put_on_agenda(application: Application, officer, meeting: BoardMeeting) -> M
 
     No online vote opens: the meeting's resolution decides it.
     """
-    assessment = _put_to_trustees(application, officer)
-    check_agenda(meeting)
+    assessment = _put_to_trustees(application)
     apply_transition(application, Action.PUT_TO_TRUSTEES, officer, comment=assessment.reasons)
     item = add_to_agenda(meeting, application, officer)
     notify_office(
@@ -216,7 +149,6 @@ def put_on_agenda(application: Application, officer, meeting: BoardMeeting) -> M
 
 def add_note(application: Application, officer, body: str) -> Note:
     """An internal note for the office; never shown to the applicant."""
-    check_add_note(application, officer)
     if not body.strip():
         raise WrongState("Write the note before adding it.")
     note = Note(application_id=application.id, author_id=officer.id, body=body.strip())
@@ -239,7 +171,8 @@ class BulkOutcome:
 def apply_to_each(applications: list[Application], operation: Callable[[Application], object]) -> list[BulkOutcome]:
     """Run `operation` on each application in its own savepoint.
 
-    A refusal (403 or 409) undoes that application's changes only, and is reported
+    `operation` asks the policy for its actor (a bulk action has no view per application).
+    A refusal (404, 403 or 409) undoes that application's changes only, and is reported
     with its reason; the others go ahead.
     """
     outcomes = []
@@ -248,7 +181,7 @@ def apply_to_each(applications: list[Application], operation: Callable[[Applicat
         try:
             with db.session.begin_nested():
                 operation(application)
-        except (NotAllowed, WrongState) as refusal:
+        except (NotAllowed, NotFound, WrongState) as refusal:
             outcomes.append(BulkOutcome(application_id, reference, False, refusal.description))
         else:
             outcomes.append(BulkOutcome(application_id, reference, True))
@@ -257,18 +190,28 @@ def apply_to_each(applications: list[Application], operation: Callable[[Applicat
 
 def assign_each(applications: list[Application], officer, assignee) -> list[BulkOutcome]:
     """Assign every selected application to `assignee`; new ones start their review."""
-    return apply_to_each(applications, lambda application: assign_application(application, officer, assignee))
+    def assign(application: Application) -> None:
+        authorize(officer, "assign", application)
+        assign_application(application, officer, assignee)
+
+    return apply_to_each(applications, assign)
 
 
 def request_information_from_each(
     applications: list[Application], officer, sections: list[str], message: str
 ) -> list[BulkOutcome]:
     """Send the same request, reopening the same sections, on every selected application."""
-    return apply_to_each(
-        applications, lambda application: request_information(application, officer, sections, message)
-    )
+    def ask(application: Application) -> None:
+        authorize(officer, Action.REQUEST_INFORMATION, application)
+        request_information(application, officer, sections, message)
+
+    return apply_to_each(applications, ask)
 
 
 def put_each_to_trustees(applications: list[Application], officer, deadline: datetime) -> list[BulkOutcome]:
     """Put every selected application with a recorded recommendation to the trustees."""
-    return apply_to_each(applications, lambda application: put_to_trustees(application, officer, deadline))
+    def put(application: Application) -> None:
+        authorize(officer, Action.PUT_TO_TRUSTEES, application)
+        put_to_trustees(application, officer, deadline)
+
+    return apply_to_each(applications, put)

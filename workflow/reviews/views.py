@@ -9,12 +9,11 @@ from ..applications.lifecycle import Action, State
 from ..applications.models import Application
 from ..applications.operations import send_message as message_applicant
 from ..applications.sections import listed_documents
-from ..applications.transitions import check_transition
 from ..audit.operations import history
-from ..errors import NotAllowed
 from ..extensions import db
 from ..types import utcnow
-from ..votes.meetings import can_record_meeting_on, upcoming_meetings
+from ..policy import authorize, can
+from ..votes.meetings import upcoming_meetings
 from ..votes.models import BoardMeeting
 from ..votes.operations import why_no_vote_can_open
 from ..votes.queries import meeting_items_of
@@ -90,8 +89,7 @@ EVENT_LABELS = {
 @login_required
 def staff_only():
     """Every office page is for the trust office's staff (officers and admins)."""
-    if not current_user.is_staff:
-        raise NotAllowed("These pages are for the trust office's staff.")
+    authorize(current_user, "work_in_office")
 
 
 @bp.app_template_filter("time_in_state")
@@ -185,7 +183,7 @@ def queue():
         sort_label=SORTS[criteria.sort],
         kept=kept,
         bulk_form=bulk,
-        can_bulk=operations.can_bulk(current_user),
+        can_bulk=can("act_in_bulk"),
         export_href=url_for("reviews.export", state=state.value, **kept),
         pagination=_pagination(page, {"state": state.value, **kept}),
     )
@@ -194,6 +192,7 @@ def queue():
 @bp.route("/office/export.csv")
 def export():
     """The filtered queue as a CSV file for a board report, streamed as it is read."""
+    authorize(current_user, "export")
     state = _queue_state()
     criteria = _filters().criteria(state)
     filename = f"applications-{state.value}-{utcnow():%Y-%m-%d}.csv"
@@ -247,7 +246,7 @@ def _bulk_report(title: str, outcomes):
 @bp.post("/office/bulk")
 def bulk():
     """A bulk action on the rows ticked in a queue: assign now, or ask for what the others need."""
-    operations.check_bulk(current_user)
+    authorize(current_user, "act_in_bulk")
     action = request.form.get("action", "")
     if action not in BULK_ACTIONS:
         abort(400)
@@ -268,7 +267,7 @@ def bulk():
 
 @bp.post("/office/bulk/request-information")
 def bulk_request_information():
-    operations.check_bulk(current_user)
+    authorize(current_user, "act_in_bulk")
     form = BulkRequestInformationForm()
     if not form.validate_on_submit():
         return _bulk_page("request_information", form)
@@ -280,7 +279,7 @@ def bulk_request_information():
 
 @bp.post("/office/bulk/put-to-trustees")
 def bulk_put_to_trustees():
-    operations.check_bulk(current_user)
+    authorize(current_user, "act_in_bulk")
     form = BulkPutToTrusteesForm()
     if not form.validate_on_submit():
         return _bulk_page("put_to_trustees", form)
@@ -288,10 +287,10 @@ def bulk_put_to_trustees():
     return _bulk_report("Putting to the trustees", outcomes)
 
 
-def _load(application_id: int):
+def _load(application_id: int, action: str = "review"):
+    """The application, once the signed-in person may take `action` on it."""
     application = office_application_or_404(application_id)
-    if not application.can_view(current_user):
-        abort(404)
+    authorize(current_user, action, application)
     return application
 
 
@@ -319,12 +318,7 @@ def _application_page(application, **forms):
         notes=notes_for(application),
         documents=listed_documents(application),
         meeting_items=items,
-        can_record_meeting=can_record_meeting_on(application, current_user, items),
         events=history(application),
-        Action=Action,
-        can_assign=operations.can_assign(application, current_user),
-        can_assess=operations.can_assess(application, current_user),
-        can_add_note=operations.can_add_note(application, current_user),
         criterion_results=operations.CRITERION_RESULTS,
         section_titles=operations.section_titles(),
     )
@@ -338,8 +332,7 @@ def application(application_id: int):
 
 @bp.post("/office/applications/<int:application_id>/take")
 def take(application_id: int):
-    application = _load(application_id)
-    check_transition(application, Action.TAKE, current_user)
+    application = _load(application_id, Action.TAKE)
     if not EmptyForm().validate_on_submit():
         abort(400)
     operations.take_application(application, current_user)
@@ -349,8 +342,7 @@ def take(application_id: int):
 
 @bp.post("/office/applications/<int:application_id>/assign")
 def assign(application_id: int):
-    application = _load(application_id)
-    operations.check_assign(application, current_user)
+    application = _load(application_id, "assign")
     form = AssignForm(prefix="assign")
     form.set_choices(officers())
     if not form.validate_on_submit():
@@ -363,8 +355,7 @@ def assign(application_id: int):
 
 @bp.route("/office/applications/<int:application_id>/request-information", methods=["GET", "POST"])
 def request_information(application_id: int):
-    application = _load(application_id)
-    check_transition(application, Action.REQUEST_INFORMATION, current_user)
+    application = _load(application_id, Action.REQUEST_INFORMATION)
     form = RequestInformationForm()
     if form.validate_on_submit():
         operations.request_information(application, current_user, form.sections.data, form.message.data)
@@ -375,8 +366,7 @@ def request_information(application_id: int):
 
 @bp.post("/office/applications/<int:application_id>/assessment")
 def assessment(application_id: int):
-    application = _load(application_id)
-    operations.check_assess(application, current_user)
+    application = _load(application_id, "assess")
     form = assessment_form([c.title for c in application.hub.criteria], prefix="assessment")
     if not form.validate_on_submit():
         return _application_page(application, assessment_form=form)
@@ -389,8 +379,7 @@ def assessment(application_id: int):
 
 @bp.route("/office/applications/<int:application_id>/put-to-trustees", methods=["GET", "POST"])
 def put_to_trustees(application_id: int):
-    application = _load(application_id)
-    check_transition(application, Action.PUT_TO_TRUSTEES, current_user)
+    application = _load(application_id, Action.PUT_TO_TRUSTEES)
     assessment = assessment_for(application)
     upcoming = upcoming_meetings()
     form = PutToTrusteesForm()
@@ -398,6 +387,7 @@ def put_to_trustees(application_id: int):
     if form.validate_on_submit():
         if form.route.data == MEETING:
             meeting = db.get_or_404(BoardMeeting, form.meeting.data)
+            authorize(current_user, "add_to_agenda", meeting)
             operations.put_on_agenda(application, current_user, meeting)
             flash(
                 f"{application.reference} is with the trustees, on the agenda of the board meeting on "
@@ -420,8 +410,7 @@ def put_to_trustees(application_id: int):
 
 @bp.post("/office/applications/<int:application_id>/notes")
 def add_note(application_id: int):
-    application = _load(application_id)
-    operations.check_add_note(application, current_user)
+    application = _load(application_id, "note")
     form = NoteForm(prefix="note")
     if not form.validate_on_submit():
         return _application_page(application, note_form=form)
@@ -432,9 +421,7 @@ def add_note(application_id: int):
 
 @bp.post("/office/applications/<int:application_id>/messages")
 def send_message(application_id: int):
-    application = _load(application_id)
-    if not application.can_message(current_user):
-        raise NotAllowed("You cannot message the applicant about this application.")
+    application = _load(application_id, "message_applicant")
     form = MessageForm(prefix="message")
     if not form.validate_on_submit():
         return _application_page(application, message_form=form)
@@ -451,6 +438,7 @@ def draft_messages(application_id: int):
     messages are on its office page.
     """
     application = db.get_or_404(Application, application_id)
+    authorize(current_user, "message_applicant", application)
     if application.submitted_at is not None:
         return _to_application(application, "messages")
     form = MessageForm(prefix="message")

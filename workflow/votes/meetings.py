@@ -19,7 +19,6 @@ from ..applications.transitions import apply_transition
 from ..audit.operations import record_event
 from ..errors import NotAllowed, WrongState
 from ..extensions import db
-from ..letters.operations import draft_letter
 from ..notifications.operations import queue_email
 from ..types import london_today, utcnow
 from ..words import counted
@@ -339,10 +338,7 @@ def record_resolution(item: MeetingItem, officer, resolution: Resolution) -> Mee
     detail = f"{held}: {RESULTS[result].label}. {counts}" + (f". {note}" if note else "")
     record_event(application, "meeting_resolution", officer, detail=detail)
     if result in OUTCOMES:
-        outcome, action = OUTCOMES[result]
-        _supersede_open_vote(application)
-        apply_transition(application, action, officer, comment=f"Board meeting on {held}", decided_at=now)
-        draft_letter(application, outcome)
+        apply_transition(application, OUTCOMES[result][1], officer, comment=f"Board meeting on {held}", decided_at=now)
     elif result is Result.DEFER:
         defer_application(
             application,
@@ -389,20 +385,6 @@ def defer_item(item: MeetingItem, officer, reasons: str) -> None:
     detail = " ".join(filter(None, (f"{held}: Deferred.", _open_vote_note(item.application))))
     record_event(item.application, "meeting_resolution", officer, detail=detail)
     defer_application(item.application, officer, reasons)
-
-
-def _supersede_open_vote(application: Application) -> None:
-    vote = open_vote_of(application)
-    if vote is None:
-        return
-    db.session.execute(
-        update(Vote)
-        .where(Vote.id == vote.id, Vote.status == VoteStatus.OPEN)
-        .values(status=VoteStatus.SUPERSEDED, closed_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-    db.session.expire(vote)
-    record_event(application, "vote_superseded", None, detail="Decided at a board meeting instead.")
 
 
 def meetings() -> list[BoardMeeting]:

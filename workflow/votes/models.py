@@ -18,21 +18,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..applications.lifecycle import Action, State
 from ..extensions import db
 from ..types import UTCDateTime, enum_column, utcnow
+from .lifecycle import DEFERRABLE, MeetingItemResult, MeetingStage, VoteStatus
 from .rule import OPEN_UNTIL, Choice, Majority, Result, Tally, VoteRule, decide
-
-
-class VoteStatus(str, enum.Enum):
-    """Whether a vote is open, or how it ended."""
-
-    OPEN = "open"
-    CLOSED = "closed"  # closed with a result
-    DEFERRED = "deferred"
-    WITHDRAWN = "withdrawn"
-    SUPERSEDED = "superseded"  # the application was decided at a board meeting instead
-
-    @property
-    def label(self) -> str:
-        return self.value.capitalize()
 
 
 class Vote(db.Model):
@@ -150,39 +137,9 @@ class Vote(db.Model):
         or take it to a board meeting."""
         return self.is_open and len(self.eligible_ids) < self.quorum
 
-    def can_declare_conflict(self, user) -> bool:
-        """A trustee of the vote declares a conflict before voting."""
-        return (
-            self.is_open
-            and self.is_member(user)
-            and not self.is_conflicted(user)
-            and self.ballot_of(user) is None
-        )
-
-    def can_see_tally(self, user) -> bool:
-        """Staff see votes as cast; a trustee once they have voted or the vote closed."""
-        if user.is_staff or not self.is_open:
-            return True
-        return self.ballot_of(user) is not None
-
-    def can_close(self, user, now: datetime) -> bool:
-        """The officer or chair closes by hand after the deadline."""
-        return self.is_open and (user.is_officer or user.is_chair) and now >= self.deadline
-
-    def can_cast_deciding_vote(self, user, now: datetime | None = None) -> bool:
-        """The casting vote of the board's chair at opening, when eligible, on a tie
-        once the vote is due a result."""
-        return (
-            self.is_closing(now or utcnow())
-            and user.id == self.chair_id
-            and user.id in self.eligible_ids
-            and self.casting_vote is None
-            and self.result is Result.AWAITING_CASTING_VOTE
-        )
-
-    def can_defer(self, user) -> bool:
-        """The chair or an officer sends an application on an open vote back to review."""
-        return self.is_open and self.application.can(user, Action.DEFER)
+    def awaits_casting_vote(self, now: datetime) -> bool:
+        """Due a result, tied, and the chair's casting vote not yet given."""
+        return self.is_closing(now) and self.casting_vote is None and self.result is Result.AWAITING_CASTING_VOTE
 
 
 class VoteMember(db.Model):
@@ -258,24 +215,6 @@ def normalise_name(name: str) -> str:
     return " ".join((name or "").split()).casefold()
 
 
-class MeetingItemResult(str, enum.Enum):
-    """What a board meeting resolved on one application."""
-
-    PENDING = "pending"  # not yet recorded
-    APPROVED = "approved"
-    DECLINED = "declined"
-    DEFERRED = "deferred"
-    NOT_DECIDED = "not_decided"  # no quorum: it stays with the trustees
-
-    @property
-    def label(self) -> str:
-        return self.value.replace("_", " ").capitalize()
-
-
-# An item still pending, or one the meeting could not decide (no quorum), may be deferred.
-DEFERRABLE = (MeetingItemResult.PENDING, MeetingItemResult.NOT_DECIDED)
-
-
 class Attendance(str, enum.Enum):
     PRESENT = "present"
     APOLOGIES = "apologies"
@@ -333,13 +272,11 @@ class BoardMeeting(db.Model):
         """Whether who attended is recorded: until then the meeting is only scheduled."""
         return bool(self.attendees)
 
-    def can_record(self, user) -> bool:
-        """The trust office records the resolutions of a meeting, once its attendance is recorded."""
-        return bool(user.is_officer) and self.attendance_recorded
-
-    def can_record_attendance(self, user, today: date) -> bool:
-        """The trust office records who attended a scheduled meeting from its day on."""
-        return bool(user.is_officer) and not self.attendance_recorded and self.held_on <= today
+    def stage(self, today: date) -> MeetingStage:
+        """Scheduled until its day, then due its attendance, then held once attendance is recorded."""
+        if self.attendance_recorded:
+            return MeetingStage.HELD
+        return MeetingStage.DUE if self.held_on <= today else MeetingStage.SCHEDULED
 
 
 class MeetingAttendee(db.Model):
@@ -387,15 +324,6 @@ class MeetingItem(db.Model):
     @property
     def is_recorded(self) -> bool:
         return self.result is not MeetingItemResult.PENDING
-
-    def can_defer(self, user) -> bool:
-        """An officer defers an item still pending, or one the meeting could not decide, while
-        its application is with the trustees."""
-        return (
-            bool(user and user.is_authenticated and user.is_officer)
-            and self.result in DEFERRABLE
-            and self.application.state is State.WITH_TRUSTEES
-        )
 
     def tally(self) -> Tally:
         """The meeting's count: eligible are the trustees present less the conflicted."""

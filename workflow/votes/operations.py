@@ -17,17 +17,18 @@ from sqlalchemy.dialects import postgresql, sqlite
 from ..admin.settings import deployment_settings
 from ..applications.lifecycle import Action, State
 from ..applications.models import Application
-from ..applications.transitions import apply_transition, check_transition
+from ..applications.transitions import apply_transition
 from ..audit.operations import record_event
 from ..errors import NotAllowed, WrongState
 from ..database import dialect
 from ..extensions import db
-from ..letters.operations import draft_letter
 from ..notifications.operations import notify_office, notify_organisation, queue_email
+from ..policy import SYSTEM
 from ..types import utcnow
 from ..words import counted
 from .deployment import current_vote_rule
 from .interests import likely_conflicts
+from .lifecycle import VOTE_ENDS, VoteEnd
 from .models import Ballot, Conflict, Vote, VoteMember, VoteStatus
 from .queries import (
     board,
@@ -54,6 +55,34 @@ def _lock(vote: Vote) -> None:
     """Lock the vote's application, then forget what was read of the vote before."""
     _lock_application(vote.application)
     db.session.expire(vote)
+
+
+VOTE_END_EVENTS = {
+    VoteEnd.DEFER: ("vote_deferred", "Ended: the application was deferred."),
+    VoteEnd.WITHDRAW: ("vote_withdrawn", "Ended: the application was withdrawn."),
+    VoteEnd.SUPERSEDE: ("vote_superseded", "Decided at a board meeting instead."),
+}
+
+
+def end_open_vote(application: Application, end: VoteEnd, actor) -> Vote | None:
+    """End the application's open vote as `end` (deferred, withdrawn or superseded): compare-and-set
+    on its status, then the audit event. Nothing happens when no vote is open, as when the
+    vote's own closing made the decision."""
+    vote = open_vote_of(application)
+    if vote is None:
+        return None
+    ended = db.session.execute(
+        update(Vote)
+        .where(Vote.id == vote.id, Vote.status == VoteStatus.OPEN)
+        .values(status=VOTE_ENDS[end], closed_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if ended != 1:
+        return None
+    db.session.expire(vote)
+    kind, detail = VOTE_END_EVENTS[end]
+    record_event(application, kind, None if getattr(actor, "is_system", False) else actor, detail=detail)
+    return vote
 
 
 def _ended(vote: Vote) -> WrongState:
@@ -327,9 +356,8 @@ def _conclude(vote: Vote, now: datetime, closer=None) -> Result | None:
     else:
         defer_application(
             vote.application,
-            None,
+            SYSTEM,
             "The votes were tied and the chair could not give a casting vote (conflicted or not on the board).",
-            system=True,
         )
     return result
 
@@ -348,9 +376,8 @@ def _record_outcome(vote: Vote, result: Result, now: datetime, closer) -> bool:
         raise WrongState("Someone else closed this vote while you were working on it.")
     db.session.expire(vote)
     application = vote.application
-    apply_transition(application, action, system=True, decided_at=now)
+    apply_transition(application, action, SYSTEM, decided_at=now)
     record_event(application, "vote_closed", closer, detail=f"{result.value.capitalize()}: {_counts(vote)}")
-    draft_letter(application, outcome)
     notify_office(
         "vote_closed",
         f"{application.reference}: the trustees have {result.value} it",
@@ -410,27 +437,17 @@ def check_defer(vote: Vote, user) -> None:
         raise _ended(vote)
 
 
-def defer_application(application: Application, user, reasons: str, *, system: bool = False) -> Vote | None:
-    """Send an application with the trustees back to review, ending its open vote if it has one."""
+def defer_application(application: Application, actor, reasons: str) -> None:
+    """Send an application with the trustees back to review; its open vote ends as deferred
+    and it leaves any waiting agenda (the consequences of going back to review)."""
     reasons = reasons.strip()
     if not reasons:
         raise ValueError("a deferral needs reasons")
-    check_transition(application, Action.DEFER, user, system=system)
     _lock_application(application)
-    vote = open_vote_of(application)
-    if vote is not None:
-        db.session.execute(
-            update(Vote)
-            .where(Vote.id == vote.id, Vote.status == VoteStatus.OPEN)
-            .values(status=VoteStatus.DEFERRED, closed_at=utcnow())
-            .execution_options(synchronize_session=False)
-        )
-        db.session.expire(vote)
-    apply_transition(application, Action.DEFER, user, system=system, comment=reasons)
+    apply_transition(application, Action.DEFER, actor, comment=reasons)
     subject = f"{application.reference} has been deferred"
     notify_office("application_deferred", subject, application=application, reasons=reasons, to_office=True)
     notify_organisation("application_deferred", application.organisation, subject, application=application)
-    return vote
 
 
 def close_due_votes(now: datetime | None = None) -> int:

@@ -1,0 +1,79 @@
+"""The trustees' decisions as state tables, in the style of the application's lifecycle:
+an online vote's status, a board meeting's stage, and each agenda item's result.
+
+Who may move them is in `workflow.policy`; these tables say only which state leads
+to which.
+"""
+
+import enum
+
+
+class VoteStatus(str, enum.Enum):
+    """Whether a vote is open, or how it ended."""
+
+    OPEN = "open"
+    CLOSED = "closed"  # closed with a result
+    DEFERRED = "deferred"
+    WITHDRAWN = "withdrawn"
+    SUPERSEDED = "superseded"  # the application was decided at a board meeting instead
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+class VoteEnd(str, enum.Enum):
+    """How an open vote ends, each to its status."""
+
+    CLOSE = "close"  # the rule decided it, on its own or closed by hand
+    DEFER = "defer"
+    WITHDRAW = "withdraw"
+    SUPERSEDE = "supersede"
+
+
+VOTE_ENDS: dict[VoteEnd, VoteStatus] = {
+    VoteEnd.CLOSE: VoteStatus.CLOSED,
+    VoteEnd.DEFER: VoteStatus.DEFERRED,
+    VoteEnd.WITHDRAW: VoteStatus.WITHDRAWN,
+    VoteEnd.SUPERSEDE: VoteStatus.SUPERSEDED,
+}
+
+
+class MeetingStage(str, enum.Enum):
+    """Where a board meeting stands: scheduled, its day come without attendance, or held."""
+
+    SCHEDULED = "scheduled"
+    DUE = "due"  # its day has come: the office records who attended
+    HELD = "held"  # attendance recorded: the office records each item's resolution
+
+    @property
+    def label(self) -> str:
+        return MEETING_STAGE_LABELS[self]
+
+
+MEETING_STAGE_LABELS = {
+    MeetingStage.SCHEDULED: "Scheduled",
+    MeetingStage.DUE: "Attendance to record",
+    MeetingStage.HELD: "Held",
+}
+
+
+class MeetingItemResult(str, enum.Enum):
+    """What a board meeting resolved on one application."""
+
+    PENDING = "pending"  # not yet recorded
+    APPROVED = "approved"
+    DECLINED = "declined"
+    DEFERRED = "deferred"
+    NOT_DECIDED = "not_decided"  # no quorum: it stays with the trustees
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+R = MeetingItemResult
+# Recording a resolution moves a pending item to its result; deferring moves a pending
+# item, or one the meeting could not decide, to deferred.
+ITEM_RESOLUTIONS = frozenset({R.PENDING})
+DEFERRABLE = frozenset({R.PENDING, R.NOT_DECIDED})
