@@ -20,7 +20,7 @@ The states an object moves between are in the lifecycle tables
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import Flask
+from flask import Flask, g, has_app_context
 from flask_login import current_user
 from werkzeug.exceptions import NotFound
 
@@ -341,7 +341,7 @@ _ROWS: dict[str, Rule] = {
     ),
     Action.DEFER: _transition(
         Action.DEFER, _roles("officer", "chair", "system"), "Only an officer or the chair can defer an application.",
-        "Only an application with the trustees can be deferred.",
+        "Only an application with the trustees can be deferred.", sees=sees_application,
     ),
     "close_due_vote": Rule(_roles("system"), "Votes close themselves.", states=frozenset({VoteStatus.OPEN}),
                            wrong_state=_ended, state_of=lambda vote: vote.status),
@@ -525,7 +525,13 @@ def refusal(user, action: str, obj=None) -> NotFound | NotAllowed | WrongState |
 
 
 def authorize(user, action: str, obj=None) -> None:
-    """Refuse (404, 403 or 409, SPEC 1) unless `user` may take `action` on `obj` now."""
+    """Refuse (404, 403 or 409, SPEC 1) unless `user` may take `action` on `obj` now.
+
+    The request remembers what it asked (`g.policy_asked`), so tests can check that each
+    view asks once, for the action the route is for.
+    """
+    if has_app_context():
+        g.setdefault("policy_asked", []).append(getattr(action, "value", action))
     refused = refusal(user, action, obj)
     if refused is not None:
         raise refused
