@@ -64,6 +64,12 @@ _BY_KEY = {section.key: section for section in SECTIONS}
 
 NOT_STARTED, IN_PROGRESS, COMPLETED = "not_started", "in_progress", "completed"
 STATUS_LABELS = {NOT_STARTED: "Not started", IN_PROGRESS: "In progress", COMPLETED: "Completed"}
+# Each status as the GOV.UK task list shows it: completed as text, the others as tags.
+TASK_STATUSES = {
+    NOT_STARTED: {"tag": {"text": STATUS_LABELS[NOT_STARTED], "classes": "govuk-tag--blue"}},
+    IN_PROGRESS: {"tag": {"text": STATUS_LABELS[IN_PROGRESS], "classes": "govuk-tag--teal"}},
+    COMPLETED: {"text": STATUS_LABELS[COMPLETED]},
+}
 
 
 def get_section(key: str) -> Section | None:

@@ -34,7 +34,7 @@ from .operations import (
 from .sections import (
     COMPLETED,
     SECTIONS,
-    STATUS_LABELS,
+    TASK_STATUSES,
     build_form,
     get_section,
     incomplete_sections,
@@ -172,7 +172,7 @@ def show(application_id: int):
             "applications/task_list.html",
             application=application,
             tasks=tasks,
-            status_labels=STATUS_LABELS,
+            task_statuses=TASK_STATUSES,
             completed=sum(1 for _, status in tasks if status == COMPLETED),
         )
     return render_template(
@@ -357,7 +357,7 @@ def respond(application_id: int):
         application=application,
         form=form,
         statuses={section.key: section_status(application, section.key) for section in context["reopened"]},
-        status_labels=STATUS_LABELS,
+        task_statuses=TASK_STATUSES,
         **context,
     )
 
