@@ -78,7 +78,7 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
 
     init_web(app)
 
-    from .cli import register_commands
+    from .commands import register_commands
 
     register_commands(app)
     return app
