@@ -54,6 +54,15 @@ def test_folder_transport_writes_eml_files(app, db):
     assert b"Subject: Message 0" in files[0].read_bytes()
 
 
+def test_in_development_a_request_delivers_the_mail_it_wrote_after_its_commit(app, client, db, applicant, monkeypatch):
+    monkeypatch.setattr(app, "testing", False)  # tests otherwise leave the outbox to deliver_outbox()
+    assert client.post("/password-reset", data={"email": applicant.email}).status_code == 200
+    [file] = app.config["MAIL_FOLDER"].glob("*.eml")
+    assert f"To: {applicant.email}".encode() in file.read_bytes()
+    db.session.expire_all()
+    assert db.session.scalars(select(OutboxMessage.sent_at)).one() is not None
+
+
 def server_up_then_deliver(db, port: int, expected: int) -> "Recorder":
     """Start the mail server, make every message due, deliver: `expected` go, then none more."""
     recorder = Recorder()

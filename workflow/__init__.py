@@ -52,8 +52,10 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
 
     from . import models  # noqa: F401  (every model registered before the first query)
     from .extensions import db
+    from .notifications.delivery import init_delivery
 
     init_database(app)
+    init_delivery(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     login_manager.init_app(app)
@@ -79,7 +81,7 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
     init_policy(app)
     init_consequences(app)
 
-    from .cli import register_commands
+    from .commands import register_commands
 
     register_commands(app)
     return app

@@ -87,12 +87,7 @@ def init_database(app: Flask) -> None:
         if response.status_code >= 400:
             db.session.rollback()
             return response
-        outbox_written = db.session.info.pop("outbox_written", False)
         db.session.commit()
-        if outbox_written and app.config["MAIL_TRANSPORT"] == "folder" and not app.testing:
-            from .notifications.delivery import deliver_outbox
-
-            deliver_outbox()
         return response
 
 

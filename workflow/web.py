@@ -3,27 +3,27 @@
 from flask import Flask, has_request_context, redirect, request, url_for
 from flask_login import current_user
 
+from .accounts.views import bp as accounts
+from .admin.views import bp as admin
+from .admin.views import public as invitations
 from .applications.lifecycle import State
+from .applications.views import bp as applications
+from .directory.views import bp as directory
+from .hubs.views import bp as hubs
+from .letters.views import bp as letters
+from .organisations import members  # noqa: F401  (adds the members pages to the organisations blueprint)
+from .organisations.views import bp as organisations
+from .privacy.views import bp as privacy
+from .reviews.views import bp as reviews
 from .types import london
+from .votes import meeting_views, views  # noqa: F401  (the pages on the votes blueprint)
+from .votes.blueprint import bp as votes
 from .widgets import draw
 from .words import counted, possessive
 
 
 def init_web(app: Flask) -> None:
     """Register every area's blueprint and the shared template helpers."""
-    from .accounts.views import bp as accounts
-    from .admin.views import bp as admin
-    from .admin.views import public as invitations
-    from .applications.views import bp as applications
-    from .directory.views import bp as directory
-    from .hubs.views import bp as hubs
-    from .letters.views import bp as letters
-    from .organisations import members  # noqa: F401  (adds the members pages to the organisations blueprint)
-    from .organisations.views import bp as organisations
-    from .privacy.views import bp as privacy
-    from .reviews.views import bp as reviews
-    from .votes.views import bp as votes
-
     for blueprint in (accounts, applications, hubs, letters, organisations, reviews, votes, admin, invitations, directory, privacy):
         app.register_blueprint(blueprint)
     app.jinja_env.globals.update(remembered=draw, State=State)

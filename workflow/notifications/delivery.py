@@ -16,7 +16,7 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
 
-from flask import current_app
+from flask import Flask, Response, current_app, request_finished
 from sqlalchemy import select, update
 
 from ..database import read_transaction
@@ -151,3 +151,16 @@ def deliver_outbox(limit: int = 500) -> tuple[int, int]:
         if isinstance(transport, SMTPTransport):
             transport.close()
     return sent, failed
+
+
+def init_delivery(app: Flask) -> None:
+    """In development (mail as .eml files), deliver the outbox after each request that wrote to it."""
+    request_finished.connect(_deliver_after_request, app)
+
+
+def _deliver_after_request(app: Flask, response: Response, **_extra) -> None:
+    # Flask sends request_finished after every after-request function, so the request's
+    # own commit (database.py) is done: what is delivered is what was saved.
+    written = db.session.info.pop("outbox_written", False)
+    if written and response.status_code < 400 and app.config["MAIL_TRANSPORT"] == "folder" and not app.testing:
+        deliver_outbox()

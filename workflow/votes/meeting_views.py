@@ -8,12 +8,13 @@ from ..errors import NotAllowed
 from ..extensions import db
 from ..types import london_today
 from . import board_pack, interests, meetings
+from .blueprint import bp
 from .forms import AttendanceForm, CloseForm, DeferForm, InterestForm, MeetingForm, ScheduleMeetingForm, resolution_form
 from .meetings import Resolution
 from .models import Attendance, BoardMeeting, MeetingItem, TrusteeInterest
 from .queries import board
 from .rule import Choice
-from .views import _require_trustee, bp
+from .views import _require_trustee
 
 
 def _require_officer() -> None:

@@ -1,7 +1,6 @@
 """The trustees' pages: their votes, one vote, and its actions."""
 
 from flask import (
-    Blueprint,
     abort,
     current_app,
     flash,
@@ -15,13 +14,12 @@ from jinja2 import TemplateNotFound
 from ..errors import NotAllowed
 from ..types import utcnow
 from . import operations
+from .blueprint import bp
 from .forms import BallotForm, CastingVoteForm, CloseForm, ConflictForm, DeferForm
 from .interests import flagged_members, likely_conflicts
 from .meetings import upcoming_meetings
 from .queries import recommendations, trustee_votes, vote_or_404
 from .rule import Choice, Result
-
-bp = Blueprint("votes", __name__)
 
 ANSWERS_TEMPLATE = "applications/_answers.html"
 
@@ -166,5 +164,3 @@ def defer(vote_id: int):
     operations.defer_application(vote.application, current_user, form.reasons.data)
     flash("The application has been deferred and is back with the trust office for review.", "success")
     return _back(vote)
-
-from . import meeting_views  # noqa: F401  (its routes are on this blueprint)
