@@ -3,7 +3,7 @@
 Register, confirm the email address from the emailed link, fill the profile and every
 section (with an error on the way), save and come back, upload a real PDF, submit,
 then answer the office's request for information. axe checks every page visited.
-The decision letter is read in the lead's end-to-end test (tests/test_journey.py).
+The decision letter is read in the lead's end-to-end test (tests/platform/test_journey.py).
 """
 
 import re
