@@ -5,9 +5,8 @@ from sqlalchemy import select
 
 from workflow.accounts.models import User
 
-from ..account_helpers import Clock, emails, event_kinds, forget_user, link_in
+from ..account_helpers import Clock, emails, event_kinds, forget_user, link_in, register, sign_in_by_form
 from ..conftest import PASSWORD
-from tests.accounts.test_accounts import register, sign_in
 
 REGISTRATION = {
     "name": "Ada Lovelace", "email": "ada@example.org", "organisation_name": "Kettering Community Strings",
@@ -30,7 +29,7 @@ def test_registration_sends_a_verification_link_and_the_user_starts_unverified(c
     assert not user.is_email_verified and user.email_verified_at is None
     (message,) = emails("verify_email", "ada@example.org")
     assert link_in(message).startswith("/verify-email/")
-    sign_in(client)
+    sign_in_by_form(client)
     page = client.get("/account").get_data(as_text=True)
     assert "Confirm your email address" in page and "Send the link again" in page
 
@@ -46,7 +45,7 @@ def test_the_link_shows_a_button_and_only_the_post_verifies(client, db):
     assert user.is_email_verified
     assert "email_verified" in event_kinds(user)
     forget_user()
-    sign_in(client)
+    sign_in_by_form(client)
     assert "Send the link again" not in client.get("/account").get_data(as_text=True)
 
 
@@ -91,7 +90,7 @@ def test_a_tampered_link_is_refused(client, db):
 
 def test_resend_sends_another_link(client, db):
     register(client)
-    sign_in(client)
+    sign_in_by_form(client)
     response = client.post("/account/verify-email", data={"next": "/applications"})
     assert response.status_code == 302 and response.headers["Location"] == "/applications"
     assert len(emails("verify_email")) == 2

@@ -10,9 +10,8 @@ from workflow.accounts.passwords import (
     verify_password,
 )
 
-from ..account_helpers import Clock, emails, event_kinds, forget_user, link_in
+from ..account_helpers import Clock, emails, event_kinds, forget_user, link_in, register
 from ..conftest import PASSWORD
-from tests.accounts.test_accounts import register
 
 NEW = "a brand new passphrase"
 

@@ -8,25 +8,9 @@ from sqlalchemy import func, select
 from workflow.accounts.models import User
 from workflow.organisations.models import Membership
 
+from ..account_helpers import register, sign_in_by_form
 from ..builders import writes_at_once
 from ..conftest import PASSWORD
-
-
-def register(client, **overrides):
-    data = {
-        "name": "Ada Lovelace",
-        "email": "Ada@Example.org",
-        "organisation_name": "Kettering Community Strings",
-        "password": "a long enough password",
-        "confirm": "a long enough password",
-    }
-    data.update(overrides)
-    return client.post("/register", data=data)
-
-
-def sign_in(client, email="ada@example.org", password="a long enough password"):
-    """Sign in through the form, as a newly registered applicant does once they have their email."""
-    return client.post("/sign-in", data={"email": email, "password": password})
 
 
 def test_registration_creates_account_organisation_and_membership(client, db):
@@ -74,7 +58,7 @@ def test_registering_an_address_that_has_an_account_answers_the_same_and_emails_
     assert "You already have an account" in told.body and "/password-reset" in told.body
     assert len(emails("verify_email", "someone.new@example.org")) == 1
     assert applicant.organisation_ids == [m.organisation_id for m in applicant.memberships]  # nothing added to theirs
-    assert sign_in(client, applicant.email, "a long enough password").status_code == 200  # their password is unchanged
+    assert sign_in_by_form(client, applicant.email, "a long enough password").status_code == 200  # their password is unchanged
 
 
 def test_registration_is_limited_per_address(client, db, app, monkeypatch, rate_limited):

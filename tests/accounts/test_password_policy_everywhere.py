@@ -7,10 +7,9 @@ from workflow.accounts.models import Role, User
 from workflow.accounts.passwords import verify_password
 from workflow.admin.operations import invitation_token
 
-from ..account_helpers import emails, forget_user, link_in
+from ..account_helpers import emails, forget_user, link_in, register
 from ..conftest import PASSWORD
-from tests.accounts.test_accounts import register
-from tests.organisations.test_members import invite
+from ..page_helpers import invite
 
 # A common password with digits added, a repeated character, and one of the person's names.
 WEAK = [("password1234", "too common"), ("zzzzzzzzzzzzzzzz", "too common"), ("Tess Trustee", "your name")]

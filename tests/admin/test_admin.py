@@ -7,15 +7,10 @@ import pytest
 from markupsafe import escape
 from sqlalchemy import func, select
 
-from tests.hubs.test_hubs import page_text
+from tests.account_helpers import sign_in
+from tests.page_helpers import page_text
 from workflow.accounts.models import Role, User
 from workflow.accounts.passwords import verify_password
-from workflow.accounts.sessions import (
-    LAST_SEEN,
-    PASSWORD_AT,
-    SECOND_FACTOR,
-    SIGNED_IN_AT,
-)
 from workflow.admin.models import AdminEvent, DeploymentSettings
 from workflow.admin.settings import deployment_settings
 from workflow.hubs.models import Hub, Round
@@ -24,23 +19,6 @@ from workflow.notifications.models import OutboxMessage
 from workflow.types import utcnow
 from workflow.votes.deployment import current_vote_rule  # noqa: F401  (the votes area's reader)
 from workflow.votes.rule import Majority
-
-
-@pytest.fixture()
-def sign_in(login, client):
-    """Sign in with the second step done and the password typed just now."""
-
-    def sign(user, *, password_typed: bool = True):
-        login(user)
-        moment = int(utcnow().timestamp())
-        with client.session_transaction() as session:
-            session[SIGNED_IN_AT] = session[LAST_SEEN] = moment
-            session[SECOND_FACTOR] = True
-            if password_typed:
-                session[PASSWORD_AT] = moment
-        return client
-
-    return sign
 
 
 def events(db, kind=None) -> list[AdminEvent]:
@@ -77,9 +55,9 @@ ADMIN_PAGES = ["/admin", "/admin/activity", "/admin/users", "/admin/users/invite
 
 @pytest.mark.parametrize("path", ADMIN_PAGES)
 @pytest.mark.parametrize("role", ["applicant", "officer", "trustee"])
-def test_non_admins_are_refused(path, role, sign_in, applicant, officer, trustees, hub):
+def test_non_admins_are_refused(path, role, login, applicant, officer, trustees, hub):
     user = {"applicant": applicant, "officer": officer, "trustee": trustees[1]}[role]
-    client = sign_in(user)
+    client = sign_in(login, user)
 
     assert client.get(path).status_code == 403
     assert client.get(f"/admin/hubs/{hub.id}").status_code == 403
@@ -94,22 +72,22 @@ def test_signed_out_visitors_are_sent_to_sign_in(client, hub):
 
 
 @pytest.mark.parametrize("path", ADMIN_PAGES)
-def test_admin_pages_open_for_an_admin(path, sign_in, admin, hub):
-    response = sign_in(admin).get(path)
+def test_admin_pages_open_for_an_admin(path, login, admin, hub):
+    response = sign_in(login, admin).get(path)
 
     assert response.status_code == 200
     assert 'style="' not in response.get_data(as_text=True)
 
 
-def test_admin_home_links_to_every_part(sign_in, admin, hub):
-    html = sign_in(admin).get("/admin").get_data(as_text=True)
+def test_admin_home_links_to_every_part(login, admin, hub):
+    html = sign_in(login, admin).get("/admin").get_data(as_text=True)
 
     for href in (f"/admin/hubs/{hub.id}", f"/admin/hubs/{hub.id}/rounds", "/admin/hubs/new", "/admin/users",
                  "/admin/settings", "/admin/letters", "/admin/activity"):
         assert f'href="{href}"' in html
 
 
-def test_editing_a_hub_shows_on_its_public_page_and_in_the_log(sign_in, admin, hub, db, client):
+def test_editing_a_hub_shows_on_its_public_page_and_in_the_log(login, admin, hub, db, client):
     form = hub_form(
         hub,
         introduction="A brand new introduction for everyone.",
@@ -120,7 +98,7 @@ def test_editing_a_hub_shows_on_its_public_page_and_in_the_log(sign_in, admin, h
         address="9 Placeholder Lane (demo)",
         charity_number="0000001",
     )
-    response = sign_in(admin).post(f"/admin/hubs/{hub.id}", data=form)
+    response = sign_in(login, admin).post(f"/admin/hubs/{hub.id}", data=form)
 
     assert response.status_code == 302
     text = page_text(client.get(f"/hubs/{hub.slug}"))
@@ -139,11 +117,11 @@ def test_editing_a_hub_shows_on_its_public_page_and_in_the_log(sign_in, admin, h
     assert "Hub changed" in activity and "Adam Admin" in activity
 
 
-def test_goals_keep_their_rows_when_only_descriptions_change(sign_in, admin, hub, db):
+def test_goals_keep_their_rows_when_only_descriptions_change(login, admin, hub, db):
     ids = [goal.id for goal in hub.goals]
     form = hub_form(hub, goals="Every child singing and playing\nNew words.\n\nReaching every young person")
 
-    sign_in(admin).post(f"/admin/hubs/{hub.id}", data=form)
+    sign_in(login, admin).post(f"/admin/hubs/{hub.id}", data=form)
 
     db.session.expire_all()
     hub = db.session.get(Hub, hub.id)
@@ -151,14 +129,14 @@ def test_goals_keep_their_rows_when_only_descriptions_change(sign_in, admin, hub
     assert hub.goals[0].description == "New words."
 
 
-def test_saving_an_unchanged_hub_logs_nothing(sign_in, admin, hub, db):
-    sign_in(admin).post(f"/admin/hubs/{hub.id}", data=hub_form(hub))
+def test_saving_an_unchanged_hub_logs_nothing(login, admin, hub, db):
+    sign_in(login, admin).post(f"/admin/hubs/{hub.id}", data=hub_form(hub))
 
     assert events(db) == []
 
 
-def test_criteria_and_prefix_change(sign_in, admin, hub, db):
-    sign_in(admin).post(f"/admin/hubs/{hub.id}", data=hub_form(hub, criteria="Safeguarding\nReach", reference_prefix="NORTH"))
+def test_criteria_and_prefix_change(login, admin, hub, db):
+    sign_in(login, admin).post(f"/admin/hubs/{hub.id}", data=hub_form(hub, criteria="Safeguarding\nReach", reference_prefix="NORTH"))
 
     db.session.expire_all()
     hub = db.session.get(Hub, hub.id)
@@ -176,16 +154,16 @@ def test_criteria_and_prefix_change(sign_in, admin, hub, db):
         ({"districts": ""}, "Enter at least one district"),
     ],
 )
-def test_invalid_hub_changes_are_shown_not_saved(sign_in, admin, hub, db, changes, message):
-    response = sign_in(admin).post(f"/admin/hubs/{hub.id}", data=hub_form(hub, **changes))
+def test_invalid_hub_changes_are_shown_not_saved(login, admin, hub, db, changes, message):
+    response = sign_in(login, admin).post(f"/admin/hubs/{hub.id}", data=hub_form(hub, **changes))
 
     assert response.status_code == 200
     assert message in response.get_data(as_text=True)
     assert events(db) == []
 
 
-def test_a_prefix_taken_by_another_hub_is_refused(sign_in, admin, hub, db):
-    response = sign_in(admin).post(
+def test_a_prefix_taken_by_another_hub_is_refused(login, admin, hub, db):
+    response = sign_in(login, admin).post(
         f"/admin/hubs/{hub.id}", data=hub_form(hub, reference_prefix="RM", introduction="A new introduction typed")
     )
 
@@ -201,14 +179,14 @@ def new_hub_form(**changes) -> dict:
     return data | changes
 
 
-def test_a_new_hub_starts_with_the_lead_organisation_of_the_others(sign_in, admin, hub):
-    response = sign_in(admin).get("/admin/hubs/new")
+def test_a_new_hub_starts_with_the_lead_organisation_of_the_others(login, admin, hub):
+    response = sign_in(login, admin).get("/admin/hubs/new")
 
     assert 'value="Demo Lead Trust"' in response.get_data(as_text=True)
 
 
-def test_adding_a_hub_shows_it_on_the_public_list_and_in_the_log(sign_in, admin, hub, db, client):
-    response = sign_in(admin).post("/admin/hubs/new", data=new_hub_form(name="Luton & Bedford Music Hub"))
+def test_adding_a_hub_shows_it_on_the_public_list_and_in_the_log(login, admin, hub, db, client):
+    response = sign_in(login, admin).post("/admin/hubs/new", data=new_hub_form(name="Luton & Bedford Music Hub"))
 
     created = db.session.scalar(select(Hub).where(Hub.slug == "luton-bedford-music-hub"))
     assert response.status_code == 302 and response.location.endswith(f"/admin/hubs/{created.id}")
@@ -227,8 +205,8 @@ def test_adding_a_hub_shows_it_on_the_public_list_and_in_the_log(sign_in, admin,
     assert "Hub created" in page_text(client.get("/admin/activity"))
 
 
-def test_a_typed_web_address_is_used(sign_in, admin, hub, db):
-    sign_in(admin).post("/admin/hubs/new", data=new_hub_form(slug="luton"))
+def test_a_typed_web_address_is_used(login, admin, hub, db):
+    sign_in(login, admin).post("/admin/hubs/new", data=new_hub_form(slug="luton"))
 
     assert db.session.scalar(select(Hub.name).where(Hub.slug == "luton")) == "Luton Music Hub"
 
@@ -244,14 +222,14 @@ def test_a_typed_web_address_is_used(sign_in, admin, hub, db):
     ({"lead_organisation": ""}, "Enter the lead organisation"),
     ({"reference_prefix": "lm"}, "Reference prefix must be 2 to 12 capital letters"),
 ])
-def test_a_new_hub_that_clashes_or_is_incomplete_is_refused_keeping_what_was_typed(sign_in, admin, hub, db, changes, message):
+def test_a_new_hub_that_clashes_or_is_incomplete_is_refused_keeping_what_was_typed(login, admin, hub, db, changes, message):
     if changes.get("name") == "Rutland Music":
         db.session.add(Hub(slug="rutland-music", name="Rutland Music", lead_organisation="Demo Lead Trust", reference_prefix="RMX"))
         db.session.commit()
     before = db.session.scalar(select(func.count()).select_from(Hub))
     data = new_hub_form(**changes)
 
-    response = sign_in(admin).post("/admin/hubs/new", data=data)
+    response = sign_in(login, admin).post("/admin/hubs/new", data=data)
 
     assert response.status_code == 200
     html = response.get_data(as_text=True)
@@ -262,12 +240,12 @@ def test_a_new_hub_that_clashes_or_is_incomplete_is_refused_keeping_what_was_typ
     assert events(db, "hub_created") == []
 
 
-def test_unknown_hub_is_not_found(sign_in, admin, hub):
-    assert sign_in(admin).get("/admin/hubs/99999").status_code == 404
+def test_unknown_hub_is_not_found(login, admin, hub):
+    assert sign_in(login, admin).get("/admin/hubs/99999").status_code == 404
 
 
-def test_rounds_show_the_closing_date_on_the_public_page(app, sign_in, admin, hub, db, client):
-    client = sign_in(admin)
+def test_rounds_show_the_closing_date_on_the_public_page(app, login, admin, hub, db, client):
+    client = sign_in(login, admin)
     client.post(f"/admin/hubs/{hub.id}", data=hub_form(hub, open_all_year=None))
     today = utcnow().date()
     closes = today + timedelta(days=20)
@@ -292,8 +270,8 @@ def test_rounds_show_the_closing_date_on_the_public_page(app, sign_in, admin, hu
     assert "no round is planned" in page_text(client.get(f"/hubs/{hub.slug}"))
 
 
-def test_a_round_must_close_after_it_opens(sign_in, admin, hub, db):
-    response = sign_in(admin).post(f"/admin/hubs/{hub.id}/rounds", data={
+def test_a_round_must_close_after_it_opens(login, admin, hub, db):
+    response = sign_in(login, admin).post(f"/admin/hubs/{hub.id}/rounds", data={
         "name": "Backwards", "opens_on": ["10", "3", "2030"], "closes_on": ["1", "3", "2030"],
     })
 
@@ -302,8 +280,8 @@ def test_a_round_must_close_after_it_opens(sign_in, admin, hub, db):
     assert db.session.scalars(select(Round)).all() == []
 
 
-def test_inviting_a_trustee_emails_a_link_that_sets_the_password_once(sign_in, admin, db, client, login):
-    response = sign_in(admin).post("/admin/users/invite", data={
+def test_inviting_a_trustee_emails_a_link_that_sets_the_password_once(admin, db, client, login):
+    response = sign_in(login, admin).post("/admin/users/invite", data={
         "name": "Tess Trustee", "email": "Tess@Example.org", "roles": ["trustee"],
     })
 
@@ -337,8 +315,8 @@ def test_a_forged_invitation_is_refused(client, db):
     assert "not valid" in response.get_data(as_text=True)
 
 
-def test_inviting_an_existing_email_is_refused(sign_in, admin, officer, db):
-    response = sign_in(admin).post("/admin/users/invite", data={
+def test_inviting_an_existing_email_is_refused(login, admin, officer, db):
+    response = sign_in(login, admin).post("/admin/users/invite", data={
         "name": "Again", "email": officer.email, "roles": ["officer"],
     })
 
@@ -346,8 +324,8 @@ def test_inviting_an_existing_email_is_refused(sign_in, admin, officer, db):
     assert events(db) == []
 
 
-def test_role_changes_need_the_password_typed_recently(sign_in, admin, officer, db):
-    client = sign_in(admin, password_typed=False)
+def test_role_changes_need_the_password_typed_recently(login, admin, officer, db):
+    client = sign_in(login, admin, password_typed=False)
 
     response = client.post(f"/admin/users/{officer.id}", data={"roles": ["officer", "admin"]})
 
@@ -356,10 +334,10 @@ def test_role_changes_need_the_password_typed_recently(sign_in, admin, officer, 
     assert db.session.get(User, officer.id).roles == {Role.OFFICER}
 
 
-def test_changing_roles_is_logged_and_ends_their_sessions(sign_in, admin, officer, db):
+def test_changing_roles_is_logged_and_ends_their_sessions(login, admin, officer, db):
     version = officer.session_version
 
-    response = sign_in(admin).post(f"/admin/users/{officer.id}", data={"roles": ["officer", "admin"]})
+    response = sign_in(login, admin).post(f"/admin/users/{officer.id}", data={"roles": ["officer", "admin"]})
 
     assert response.status_code == 302
     db.session.expire_all()
@@ -377,18 +355,18 @@ def test_changing_roles_is_logged_and_ends_their_sessions(sign_in, admin, office
         ("other", ["chair"], 409, "already has a chair"),
     ],
 )
-def test_role_changes_that_are_refused(sign_in, admin, officer, chair, db, target, roles, status, message):
+def test_role_changes_that_are_refused(login, admin, officer, chair, db, target, roles, status, message):
     person = admin if target == "self" else officer
 
-    response = sign_in(admin).post(f"/admin/users/{person.id}", data={"roles": roles})
+    response = sign_in(login, admin).post(f"/admin/users/{person.id}", data={"roles": roles})
 
     assert response.status_code == status
     assert message in response.get_data(as_text=True)
     assert events(db) == []
 
 
-def test_applicants_are_not_managed_here(sign_in, admin, applicant):
-    assert sign_in(admin).get(f"/admin/users/{applicant.id}").status_code == 404
+def test_applicants_are_not_managed_here(login, admin, applicant):
+    assert sign_in(login, admin).get(f"/admin/users/{applicant.id}").status_code == 404
 
 
 def test_settings_fall_back_to_the_configuration(app, db):
@@ -399,8 +377,8 @@ def test_settings_fall_back_to_the_configuration(app, db):
     assert settings.partnership_reminder_days == app.config["PARTNERSHIP_REMINDER_DAYS"]
 
 
-def test_changing_the_vote_rule_is_stored_logged_and_described(sign_in, admin, db, client):
-    response = sign_in(admin).post("/admin/settings", data={
+def test_changing_the_vote_rule_is_stored_logged_and_described(login, admin, db, client):
+    response = sign_in(login, admin).post("/admin/settings", data={
         "vote_quorum": "1/2", "vote_majority": "two_thirds", "vote_reminder_days": "3",
         "partnership_reminder_days": "60", "anonymise_after_days": "400",
     })
@@ -417,8 +395,8 @@ def test_changing_the_vote_rule_is_stored_logged_and_described(sign_in, admin, d
 
 
 @pytest.mark.parametrize("quorum", ["0", "none", "3/2"])
-def test_a_bad_quorum_is_refused(sign_in, admin, db, quorum):
-    response = sign_in(admin).post("/admin/settings", data={
+def test_a_bad_quorum_is_refused(login, admin, db, quorum):
+    response = sign_in(login, admin).post("/admin/settings", data={
         "vote_quorum": quorum, "vote_majority": "simple", "vote_reminder_days": "2",
         "partnership_reminder_days": "90", "anonymise_after_days": "365",
     })
@@ -428,13 +406,13 @@ def test_a_bad_quorum_is_refused(sign_in, admin, db, quorum):
     assert db.session.get(DeploymentSettings, 1) is None
 
 
-def test_admins_see_the_administration_link(sign_in, admin, officer):
-    assert 'href="/admin"' in sign_in(admin).get("/admin/activity").get_data(as_text=True)
-    assert 'href="/admin"' not in sign_in(officer).get("/office/applications").get_data(as_text=True)
+def test_admins_see_the_administration_link(login, admin, officer):
+    assert 'href="/admin"' in sign_in(login, admin).get("/admin/activity").get_data(as_text=True)
+    assert 'href="/admin"' not in sign_in(login, officer).get("/office/applications").get_data(as_text=True)
 
 
-def test_switching_an_account_off_and_on_is_logged(sign_in, admin, officer, db):
-    client = sign_in(admin)
+def test_switching_an_account_off_and_on_is_logged(login, admin, officer, db):
+    client = sign_in(login, admin)
 
     assert client.post(f"/admin/users/{officer.id}/active").status_code == 302
     db.session.expire_all()
@@ -445,15 +423,15 @@ def test_switching_an_account_off_and_on_is_logged(sign_in, admin, officer, db):
     assert [e.kind for e in events(db)] == ["user_deactivated", "user_activated"]
 
 
-def test_an_admin_cannot_switch_themselves_off(sign_in, admin, db):
-    response = sign_in(admin).post(f"/admin/users/{admin.id}/active")
+def test_an_admin_cannot_switch_themselves_off(login, admin, db):
+    response = sign_in(login, admin).post(f"/admin/users/{admin.id}/active")
 
     assert response.status_code == 409
     assert db.session.get(User, admin.id).active is True
 
 
-def test_the_invitation_can_be_sent_again(sign_in, admin, db):
-    client = sign_in(admin)
+def test_the_invitation_can_be_sent_again(login, admin, db):
+    client = sign_in(login, admin)
     client.post("/admin/users/invite", data={"name": "Olly", "email": "olly@example.org", "roles": ["officer"]})
     user = db.session.scalar(select(User).where(User.email == "olly@example.org"))
 
@@ -464,9 +442,9 @@ def test_the_invitation_can_be_sent_again(sign_in, admin, db):
     assert events(db)[-1].kind == "invitation_sent"
 
 
-def test_a_hub_name_of_spaces_alone_is_refused_with_what_was_typed_kept(sign_in, admin, hub, db):
+def test_a_hub_name_of_spaces_alone_is_refused_with_what_was_typed_kept(login, admin, hub, db):
     hubs = db.session.scalar(select(func.count()).select_from(Hub))
-    response = sign_in(admin).post("/admin/hubs/new", data={
+    response = sign_in(login, admin).post("/admin/hubs/new", data={
         "name": "   ", "slug": "north", "lead_organisation": "  ", "reference_prefix": "NORTH",
     })
 

@@ -3,23 +3,20 @@
 import io
 import re
 from datetime import timedelta
-from html.parser import HTMLParser
 
 import pytest
 from flask import g
 from sqlalchemy import select
-from werkzeug.datastructures import FileStorage
 
-from tests.builders import complete_answers, make_application
+from tests.builders import complete_answers, fill_draft, make_application
 from tests.mail_helpers import parse_email, pdf_attachments, pdf_text
+from tests.page_helpers import PROFILE, fill_every_section, loaded_version, register_and_confirm
 from workflow.accounts.models import User
 from workflow.applications.lifecycle import State
 from workflow.applications.models import Application, Document, Message
-from workflow.applications.operations import save_section, send_message, start_application
-from workflow.applications.sections import SECTION_KEYS
+from workflow.applications.operations import send_message, start_application
 from workflow.audit.models import ApplicationEvent
 from workflow.audit.operations import record_event
-from workflow.extensions import db as _db
 from workflow.notifications.delivery import deliver_outbox
 from workflow.notifications.models import OutboxAttachment, OutboxMessage
 from workflow.types import london, utcnow
@@ -27,93 +24,10 @@ from workflow.votes.models import Vote, VoteStatus
 from workflow.votes.rule import Majority
 
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
-PASSWORD = "a long enough password"
-PROFILE = {
-    "name": "Corby Steel Band Trust",
-    "organisation_type": "registered_charity",
-    "type_other": "",
-    "charity_number": "123 4567",
-    "company_number": "",
-    "address": "4 Example Way",
-    "town": "Corby",
-    "postcode": "nn17 1aa",
-    "website": "www.steel.example.org",
-    "contact_name": "Mary Seacole",
-    "contact_role": "Chair",
-    "contact_email": "Mary@Example.org",
-    "contact_phone": "01536 000 001",
-    "safeguarding_lead": "Florence Nightingale",
-}
-
-
-class FormValues(HTMLParser):
-    """The hidden inputs of a page, by name."""
-
-    def __init__(self, html: str):
-        super().__init__()
-        self.hidden = {}
-        self.feed(html)
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "input" and attrs.get("type") == "hidden":
-            self.hidden[attrs.get("name")] = attrs.get("value")
-
-
-def loaded_version(client, url) -> int:
-    response = client.get(url)
-    assert response.status_code == 200
-    return int(FormValues(response.get_data(as_text=True)).hidden["version"])
-
-
-def register(client, name, email, organisation):
-    """Register through the page, then confirm the email address by the emailed link."""
-    response = client.post("/register", data={
-        "name": name, "email": email, "organisation_name": organisation, "password": PASSWORD, "confirm": PASSWORD,
-    })
-    assert response.status_code == 200 and "Check your email" in response.get_data(as_text=True)
-    body = _db.session.scalars(
-        select(OutboxMessage.body).where(OutboxMessage.recipient == email.lower(), OutboxMessage.kind == "verify_email")
-    ).one()
-    link = re.search(r"/verify-email/\S+", body).group(0)
-    confirmed = client.post(link)
-    assert confirmed.status_code == 302
-    g.pop("_login_user", None)
-    response = client.post(confirmed.headers["Location"], data={"email": email, "password": PASSWORD})
-    assert response.status_code == 302 and response.headers["Location"].endswith("/organisation")
-    return response
-
-
-def fill_every_section(client, application_id, hub):
-    answers = complete_answers(hub)
-    for key in SECTION_KEYS:
-        if key == "organisation":
-            continue
-        url = f"/applications/{application_id}/sections/{key}"
-        data = {"version": loaded_version(client, url), **answers[key]}
-        if key == "documents":
-            data["safeguarding_policy"] = (io.BytesIO(PDF), "Safeguarding policy 2026.pdf")
-            data["insurance_certificate"] = (io.BytesIO(PDF), "insurance.pdf")
-        response = client.post(url, data=data, content_type="multipart/form-data")
-        assert response.status_code == 302, (key, response.get_data(as_text=True)[:3000])
-        assert response.headers["Location"].endswith(f"/applications/{application_id}")
-
-
-def fill_draft(application, user):
-    """Complete every section of a draft through the operation, uploads included."""
-    answers = complete_answers(application.hub)
-    for key in SECTION_KEYS[1:]:
-        posted = dict(answers[key])
-        if key == "documents":
-            posted["safeguarding_policy"] = FileStorage(io.BytesIO(PDF), "policy.pdf")
-            posted["insurance_certificate"] = FileStorage(io.BytesIO(PDF), "insurance.pdf")
-        section = application.section(key)
-        result = save_section(application, key, posted, user, section.version if section else 0)
-        assert result.saved and not result.errors, (key, result.errors)
 
 
 def test_register_profile_fill_check_submit(client, db, hub, app):
-    register(client, "Mary Seacole", "mary@example.org", "Corby Steel Band")
+    register_and_confirm(client, "Mary Seacole", "mary@example.org", "Corby Steel Band")
     assert client.get("/organisation").status_code == 200
 
     response = client.post("/organisation", data=PROFILE)

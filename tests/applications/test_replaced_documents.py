@@ -8,9 +8,8 @@ import pytest
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
-from tests.builders import complete_answers
-from tests.applications.test_applicant_journey import fill_draft
-from tests.applications.test_sections import PDF, post_section
+from tests.builders import PDF, complete_answers, fill_draft
+from tests.page_helpers import post_section
 from workflow.applications.documents import document_path, documents_folder
 from workflow.applications.models import Document
 from workflow.applications.operations import save_section, start_application, submit_application

@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
-from tests.builders import complete_answers
+from tests.builders import PDF, complete_answers
+from tests.page_helpers import post_section, section_url
 from workflow.applications.documents import ODT
 from workflow.applications.lifecycle import State
 from workflow.applications.models import Document
@@ -19,7 +20,6 @@ from workflow.applications.sections import COMPLETED, NOT_STARTED, SECTIONS, sec
 from workflow.organisations.models import OrganisationType
 from workflow.types import london, utcnow
 
-PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 LIST_FIELDS = {"age_groups", "genres", "settings", "districts", "goals", "core_roles", "extension_roles", "contributions", "insurance_expiry"}
 
 
@@ -41,17 +41,6 @@ DOCX = zip_bytes({
     "word/document.xml": b"<w:document/>",
 })
 ODT_BYTES = zip_bytes({"mimetype": ODT[0].encode(), "content.xml": b"<office:document-content/>"})
-
-
-def section_url(application, key):
-    return f"/applications/{application.id}/sections/{key}"
-
-
-def post_section(client, application, key, answers, version=None, **files):
-    row = application.section(key)
-    data = {"version": row.version if row and version is None else (version or 0), **answers}
-    data.update({name: (io.BytesIO(content), filename) for name, (content, filename) in files.items()})
-    return client.post(section_url(application, key), data=data, content_type="multipart/form-data")
 
 
 def stored_as(value):

@@ -15,6 +15,7 @@ from flask import g
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from tests.account_helpers import sign_in
 from tests.builders import complete_answers, make_application
 from workflow.applications.lifecycle import State
 from workflow.applications.models import HeldAnswers
@@ -239,9 +240,7 @@ def test_members_download_a_pdf_copy_of_what_they_submitted(client, db, hub, sub
 
 @pytest.mark.parametrize("who, expected", [("officer", 200), ("other_applicant", 404)])
 def test_the_copy_is_for_members_and_staff_only(request, client, submitted, login, who, expected):
-    login(request.getfixturevalue(who))
-    with client.session_transaction() as session:
-        session["second_factor"] = True  # staff sign in with a second step
+    sign_in(login, request.getfixturevalue(who))  # staff sign in with a second step
     assert client.get(f"/applications/{submitted.id}/copy.pdf").status_code == expected
 
 

@@ -7,14 +7,9 @@ import pytest
 from flask import current_app, g
 from sqlalchemy import select
 
+from tests.account_helpers import sign_in
 from tests.builders import complete_answers, make_application
-from tests.hubs.test_hubs import page_text, parse
-from workflow.accounts.sessions import (
-    LAST_SEEN,
-    PASSWORD_AT,
-    SECOND_FACTOR,
-    SIGNED_IN_AT,
-)
+from tests.page_helpers import page_text, parse
 from workflow.admin.models import AdminEvent
 from workflow.applications.lifecycle import State
 from workflow.applications.models import Application
@@ -22,20 +17,6 @@ from workflow.directory.models import DirectoryEntry
 from workflow.directory.partnerships import start_partnership
 from workflow.hubs.models import Hub
 from workflow.organisations.models import OrganisationType
-from workflow.types import utcnow
-
-
-@pytest.fixture()
-def sign_in(login, client):
-    def sign(user):
-        login(user)
-        moment = int(utcnow().timestamp())
-        with client.session_transaction() as session:
-            session[SIGNED_IN_AT] = session[LAST_SEEN] = session[PASSWORD_AT] = moment
-            session[SECOND_FACTOR] = True
-        return client
-
-    return sign
 
 
 def visit(path: str):
@@ -159,9 +140,9 @@ def test_the_latest_approval_decides_consent(db, client, partners, hub):
     assert "Corby Strings" not in names(client.get("/partners"))
 
 
-def test_a_partner_updates_its_public_entry(db, client, partners, sign_in):
+def test_a_partner_updates_its_public_entry(db, client, partners, login):
     organisation, member = partners["strings"]
-    client = sign_in(member)
+    client = sign_in(login, member)
 
     response = client.post(f"/partners/{organisation.id}/edit", data={
         "description": "Strings for every child in Corby.", "website": "https://corby-strings.example.org",
@@ -174,10 +155,10 @@ def test_a_partner_updates_its_public_entry(db, client, partners, sign_in):
     assert "https://corby-strings.example.org" in text and "hello@corby-strings.example.org" in text
 
 
-def test_an_invalid_entry_is_shown_not_saved(db, client, partners, sign_in):
+def test_an_invalid_entry_is_shown_not_saved(db, client, partners, login):
     organisation, member = partners["strings"]
 
-    response = sign_in(member).post(f"/partners/{organisation.id}/edit", data={"website": "not a url", "public_email": "nope"})
+    response = sign_in(login, member).post(f"/partners/{organisation.id}/edit", data={"website": "not a url", "public_email": "nope"})
 
     assert response.status_code == 200
     html = response.get_data(as_text=True)
@@ -187,12 +168,12 @@ def test_an_invalid_entry_is_shown_not_saved(db, client, partners, sign_in):
 
 
 @pytest.mark.parametrize("who", ["other_member", "officer", "not_a_partner"])
-def test_others_cannot_edit_an_entry(db, client, partners, sign_in, officer, who):
+def test_others_cannot_edit_an_entry(db, client, partners, login, officer, who):
     organisation, _ = partners["strings"]
     user = {"other_member": partners["beats"][1], "officer": officer, "not_a_partner": partners["pending"][1]}[who]
     target = partners["pending"][0] if who == "not_a_partner" else organisation
 
-    response = sign_in(user).post(f"/partners/{target.id}/edit", data={"description": "Taken over"})
+    response = sign_in(login, user).post(f"/partners/{target.id}/edit", data={"description": "Taken over"})
 
     # Not theirs: 404; the office is the wrong role: 403; not yet a partner: 409, saying why.
     assert response.status_code == {"other_member": 404, "officer": 403, "not_a_partner": 409}[who]
@@ -201,9 +182,9 @@ def test_others_cannot_edit_an_entry(db, client, partners, sign_in, officer, who
     assert db.session.scalar(select(DirectoryEntry).where(DirectoryEntry.description == "Taken over")) is None
 
 
-def test_the_office_hides_a_partner_and_shows_it_again(db, client, partners, sign_in, officer):
+def test_the_office_hides_a_partner_and_shows_it_again(db, client, partners, login, officer):
     organisation, _ = partners["strings"]
-    client = sign_in(officer)
+    client = sign_in(login, officer)
 
     response = client.post(f"/partners/{organisation.id}/hide", data={"reason": "Lapsed insurance"})
 
@@ -216,18 +197,18 @@ def test_the_office_hides_a_partner_and_shows_it_again(db, client, partners, sig
     assert names(visit("/partners")) == ["Oakham Beats"]
     assert visit(f"/partners/{organisation.id}").status_code == 404
 
-    shown = sign_in(officer).post(f"/partners/{organisation.id}/show")
+    shown = sign_in(login, officer).post(f"/partners/{organisation.id}/show")
     assert shown.status_code == 302, shown.get_data(as_text=True)
     assert names(visit("/partners")) == ["Corby Strings", "Oakham Beats"]
     assert [e.kind for e in db.session.scalars(select(AdminEvent).order_by(AdminEvent.id))] == ["directory_hidden", "directory_shown"]
 
 
 @pytest.mark.parametrize("who", ["member", "trustee"])
-def test_only_staff_hide_partners(db, client, partners, sign_in, trustees, who):
+def test_only_staff_hide_partners(db, client, partners, login, trustees, who):
     organisation, member = partners["strings"]
     user = member if who == "member" else trustees[1]
 
-    response = sign_in(user).post(f"/partners/{organisation.id}/hide", data={"reason": "x"})
+    response = sign_in(login, user).post(f"/partners/{organisation.id}/hide", data={"reason": "x"})
 
     assert response.status_code == 403
     assert names(visit("/partners")) == ["Corby Strings", "Oakham Beats"]

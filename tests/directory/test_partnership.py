@@ -5,14 +5,9 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
+from tests.account_helpers import sign_in
 from tests.builders import complete_answers, make_application
-from tests.hubs.test_hubs import page_text
-from workflow.accounts.sessions import (
-    LAST_SEEN,
-    PASSWORD_AT,
-    SECOND_FACTOR,
-    SIGNED_IN_AT,
-)
+from tests.page_helpers import page_text
 from workflow.applications.lifecycle import State
 from workflow.applications.models import Application
 from workflow.audit.operations import history
@@ -25,19 +20,6 @@ from workflow.errors import WrongState
 from workflow.letters.operations import add_years
 from workflow.notifications.models import OutboxMessage
 from workflow.types import london, utcnow
-
-
-@pytest.fixture()
-def sign_in(login, client):
-    def sign(user):
-        login(user)
-        moment = int(utcnow().timestamp())
-        with client.session_transaction() as session:
-            session[SIGNED_IN_AT] = session[LAST_SEEN] = session[PASSWORD_AT] = moment
-            session[SECOND_FACTOR] = True
-        return client
-
-    return sign
 
 
 @pytest.fixture()
@@ -128,9 +110,9 @@ def test_reminders_come_within_the_configured_days(db, partnership, days, expect
     assert remind_partnerships_ending(utcnow()) == expected
 
 
-def test_renewing_copies_the_last_answers_into_a_marked_draft(db, sign_in, renewable, approved, applicant, hub):
+def test_renewing_copies_the_last_answers_into_a_marked_draft(db, login, renewable, approved, applicant, hub):
     partnership = renewable
-    response = sign_in(applicant).post(f"/partnerships/{partnership.id}/renew")
+    response = sign_in(login, applicant).post(f"/partnerships/{partnership.id}/renew")
 
     assert response.status_code == 302
     partnership = db.session.get(Partnership, partnership.id)
@@ -145,9 +127,9 @@ def test_renewing_copies_the_last_answers_into_a_marked_draft(db, sign_in, renew
     assert [e.kind for e in history(draft)][-1] == "renewal_started"
 
 
-def test_a_renewal_is_started_once(db, sign_in, renewable, applicant):
+def test_a_renewal_is_started_once(db, login, renewable, applicant):
     partnership = renewable
-    client = sign_in(applicant)
+    client = sign_in(login, applicant)
     client.post(f"/partnerships/{partnership.id}/renew")
 
     response = client.post(f"/partnerships/{partnership.id}/renew")
@@ -157,25 +139,25 @@ def test_a_renewal_is_started_once(db, sign_in, renewable, applicant):
 
 
 @pytest.mark.parametrize("who", ["other_applicant", "officer"])
-def test_others_cannot_renew(db, sign_in, renewable, other_applicant, officer, who):
+def test_others_cannot_renew(db, login, renewable, other_applicant, officer, who):
     partnership = renewable
     user = {"other_applicant": other_applicant, "officer": officer}[who]
 
-    response = sign_in(user).post(f"/partnerships/{partnership.id}/renew")
+    response = sign_in(login, user).post(f"/partnerships/{partnership.id}/renew")
 
     assert response.status_code == {"other_applicant": 404, "officer": 403}[who]  # not theirs; wrong role
     assert db.session.get(Partnership, partnership.id).renewal_application_id is None
 
 
-def test_the_partner_sees_its_term_and_can_renew(db, sign_in, renewable, applicant):
-    text = page_text(sign_in(applicant).get("/partnerships"))
+def test_the_partner_sees_its_term_and_can_renew(db, login, renewable, applicant):
+    text = page_text(sign_in(login, applicant).get("/partnerships"))
 
     assert renewable.ends_on.strftime("%-d %B %Y") in text
     assert "Renew the partnership with" in text and "Download all your organisation's data" in text
 
 
-def test_renewal_is_not_offered_on_the_day_a_partnership_starts(db, sign_in, partnership, applicant):
-    client = sign_in(applicant)
+def test_renewal_is_not_offered_on_the_day_a_partnership_starts(db, login, partnership, applicant):
+    client = sign_in(login, applicant)
     opens = partnership.ends_on - timedelta(days=90)  # PARTNERSHIP_REMINDER_DAYS
 
     text = page_text(client.get("/partnerships"))
@@ -194,5 +176,5 @@ def test_renewal_opens_when_the_reminder_comes(db, partnership, applicant, days,
     assert partnership.can_renew(applicant) is offered
 
 
-def test_staff_have_no_partnerships_page(sign_in, officer):
-    assert sign_in(officer).get("/partnerships").status_code == 403
+def test_staff_have_no_partnerships_page(login, officer):
+    assert sign_in(login, officer).get("/partnerships").status_code == 403

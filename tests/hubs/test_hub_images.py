@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from tests.builders import make_application
 from tests.image_helpers import DEMO_IMAGES, raster
-from tests.hubs.test_hubs import parse, page_text
+from tests.page_helpers import page_text, parse
 from workflow.admin.models import AdminEvent
 from workflow.applications.lifecycle import State
 from workflow.hubs.images import MAX_IMAGE_BYTES, ImageRefused, checked_image

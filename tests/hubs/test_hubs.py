@@ -3,13 +3,13 @@
 import re
 import tomllib
 from datetime import timedelta
-from html.parser import HTMLParser
 from itertools import pairwise
 
 import pytest
 from sqlalchemy import func, select
 
 from config import BASE_DIR
+from tests.page_helpers import page_text, parse
 from workflow.accounts.models import User
 from workflow.demo import DEMO_APPLICANT, DEMO_MEMBERS
 from workflow.hubs.models import Criterion, District, Goal, Hub, HubImage, ImageKind, Round
@@ -24,48 +24,6 @@ EXAMPLE_HUBS = [
     for path in EXAMPLES
     for entry in tomllib.loads(path.read_text(encoding="utf-8"))["hubs"]
 ]
-
-
-class PageParser(HTMLParser):
-    """Headings, images, links and visible text of a page."""
-
-    def __init__(self):
-        super().__init__()
-        self.headings: list[tuple[int, str]] = []
-        self.images: list[dict] = []
-        self.links: list[str] = []
-        self.text: list[str] = []
-        self._heading: int | None = None
-
-    def handle_starttag(self, tag, attrs):
-        attributes = dict(attrs)
-        if re.fullmatch(r"h[1-6]", tag):
-            self._heading = int(tag[1])
-            self.headings.append((self._heading, ""))
-        elif tag == "img":
-            self.images.append(attributes)
-        elif tag == "a":
-            self.links.append(attributes.get("href", ""))
-
-    def handle_endtag(self, tag):
-        if re.fullmatch(r"h[1-6]", tag):
-            self._heading = None
-
-    def handle_data(self, data):
-        self.text.append(data)
-        if self._heading is not None:
-            level, text = self.headings[-1]
-            self.headings[-1] = (level, text + data)
-
-
-def parse(response) -> PageParser:
-    parser = PageParser()
-    parser.feed(response.get_data(as_text=True))
-    return parser
-
-
-def page_text(response) -> str:
-    return " ".join(" ".join(parse(response).text).split())
 
 
 def count(db, model) -> int:

@@ -3,8 +3,7 @@
 import pytest
 from sqlalchemy import select
 
-from tests.builders import make_application
-from tests.applications.test_applicant_journey import fill_draft
+from tests.builders import fill_draft, make_application
 from workflow.applications.lifecycle import State
 from workflow.applications.operations import send_message, start_application, submit_application
 from workflow.directory.partnerships import remind_partnerships_ending, start_partnership

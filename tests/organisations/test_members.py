@@ -8,7 +8,8 @@ from sqlalchemy import select
 from workflow.accounts.models import Invitation, User
 from workflow.organisations.models import Membership
 
-from ..account_helpers import Clock, emails, event_kinds, forget_user, link_in
+from ..account_helpers import Clock, emails, event_kinds, forget_user
+from ..page_helpers import invite
 
 NEW_PASSWORD = "a colleague's passphrase"
 
@@ -16,12 +17,6 @@ NEW_PASSWORD = "a colleague's passphrase"
 @pytest.fixture()
 def clock(monkeypatch):
     return Clock(monkeypatch)
-
-
-def invite(client, organisation, email):
-    response = client.post(f"/organisation/{organisation.id}/members", data={"email": email})
-    assert response.status_code == 302, response.get_data(as_text=True)
-    return link_in(emails("invitation", email.lower())[-1])
 
 
 def member_ids(db, organisation):

@@ -16,12 +16,6 @@ from datetime import timedelta
 import pytest
 from flask import g
 
-from workflow.accounts.sessions import (
-    LAST_SEEN,
-    PASSWORD_AT,
-    SECOND_FACTOR,
-    SIGNED_IN_AT,
-)
 from workflow.admin.operations import add_round
 from workflow.applications.documents import store_document
 from workflow.applications.lifecycle import State
@@ -38,9 +32,9 @@ from workflow.votes.models import Vote
 from workflow.votes.operations import declare_conflict
 from workflow.votes.rule import Choice
 
-from ..builders import complete_answers, make_application
+from ..account_helpers import sign_in
+from ..builders import complete_answers, make_application, row_counts
 from ..image_helpers import raster
-from tests.platform.test_fuzz_forms import row_counts
 
 ROLES = ("anonymous", "owner", "other", "officer", "trustee", "chair", "conflicted", "admin")
 REFUSALS = {302, 403, 404}  # a refused page whose POST is refused alike
@@ -271,18 +265,14 @@ def objects(app, db, world, hub, organisation, applicant, officer, trustees, adm
     return found
 
 
-def sign_in(client, login, user):
+def become(client, login, user):
     """Sign in as `user` (fresh, second step done), or clear the session for anonymous."""
     g.pop("_login_user", None)
     if user is None:
         with client.session_transaction() as session:
             session.clear()
         return
-    login(user)
-    moment = int(utcnow().timestamp())
-    with client.session_transaction() as session:
-        session[SIGNED_IN_AT] = session[LAST_SEEN] = session[PASSWORD_AT] = moment
-        session[SECOND_FACTOR] = True
+    sign_in(login, user, client)
 
 
 def check_headers(response, where):
@@ -315,7 +305,7 @@ def test_access(app, client, login, db, people, objects, key):
     before = row_counts()
     if "GET" in rule.methods:
         for role in ROLES:
-            sign_in(client, login, people[role])
+            become(client, login, people[role])
             response = client.get(url)
             db.session.rollback()
             check(response, key, "GET", role, expect.get[role], expect, stored)
@@ -323,7 +313,7 @@ def test_access(app, client, login, db, people, objects, key):
     for role in ROLES:
         if "POST" not in rule.methods or post_expected(expect, role) == ALLOWED:
             continue
-        sign_in(client, login, people[role])
+        become(client, login, people[role])
         response = client.post(url, data={})
         db.session.rollback()
         check(response, key, "POST", role, post_expected(expect, role), expect, stored)

@@ -6,53 +6,15 @@ without a change here. Nothing may answer 5xx, and nothing already saved may be 
 form) in `scripts/fuzz`.
 """
 
-from html.parser import HTMLParser
 from urllib.parse import quote_from_bytes
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, select
 
+from tests.builders import row_counts
+from tests.page_helpers import PAGES, SKIPPED_ACTIONS, Forms
 from workflow.extensions import db as _db
-
-
-SKIPPED_ACTIONS = ("/sign-out", "/withdraw", "/submit", "/issue", "/close", "/defer")
-
-
-class Forms(HTMLParser):
-    """The forms of a page: method, action and fields (name -> kind, known values)."""
-
-    def __init__(self, html: str):
-        super().__init__(convert_charrefs=True)
-        self.forms: list[dict] = []
-        self._select = None
-        self.feed(html)
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "form":
-            method = (attrs.get("method") or "get").lower()
-            self.forms.append({"method": method, "action": attrs.get("action") or "", "fields": {}})
-        if not self.forms:
-            return
-        fields = self.forms[-1]["fields"]
-        name = attrs.get("name")
-        if tag == "input" and name and attrs.get("type") not in {"submit", "button"}:
-            kind = attrs.get("type") or "text"
-            entry = fields.setdefault(name, {"kind": kind, "values": []})
-            if attrs.get("value") is not None:
-                entry["values"].append(attrs["value"])
-        elif tag == "textarea" and name:
-            fields.setdefault(name, {"kind": "textarea", "values": []})
-        elif tag == "select" and name:
-            self._select = fields.setdefault(name, {"kind": "select", "values": []})
-        elif tag == "option" and self._select is not None and attrs.get("value") is not None:
-            self._select["values"].append(attrs["value"])
-
-    def handle_endtag(self, tag):
-        if tag == "select":
-            self._select = None
 
 
 TEXT = st.one_of(
@@ -81,30 +43,6 @@ def form_data(form: dict):
 
 
 RAW_BYTES = st.binary(max_size=200).map(lambda raw: b"field=" + quote_from_bytes(raw).encode() + b"&x=%FF%FE")
-
-
-PAGES = [
-    ("anonymous", "/register"),
-    ("anonymous", "/sign-in"),
-    ("applicant", "/organisation"),
-    *[("applicant", f"/applications/{{draft}}/sections/{key}") for key in
-      ("offer", "goals", "national_plan", "complementarity", "in_kind", "documents", "declarations")],
-    ("applicant", "/applications/{in_review}/messages"),
-    ("officer", "/office/applications/{in_review}"),
-    ("officer", "/office/applications/{in_review}/request-information"),
-    ("officer", "/office/applications/{in_review}/put-to-trustees"),
-    ("officer", "/office"),
-    ("trustee", "/trustees/votes/{vote}"),
-]
-
-
-def row_counts() -> dict[str, int]:
-    """Rows per table, in one query."""
-    tables = _db.metadata.sorted_tables
-    counts = _db.session.execute(
-        select(*[select(func.count()).select_from(table).scalar_subquery() for table in tables])
-    ).one()
-    return dict(zip((table.name for table in tables), counts))
 
 
 @pytest.mark.parametrize("role, page", PAGES)

@@ -5,6 +5,7 @@ import io
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from tests.page_helpers import PROFILE, assessment_data, deadline_fields, fill_every_section, loaded_version, register_and_confirm
 from workflow.accounts.models import User
 from workflow.applications.lifecycle import State
 from workflow.applications.models import Application
@@ -13,15 +14,12 @@ from workflow.letters.models import DecisionLetter
 from workflow.notifications.models import OutboxMessage
 from workflow.votes.models import Vote, VoteStatus
 
-from tests.applications.test_applicant_journey import PROFILE, fill_every_section, loaded_version, register
-from tests.reviews.test_office import assessment_data, deadline_fields
-
 
 def test_from_registration_to_the_decision_letter(client, login, db, hub, officer, trustees):
     chair, conflicted, supporter, abstainer = trustees
 
     # The applicant registers, fills in the profile and every section, and submits.
-    register(client, "Mary Seacole", "mary@example.org", "Corby Steel Band")
+    register_and_confirm(client, "Mary Seacole", "mary@example.org", "Corby Steel Band")
     assert client.post("/organisation", data=PROFILE).status_code == 302
     client.post("/applications/new", data={"hub": str(hub.id)})
     applicant = db.session.scalar(select(User).where(User.email == "mary@example.org"))

@@ -2,14 +2,13 @@
 pages, CSV exports, an organisation's data, PDFs and private images alike; the public logo
 and public pages keep their own caching."""
 
+from tests.account_helpers import sign_in
 from tests.builders import make_application
 from tests.image_helpers import give_demo_images
 from workflow.applications.lifecycle import State
 from workflow.hubs.models import ImageKind
 from workflow.letters.operations import draft_letter
 from workflow.votes.rule import Choice
-
-from tests.votes.test_votes import sign_in
 
 
 def test_the_csv_export_is_not_stored(db, client, login, officer):

@@ -16,8 +16,8 @@ from workflow.votes.models import Ballot, Vote, VoteStatus
 from workflow.votes.operations import send_vote_reminders
 from workflow.votes.rule import Choice
 
-from ..builders import writes_at_once
-from tests.votes.test_votes import put_to_vote, sign_in
+from ..account_helpers import sign_in
+from ..builders import put_to_vote, writes_at_once
 
 
 def cast(client, login, trustee, vote, choice):

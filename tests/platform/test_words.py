@@ -4,9 +4,9 @@ from datetime import date
 
 import pytest
 
+from tests.account_helpers import sign_in
 from tests.builders import make_application
-from tests.admin.test_admin import sign_in  # noqa: F401  (the fixture: signed in with the password typed just now)
-from tests.hubs.test_hubs import page_text
+from tests.page_helpers import page_text
 from workflow import words
 from workflow.accounts.models import Role
 from workflow.applications.lifecycle import State
@@ -46,9 +46,9 @@ def test_one_application_in_the_queue_is_one_application(client, login, db, hub,
     assert "these 1" not in text and "1 applications" not in text
 
 
-def test_a_name_ending_in_s_takes_the_apostrophe_alone(sign_in, db, make_user, admin):
+def test_a_name_ending_in_s_takes_the_apostrophe_alone(login, db, make_user, admin):
     person = make_user(Role.TRUSTEE, name="Jo Bloggs Strings")
-    text = page_text(sign_in(admin).get(f"/admin/users/{person.id}"))
+    text = page_text(sign_in(login, admin).get(f"/admin/users/{person.id}"))
 
     assert "Jo Bloggs Strings' roles" in text and "Strings's" not in text
 

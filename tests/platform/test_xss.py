@@ -11,7 +11,7 @@ from workflow.notifications.delivery import deliver_outbox
 from workflow.votes.rule import Choice
 
 from ..builders import make_application
-from tests.platform.test_fuzz_forms import PAGES, SKIPPED_ACTIONS, Forms
+from ..page_helpers import Forms, PAGES, SKIPPED_ACTIONS
 
 PAYLOADS = [
     '<script>alert("x1")</script>',

@@ -11,13 +11,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from tests.account_helpers import sign_in
 from tests.builders import complete_answers, make_application
-from workflow.accounts.sessions import (
-    LAST_SEEN,
-    PASSWORD_AT,
-    SECOND_FACTOR,
-    SIGNED_IN_AT,
-)
 from workflow.applications.documents import document_path, store_document
 from workflow.applications.lifecycle import State
 from workflow.applications.models import Application, Document, Message
@@ -43,19 +38,6 @@ PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pag
 def own_storage(app, monkeypatch, tmp_path):
     """Files stored by these tests go to a folder of their own, not the shared one."""
     monkeypatch.setitem(app.config, "STORAGE_DIR", tmp_path / "storage")
-
-
-@pytest.fixture()
-def sign_in(login, client):
-    def sign(user):
-        login(user)
-        moment = int(utcnow().timestamp())
-        with client.session_transaction() as session:
-            session[SIGNED_IN_AT] = session[LAST_SEEN] = session[PASSWORD_AT] = moment
-            session[SECOND_FACTOR] = True
-        return client
-
-    return sign
 
 
 def full_application(db, hub, organisation, member, officer, state, *, marker: str, age_days: int = 0):
@@ -118,10 +100,10 @@ def archive_of(response) -> zipfile.ZipFile:
     return zipfile.ZipFile(io.BytesIO(response.data))
 
 
-def test_the_export_holds_every_piece_of_the_organisations_data(db, sign_in, applicant, organisation, two_organisations):
+def test_the_export_holds_every_piece_of_the_organisations_data(db, login, applicant, organisation, two_organisations):
     (application, document), draft, _ = two_organisations
 
-    archive = archive_of(sign_in(applicant).get("/organisation/export"))
+    archive = archive_of(sign_in(login, applicant).get("/organisation/export"))
 
     names = archive.namelist()
     folder = f"applications/{application.reference}"
@@ -145,7 +127,7 @@ def test_the_export_holds_every_piece_of_the_organisations_data(db, sign_in, app
 
 
 def test_the_export_streams_from_a_file_and_reads_no_document_whole(
-    db, app, sign_in, hub, applicant, officer, organisation, monkeypatch
+    db, app, login, hub, applicant, officer, organisation, monkeypatch
 ):
     application, first = full_application(db, hub, organisation, applicant, officer, State.DECLINED, marker="ONE")
     contents = {first.id: PDF + b"ONE"}
@@ -157,7 +139,7 @@ def test_the_export_streams_from_a_file_and_reads_no_document_whole(
     db.session.commit()
     monkeypatch.setattr(Path, "read_bytes", lambda path: pytest.fail(f"{path} was read whole"))
 
-    response = sign_in(applicant).get("/organisation/export")
+    response = sign_in(login, applicant).get("/organisation/export")
 
     assert response.is_streamed and response.headers["Cache-Control"] == "no-store"
     assert re.search(rf'attachment; filename="?organisation-{organisation.id}-data-\d{{4}}-\d\d-\d\d\.zip"?$',
@@ -170,10 +152,10 @@ def test_the_export_streams_from_a_file_and_reads_no_document_whole(
         assert zipfile.ZipFile(built).namelist() == archive.namelist()
 
 
-def test_the_export_holds_nothing_of_another_organisation(db, sign_in, applicant, other_applicant, two_organisations):
+def test_the_export_holds_nothing_of_another_organisation(db, login, applicant, other_applicant, two_organisations):
     _, _, (theirs, _) = two_organisations
 
-    archive = archive_of(sign_in(applicant).get("/organisation/export"))
+    archive = archive_of(sign_in(login, applicant).get("/organisation/export"))
 
     everything = b"".join(archive.read(name) for name in archive.namelist())
     assert b"THEIRS" not in everything and b"Another Band" not in everything
@@ -181,17 +163,17 @@ def test_the_export_holds_nothing_of_another_organisation(db, sign_in, applicant
     assert b"Internal note" not in everything and b"Reasons OURS" not in everything
 
 
-def test_an_organisation_cannot_export_another(db, sign_in, applicant, other_applicant, two_organisations):
+def test_an_organisation_cannot_export_another(db, login, applicant, other_applicant, two_organisations):
     other_id = other_applicant.memberships[0].organisation_id
 
-    assert sign_in(applicant).get(f"/organisation/{other_id}/export").status_code == 404
+    assert sign_in(login, applicant).get(f"/organisation/{other_id}/export").status_code == 404
 
 
 @pytest.mark.parametrize("role", ["officer", "trustee"])
-def test_staff_and_trustees_have_no_export(db, sign_in, officer, trustees, role, organisation):
+def test_staff_and_trustees_have_no_export(db, login, officer, trustees, role, organisation):
     user = officer if role == "officer" else trustees[0]
 
-    assert sign_in(user).get(f"/organisation/{organisation.id}/export").status_code == 403
+    assert sign_in(login, user).get(f"/organisation/{organisation.id}/export").status_code == 403
 
 
 def test_the_export_needs_a_sign_in(client, organisation):
@@ -413,13 +395,13 @@ def test_a_meetings_minutes_go_once_every_application_it_considered_is_anonymise
     assert {item.result for item in meeting_items(db).values()} == {MeetingItemResult.DECLINED}
 
 
-def test_after_anonymising_the_letter_and_the_copy_say_they_were_erased(app, db, sign_in, old_and_new, applicant, officer):
+def test_after_anonymising_the_letter_and_the_copy_say_they_were_erased(app, db, login, old_and_new, applicant, officer):
     old = old_and_new["declined_old"][0]
     assert anonymise_due_applications(utcnow()) == 2
     db.session.commit()
     day = f"{london(utcnow()):%-d %B %Y}"
 
-    client = sign_in(applicant)
+    client = sign_in(login, applicant)
     overview = client.get(f"/applications/{old.id}").get_data(as_text=True)
     assert f"This application was anonymised on {day}" in overview
     assert "Download your decision letter" not in overview and "Download a copy of what you submitted" not in overview
@@ -433,7 +415,7 @@ def test_after_anonymising_the_letter_and_the_copy_say_they_were_erased(app, db,
     newer = old_and_new["declined_new"][0]
     assert client.get(f"/applications/{newer.id}/letter.pdf").mimetype == "application/pdf"
 
-    office = sign_in(officer)
+    office = sign_in(login, officer)
     page = office.get(f"/office/applications/{old.id}/letter").get_data(as_text=True)
     assert f"The letter's file was erased on {day}" in page and "Download the issued letter" not in page
     preview = office.get(f"/office/applications/{old.id}/letter/preview.pdf")

@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 import pytest
 from sqlalchemy import select, update
 
-from tests.builders import make_application
+from tests.builders import counting_queries, make_application, seed
 from workflow.applications.lifecycle import State
 from workflow.applications.models import Application, ApplicationSection
 from workflow.directory.models import Partnership
@@ -18,8 +18,6 @@ from workflow.reviews.districts import index_districts
 from workflow.reviews.models import DashboardSnapshot
 from workflow.reviews.snapshot import STALE_AFTER, kept_figures, refresh_snapshot
 from workflow.types import london, utcnow
-
-from tests.reviews.test_seed import counting_queries, seed
 
 
 def decided_after(db, application, days: float, months_ago: int = 0):

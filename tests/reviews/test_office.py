@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import event, func, select, update
 
 from tests.builders import make_application
+from tests.page_helpers import assessment_data, deadline_fields
 from workflow.accounts.models import Role
 from workflow.applications.lifecycle import State
 from workflow.applications.models import Application, ApplicationSection, Document, Message
@@ -139,11 +140,6 @@ def events_of(db, application, kind=None):
     if kind:
         statement = statement.where(ApplicationEvent.kind == kind)
     return list(db.session.scalars(statement.order_by(ApplicationEvent.sequence)))
-
-
-def deadline_fields(days: int = 10) -> list[str]:
-    day = (utcnow().astimezone(LONDON) + timedelta(days=days)).date()
-    return [str(day.day), str(day.month), str(day.year)]
 
 
 @pytest.fixture()
@@ -497,15 +493,6 @@ def test_request_information_needs_sections_and_a_message(client, login, db, hub
 
 
 # --- assessment and putting to the trustees ----------------------------------------
-
-
-def assessment_data(hub, recommendation="approve", reasons="Fills a gap in Corby."):
-    data = {"assessment-recommendation": recommendation, "assessment-reasons": reasons}
-    for n, _ in enumerate(hub.criteria, 1):
-        data[f"assessment-met_{n}"] = "yes"
-        data[f"assessment-note_{n}"] = f"Note {n}"
-    data["assessment-met_2"] = "partly"
-    return {key: value for key, value in data.items() if value is not None}
 
 
 def test_record_and_update_the_assessment(client, login, db, hub, organisation, applicant, officer):

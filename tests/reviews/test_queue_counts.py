@@ -11,8 +11,7 @@ from workflow.organisations.models import Organisation, OrganisationType
 from workflow.reviews.models import ApplicationDistrict, QueueCount, QueueCountChange
 from workflow.reviews.queries import QUEUE_STATES, QueueFilter, queue_counts, queue_page
 
-from ..builders import make_application, writes_at_once
-from tests.reviews.test_seed import seed
+from ..builders import make_application, seed, writes_at_once
 
 
 def kept(db) -> dict:

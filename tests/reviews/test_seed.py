@@ -1,35 +1,15 @@
 """`flask seed applications`, and office pages whose SQL count does not grow with the data."""
 
-from contextlib import contextmanager
 
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
+from tests.builders import counting_queries, seed
 from workflow.applications.lifecycle import State
 from workflow.applications.models import Application, ApplicationSection
 from workflow.audit.models import ApplicationEvent
 from workflow.reviews.models import ApplicationDistrict, Assessment
 from workflow.reviews.queries import QUEUE_STATES
 from workflow.votes.models import Vote
-
-
-@contextmanager
-def counting_queries(db):
-    statements = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
-
-
-def seed(app, count: int):
-    result = app.test_cli_runner().invoke(args=["seed", "applications", "--count", str(count)])
-    assert result.exit_code == 0, result.output
-    return result
 
 
 def test_seed_needs_hubs(app, db):

@@ -1,9 +1,7 @@
 """The board pack: one PDF of the applications before the trustees, read back with pypdf."""
 
-import io
 import re
 
-import pypdf
 import pytest
 from sqlalchemy import select
 
@@ -11,13 +9,9 @@ from workflow.applications.lifecycle import State
 from workflow.reviews.models import Recommendation
 from workflow.votes.models import BoardMeeting
 
-from ..builders import make_application
-from tests.votes.test_votes import ANSWERS, put_to_vote, sign_in
-
-
-def pages_of(pdf: bytes) -> list[str]:
-    reader = pypdf.PdfReader(io.BytesIO(pdf))
-    return [" ".join(page.extract_text().split()) for page in reader.pages]
+from ..account_helpers import sign_in
+from ..builders import VOTE_ANSWERS, make_application, put_to_vote
+from ..page_helpers import pages_of
 
 
 @pytest.fixture()
@@ -63,7 +57,7 @@ def test_the_pack_without_open_votes_says_so(db, client, login, trustees):
 
 
 def test_a_meetings_pack_is_its_agenda(db, client, login, hub, organisation, applicant, officer, trustees, two_votes):
-    plain = make_application(hub, organisation, applicant, State.WITH_TRUSTEES, officer=officer, answers=ANSWERS)
+    plain = make_application(hub, organisation, applicant, State.WITH_TRUSTEES, officer=officer, answers=VOTE_ANSWERS)
     sign_in(login, officer)
     client.post("/office/meetings/new", data={
         "held_on": ["3", "12", "2026"], "present": [t.id for t in trustees], "applications": [plain.id, two_votes[1].application_id],

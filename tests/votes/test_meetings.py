@@ -38,9 +38,9 @@ from workflow.votes.models import (
 from workflow.votes.operations import cast_ballot
 from workflow.votes.rule import Choice, Majority, VoteRule, decide
 
-from ..builders import make_application
-from tests.votes.test_board_pack import pages_of
-from tests.votes.test_votes import ANSWERS, TextOf, events, outbox, put_to_vote, sign_in
+from ..account_helpers import sign_in
+from ..builders import VOTE_ANSWERS, application_events, make_application, outbox_recipients, put_to_vote
+from ..page_helpers import TextOf, pages_of
 
 DATE = ["3", "12", "2026"]
 
@@ -49,7 +49,7 @@ DATE = ["3", "12", "2026"]
 def agenda(db, hub, organisation, applicant, officer, trustees):
     """Two applications with the trustees: one on an open online vote, one not."""
     on_vote = put_to_vote(hub, organisation, applicant, officer)
-    plain = make_application(hub, organisation, applicant, State.WITH_TRUSTEES, officer=officer, answers=ANSWERS)
+    plain = make_application(hub, organisation, applicant, State.WITH_TRUSTEES, officer=officer, answers=VOTE_ANSWERS)
     return on_vote.application, plain
 
 
@@ -91,7 +91,7 @@ def test_the_office_records_a_meeting(db, client, login, officer, trustees, agen
     assert meeting.chair_id == trustees[0].id
     assert [item.application_id for item in meeting.items] == [a.id for a in agenda]
     assert all(item.result is MeetingItemResult.PENDING for item in meeting.items)
-    assert all(events(a)[-1] == "meeting_agenda" for a in agenda)
+    assert all(application_events(a)[-1] == "meeting_agenda" for a in agenda)
     text = TextOf(client.get(f"/office/meetings/{meeting.id}").get_data(as_text=True)).text
     assert "Record the resolution" in text and "Apologies Trustee 3" in text
 
@@ -157,7 +157,7 @@ def test_an_approval_decides_the_application_and_supersedes_its_online_vote(
     assert approve.actor_id == officer.id
     vote = db.session.scalar(select(Vote).where(Vote.application_id == on_vote.id))
     assert (vote.status, vote.outcome) == (VoteStatus.SUPERSEDED, None) and vote.closed_at is not None
-    assert "vote_superseded" in events(on_vote)
+    assert "vote_superseded" in application_events(on_vote)
     letter = db.session.scalar(select(DecisionLetter).where(DecisionLetter.application_id == on_vote.id))
     assert letter.outcome is Choice.APPROVE
     assert resolve(client, meeting, item, 3, 1, 0).status_code == 409
@@ -177,7 +177,7 @@ def test_conflicts_at_a_meeting_are_recorded_and_not_counted(db, client, login, 
     assert item.result is MeetingItemResult.NOT_DECIDED
     assert [(c.trustee_id, c.reason) for c in item.conflicts] == [(trustees[1].id, "Their treasurer")]
     assert plain.state is State.WITH_TRUSTEES
-    assert "meeting_conflict" in events(plain)
+    assert "meeting_conflict" in application_events(plain)
 
 
 def test_more_votes_than_trustees_who_may_vote_is_refused(db, client, login, officer, trustees, agenda):
@@ -340,7 +340,7 @@ def schedule(client, login, officer, days: int = 0) -> BoardMeeting:
 
 def assessed(hub, organisation, applicant, officer, client, login, recommendation="approve"):
     """An application in review with the office's recommendation recorded."""
-    application = make_application(hub, organisation, applicant, State.IN_REVIEW, officer=officer, answers=ANSWERS)
+    application = make_application(hub, organisation, applicant, State.IN_REVIEW, officer=officer, answers=VOTE_ANSWERS)
     sign_in(login, officer)
     client.post(
         f"/office/applications/{application.id}/assessment",
@@ -381,9 +381,9 @@ def test_the_officer_puts_an_application_on_a_meetings_agenda(
     assert application.state is State.WITH_TRUSTEES
     assert db.session.scalar(select(func.count(Vote.id))) == 0
     assert "vote_opened" not in outbox_kinds(db)
-    assert outbox("meeting_agenda") == sorted(t.email for t in trustees)
+    assert outbox_recipients("meeting_agenda") == sorted(t.email for t in trustees)
     assert outbox_kinds(db).count("put_on_agenda_office") == 1
-    assert events(application)[-2:] == ["put_to_trustees", "meeting_agenda"]
+    assert application_events(application)[-2:] == ["put_to_trustees", "meeting_agenda"]
     (item,) = meeting.items
     assert (item.application_id, item.result) == (application.id, MeetingItemResult.PENDING)
 
@@ -425,7 +425,7 @@ def test_the_meetings_resolution_decides_an_agenda_application(
     letter = db.session.scalar(select(DecisionLetter).where(DecisionLetter.application_id == application.id))
     assert (letter is not None) is (state is not State.WITH_TRUSTEES)
     assert db.session.scalar(select(func.count(Vote.id))) == 0
-    assert "vote_superseded" not in events(application)
+    assert "vote_superseded" not in application_events(application)
 
 
 def test_a_board_smaller_than_the_quorum_takes_it_to_a_meeting(

@@ -13,6 +13,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, update
 
+from tests.builders import put_to_vote
 from workflow.accounts.models import Role, User
 from workflow.applications.lifecycle import State
 from workflow.audit.models import ApplicationEvent
@@ -24,7 +25,6 @@ from workflow.votes.models import Ballot, Vote, VoteStatus
 from workflow.votes.operations import cast_ballot, close_vote
 from workflow.votes.rule import Choice, Result, Tally, decide
 
-from tests.votes.test_votes import put_to_vote
 
 ROUNDS = 8
 BOARD = 20

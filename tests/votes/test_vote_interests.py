@@ -3,14 +3,15 @@
 import pytest
 from sqlalchemy import func, select
 
+from tests.account_helpers import sign_in
+from tests.builders import put_to_vote
+from tests.page_helpers import TextOf, vote_page
 from workflow.audit.models import ApplicationEvent
 from workflow.errors import NotAllowed
 from workflow.extensions import db as _db
 from workflow.notifications.models import OutboxMessage
 from workflow.votes.interests import add_interest, likely_conflicts, remove_interest
 from workflow.votes.models import TrusteeInterest
-
-from tests.votes.test_votes import TextOf, page, put_to_vote, sign_in
 
 
 def register(trustee, name, connection="", organisation=None):
@@ -93,15 +94,15 @@ def test_a_vote_opening_flags_likely_conflicts_to_the_trustee_and_the_office(
     event = db.session.scalar(select(ApplicationEvent).where(ApplicationEvent.kind == "likely_conflicts"))
     assert event.detail.text == "Trustee 1: kettering community strings; Trustee 2: Strings (old name)"
 
-    warned = page(client, login, trustees[1], vote).text
+    warned = vote_page(client, login, trustees[1], vote).text
     assert "Your register of interests names kettering community strings" in warned
-    assert "Your register of interests" not in page(client, login, trustees[3], vote).text
-    office = page(client, login, officer, vote).text
+    assert "Your register of interests" not in vote_page(client, login, trustees[3], vote).text
+    office = vote_page(client, login, officer, vote).text
     assert "Likely conflicts of interest, from the trustees' registers: Trustee 1" in office
 
     sign_in(login, trustees[1])
     client.post(f"/trustees/votes/{vote.id}/conflict", data={"reason": "Treasurer"})
-    assert "Your register of interests" not in page(client, login, trustees[1], vote).text
+    assert "Your register of interests" not in vote_page(client, login, trustees[1], vote).text
 
 
 def test_no_flags_no_message(db, hub, organisation, applicant, officer, trustees):

@@ -7,13 +7,15 @@ from html.parser import HTMLParser
 import pytest
 from sqlalchemy import select
 
+from tests.account_helpers import sign_in
+from tests.builders import past_deadline, put_to_vote
+from tests.page_helpers import TextOf, vote_action
 from workflow.accounts.models import Role
 from workflow.extensions import db as _db
 from workflow.notifications.models import OutboxMessage
 from workflow.votes.operations import send_vote_reminders
 from workflow.votes.rule import OPEN_UNTIL
 
-from tests.votes.test_votes import TextOf, past_deadline, post, put_to_vote, sign_in
 
 OLD_PROMISE = "until the vote closes"
 LAST_VOTER = "You are the last trustee without a conflict to vote. Your vote closes the vote"
@@ -82,7 +84,7 @@ def bodies(kind: str) -> list[str]:
 
 
 def test_the_page_promises_changes_until_the_deadline_or_every_trustee_voted(db, client, login, vote, trustees):
-    post(client, login, trustees[1], vote, "ballot", choice="approve")
+    vote_action(client, login, trustees[1], vote, "ballot", choice="approve")
     seen = text(client, login, trustees[1], vote)
     assert f"You can change your vote {OPEN_UNTIL}." in seen
     assert f"Trustees can vote, and change their vote, {OPEN_UNTIL}: then the vote closes." in seen
@@ -102,11 +104,11 @@ def test_the_vote_opened_and_reminder_emails_make_the_same_promise(db, vote, tru
 
 def test_the_last_trustee_to_vote_is_told_their_vote_closes_it(db, client, login, vote, trustees):
     assert LAST_VOTER not in text(client, login, trustees[2], vote)
-    post(client, login, trustees[3], vote, "conflict", reason="I teach there.")
-    post(client, login, trustees[0], vote, "ballot", choice="approve")
+    vote_action(client, login, trustees[3], vote, "conflict", reason="I teach there.")
+    vote_action(client, login, trustees[0], vote, "ballot", choice="approve")
     assert not vote.is_last_to_vote(trustees[2])
     assert LAST_VOTER not in text(client, login, trustees[2], vote)
-    post(client, login, trustees[1], vote, "ballot", choice="approve")
+    vote_action(client, login, trustees[1], vote, "ballot", choice="approve")
     assert vote.is_last_to_vote(trustees[2])
     assert not vote.is_last_to_vote(trustees[1]) and not vote.is_last_to_vote(trustees[3])
     assert LAST_VOTER in text(client, login, trustees[2], vote)
@@ -115,7 +117,7 @@ def test_the_last_trustee_to_vote_is_told_their_vote_closes_it(db, client, login
 
 def test_an_abstention_can_change_only_while_the_vote_is_open(db, client, login, vote, trustees):
     assert "You can change it only while the vote is open." in text(client, login, trustees[1], vote)
-    post(client, login, trustees[1], vote, "ballot", choice="abstain")
+    vote_action(client, login, trustees[1], vote, "ballot", choice="abstain")
     seen = text(client, login, trustees[1], vote)
     assert "You voted abstain on" in seen
     assert f"You can change your abstention only while the vote is open: {OPEN_UNTIL}." in seen
@@ -123,7 +125,7 @@ def test_an_abstention_can_change_only_while_the_vote_is_open(db, client, login,
 
 def test_once_closed_nothing_promises_a_change(db, client, login, vote, trustees):
     for trustee in trustees[:3]:
-        post(client, login, trustee, vote, "ballot", choice="approve")
+        vote_action(client, login, trustee, vote, "ballot", choice="approve")
     sign_in(login, trustees[3])
     response = client.post(f"/trustees/votes/{vote.id}/ballot", data={"choice": "abstain"}, follow_redirects=True)
     seen = TextOf(response.get_data(as_text=True)).text
@@ -141,14 +143,14 @@ def test_a_chair_facing_a_tie_has_one_primary_action(db, client, login, vote, tr
     chair = trustees[0]
     choices = ["approve", "decline", "decline"] if chair_voted else ["approve", "decline", "abstain"]
     for trustee, choice in zip(trustees[1:], choices):
-        post(client, login, trustee, vote, "ballot", choice=choice)
+        vote_action(client, login, trustee, vote, "ballot", choice=choice)
     if chair_voted:  # the chair's vote, the last, ties it: the page, not a message, tells them
         sign_in(login, chair)
         response = client.post(f"/trustees/votes/{vote.id}/ballot", data={"choice": "approve"}, follow_redirects=True)
         assert "the chair has been asked" not in response.get_data(as_text=True)
     else:
         past_deadline(vote)
-        assert post(client, login, officer, vote, "close").status_code == 302
+        assert vote_action(client, login, officer, vote, "close").status_code == 302
     assert vote.is_open and vote.can_cast_deciding_vote(chair)
     page = html(client, login, chair, vote)
     seen = TextOf(page).text
@@ -174,7 +176,7 @@ def test_the_conflict_form_says_who_sees_the_reason(db, client, login, vote, tru
 
 
 def test_a_trustee_who_cannot_vote_sees_the_votes_when_it_ends(db, client, login, vote, trustees, make_user):
-    post(client, login, trustees[1], vote, "conflict", reason="I teach there.")
+    vote_action(client, login, trustees[1], vote, "conflict", reason="I teach there.")
     newcomer = make_user(Role.TRUSTEE, name="New Trustee")
     for trustee in (trustees[1], newcomer):
         seen = text(client, login, trustee, vote)

@@ -1,106 +1,22 @@
 """The trustees' online vote (SPEC 5): opening, conflicts, ballots, closing, casting vote, deferral."""
 
 import threading
-from datetime import timedelta
-from html.parser import HTMLParser
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from workflow.accounts.models import Role
 from workflow.applications.lifecycle import State
 from workflow.audit.models import ApplicationEvent
 from workflow.errors import WrongState
-from workflow.extensions import db as _db
 from workflow.letters.models import DecisionLetter
-from workflow.notifications.models import OutboxMessage
-from workflow.reviews.models import Assessment, Recommendation
-from workflow.types import utcnow
 from workflow.votes.models import Ballot, Conflict, Vote, VoteStatus
-from workflow.votes.operations import close_due_votes, open_vote
+from workflow.votes.operations import close_due_votes
 from workflow.votes.rule import Choice, Majority
 
-from ..builders import make_application
-
-ANSWERS = {"offer": {"description": "Weekly string ensembles in Kettering schools"}}
-
-
-def put_to_vote(
-    hub, organisation, applicant, officer, deadline=None, recommendation=Recommendation.APPROVE
-) -> Vote:
-    """An application with the trustees, recommended, with its vote open (committed)."""
-    application = make_application(
-        hub, organisation, applicant, State.WITH_TRUSTEES, officer=officer, answers=ANSWERS
-    )
-    _db.session.add(
-        Assessment(
-            application_id=application.id,
-            recommendation=recommendation,
-            reasons="A strong fit with the hub's first goal.",
-            recorded_by_id=officer.id,
-            recorded_at=utcnow(),
-        )
-    )
-    vote = open_vote(application, officer, deadline or utcnow() + timedelta(days=7))
-    _db.session.commit()
-    return vote
-
-
-def past_deadline(vote: Vote) -> None:
-    _db.session.execute(update(Vote).where(Vote.id == vote.id).values(deadline=utcnow() - timedelta(hours=1)))
-    _db.session.commit()
-    _db.session.refresh(vote)
-
-
-def events(application) -> list[str]:
-    return list(
-        _db.session.scalars(
-            select(ApplicationEvent.kind)
-            .where(ApplicationEvent.application_id == application.id)
-            .order_by(ApplicationEvent.sequence)
-        )
-    )
-
-
-def outbox(kind: str) -> list[str]:
-    return sorted(_db.session.scalars(select(OutboxMessage.recipient).where(OutboxMessage.kind == kind)))
-
-
-def sign_in(login, user, test_client=None):
-    """Sign in as `user`, second factor done (the conftest login forgets the previously cached user)."""
-    signed_in = login(user, test_client)
-    with signed_in.session_transaction() as session:
-        session["second_factor"] = True
-    return signed_in
-
-
-def post(client, login, user, vote, action, **data):
-    sign_in(login, user)
-    return client.post(f"/trustees/votes/{vote.id}/{action}", data=data)
-
-
-class TextOf(HTMLParser):
-    """The visible text of a page, and its form actions."""
-
-    def __init__(self, html: str):
-        super().__init__()
-        self.parts, self.actions = [], []
-        self.feed(html)
-        self.text = " ".join(" ".join(self.parts).split())
-
-    def handle_data(self, data):
-        self.parts.append(data)
-
-    def handle_starttag(self, tag, attrs):
-        if tag == "form":
-            self.actions.append(dict(attrs).get("action"))
-
-
-def page(client, login, user, vote) -> TextOf:
-    sign_in(login, user)
-    response = client.get(f"/trustees/votes/{vote.id}")
-    assert response.status_code == 200
-    return TextOf(response.get_data(as_text=True))
+from ..account_helpers import sign_in
+from ..builders import application_events, outbox_recipients, past_deadline, put_to_vote
+from ..page_helpers import TextOf, vote_action, vote_page
 
 
 @pytest.fixture()
@@ -126,8 +42,8 @@ def test_open_vote_snapshots_the_board_and_tells_each_trustee(
         VoteStatus.OPEN,
         officer.id,
     )
-    assert events(vote.application) == ["vote_opened"]
-    assert outbox("vote_opened") == sorted(t.email for t in trustees)
+    assert application_events(vote.application) == ["vote_opened"]
+    assert outbox_recipients("vote_opened") == sorted(t.email for t in trustees)
 
 
 def test_the_rule_comes_from_the_configuration(
@@ -154,40 +70,40 @@ def test_a_board_smaller_than_the_quorum_cannot_open_a_vote(
 
 def test_a_conflicted_trustee_is_not_eligible_and_cannot_vote(db, client, login, vote, trustees):
     trustee = trustees[1]
-    response = post(client, login, trustee, vote, "conflict", reason="I chair their board.")
+    response = vote_action(client, login, trustee, vote, "conflict", reason="I chair their board.")
     assert response.status_code == 302
     conflict = db.session.scalar(select(Conflict).where(Conflict.vote_id == vote.id))
     assert (conflict.trustee_id, conflict.reason) == (trustee.id, "I chair their board.")
     assert trustee.id not in vote.eligible_ids
-    assert post(client, login, trustee, vote, "ballot", choice="approve").status_code == 403
-    assert post(client, login, trustee, vote, "conflict", reason="Again").status_code == 409
+    assert vote_action(client, login, trustee, vote, "ballot", choice="approve").status_code == 403
+    assert vote_action(client, login, trustee, vote, "conflict", reason="Again").status_code == 409
     assert db.session.scalar(select(func.count(Ballot.id))) == 0
-    assert events(vote.application) == ["vote_opened", "conflict_declared"]
-    assert "You declared a conflict of interest" in page(client, login, trustee, vote).text
+    assert application_events(vote.application) == ["vote_opened", "conflict_declared"]
+    assert "You declared a conflict of interest" in vote_page(client, login, trustee, vote).text
 
 
 def test_a_conflict_needs_a_reason_and_comes_before_voting(db, client, login, vote, trustees):
-    response = post(client, login, trustees[1], vote, "conflict", reason="  ")
+    response = vote_action(client, login, trustees[1], vote, "conflict", reason="  ")
     assert response.status_code == 200
     assert "Enter your conflict of interest" in response.get_data(as_text=True)
-    post(client, login, trustees[2], vote, "ballot", choice="approve")
-    assert post(client, login, trustees[2], vote, "conflict", reason="Late").status_code == 409
+    vote_action(client, login, trustees[2], vote, "ballot", choice="approve")
+    assert vote_action(client, login, trustees[2], vote, "conflict", reason="Late").status_code == 409
     assert db.session.scalar(select(func.count(Conflict.id))) == 0
 
 
 def test_office_is_told_when_conflicts_leave_too_few_to_reach_quorum(db, client, login, vote, trustees):
-    post(client, login, trustees[1], vote, "conflict", reason="Employee")
-    assert outbox("vote_needs_attention") == []
-    post(client, login, trustees[2], vote, "conflict", reason="Relative")
-    assert outbox("vote_needs_attention") == ["trust-office@consort.invalid"]
+    vote_action(client, login, trustees[1], vote, "conflict", reason="Employee")
+    assert outbox_recipients("vote_needs_attention") == []
+    vote_action(client, login, trustees[2], vote, "conflict", reason="Relative")
+    assert outbox_recipients("vote_needs_attention") == ["trust-office@consort.invalid"]
     assert vote.is_open
 
 
 def test_a_conflict_closes_the_vote_when_everyone_left_has_voted(db, client, login, vote, trustees):
     for trustee in trustees[:3]:
-        post(client, login, trustee, vote, "ballot", choice="approve")
+        vote_action(client, login, trustee, vote, "ballot", choice="approve")
     assert vote.is_open
-    post(client, login, trustees[3], vote, "conflict", reason="Employee")
+    vote_action(client, login, trustees[3], vote, "conflict", reason="Employee")
     assert vote.status is VoteStatus.CLOSED
     assert vote.application.state is State.APPROVED
 
@@ -197,21 +113,21 @@ def test_a_conflict_closes_the_vote_when_everyone_left_has_voted(db, client, log
 
 def test_a_trustee_changes_their_vote_until_it_closes(db, client, login, vote, trustees):
     trustee = trustees[1]
-    assert post(client, login, trustee, vote, "ballot", choice="approve", comment="Good").status_code == 302
+    assert vote_action(client, login, trustee, vote, "ballot", choice="approve", comment="Good").status_code == 302
     assert (
-        post(client, login, trustee, vote, "ballot", choice="decline", comment="On reflection").status_code
+        vote_action(client, login, trustee, vote, "ballot", choice="decline", comment="On reflection").status_code
         == 302
     )
     ballots = db.session.scalars(select(Ballot).where(Ballot.vote_id == vote.id)).all()
     assert [(b.trustee_id, b.choice, b.comment) for b in ballots] == [
         (trustee.id, Choice.DECLINE, "On reflection")
     ]
-    assert events(vote.application) == ["vote_opened", "ballot_cast", "ballot_changed"]
-    assert "You voted decline" in page(client, login, trustee, vote).text
+    assert application_events(vote.application) == ["vote_opened", "ballot_cast", "ballot_changed"]
+    assert "You voted decline" in vote_page(client, login, trustee, vote).text
 
 
 def test_a_ballot_needs_a_choice(db, client, login, vote, trustees):
-    response = post(client, login, trustees[1], vote, "ballot", comment="Undecided")
+    response = vote_action(client, login, trustees[1], vote, "ballot", comment="Undecided")
     assert response.status_code == 200
     assert "Select approve, decline or abstain" in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count(Ballot.id))) == 0
@@ -231,7 +147,7 @@ def test_the_vote_closes_by_itself_when_every_eligible_trustee_has_voted(
 ):
     for trustee, choice in zip(trustees, choices):
         assert vote.is_open
-        assert post(client, login, trustee, vote, "ballot", choice=choice).status_code == 302
+        assert vote_action(client, login, trustee, vote, "ballot", choice=choice).status_code == 302
     application = vote.application
     assert (vote.status, vote.outcome) == (VoteStatus.CLOSED, outcome)
     assert vote.closed_at is not None
@@ -239,17 +155,17 @@ def test_the_vote_closes_by_itself_when_every_eligible_trustee_has_voted(
     assert application.decided_at == vote.closed_at
     letter = db.session.scalar(select(DecisionLetter).where(DecisionLetter.application_id == application.id))
     assert letter.outcome is outcome
-    assert events(application)[-2:] == [outcome.value, "vote_closed"]
-    assert events(application).count("ballot_cast") == 4
-    assert outbox("vote_closed") == ["trust-office@consort.invalid"]
-    assert post(client, login, trustees[0], vote, "ballot", choice="decline").status_code == 409
+    assert application_events(application)[-2:] == [outcome.value, "vote_closed"]
+    assert application_events(application).count("ballot_cast") == 4
+    assert outbox_recipients("vote_closed") == ["trust-office@consort.invalid"]
+    assert vote_action(client, login, trustees[0], vote, "ballot", choice="decline").status_code == 409
 
 
 def test_abstentions_alone_do_not_carry_the_vote(db, client, login, vote, trustees):
     for trustee, choice in zip(trustees, ["abstain", "abstain", "decline", "approve"]):
-        post(client, login, trustee, vote, "ballot", choice=choice)
+        vote_action(client, login, trustee, vote, "ballot", choice=choice)
     assert vote.is_open  # 1-1: the chair's casting vote decides
-    assert outbox("casting_vote_needed") == [trustees[0].email]
+    assert outbox_recipients("casting_vote_needed") == [trustees[0].email]
 
 
 # The casting vote and deferral
@@ -258,12 +174,12 @@ def test_abstentions_alone_do_not_carry_the_vote(db, client, login, vote, truste
 def test_a_tie_waits_for_the_chairs_casting_vote(db, client, login, vote, trustees):
     chair = trustees[0]
     for trustee, choice in zip(trustees, ["approve", "approve", "decline", "decline"]):
-        post(client, login, trustee, vote, "ballot", choice=choice)
+        vote_action(client, login, trustee, vote, "ballot", choice=choice)
     assert vote.is_open
-    assert outbox("casting_vote_needed") == [chair.email]
-    assert "Give my casting vote" in page(client, login, chair, vote).text
-    assert post(client, login, trustees[1], vote, "casting-vote", casting_choice="approve").status_code == 403
-    assert post(client, login, chair, vote, "casting-vote", casting_choice="decline").status_code == 302
+    assert outbox_recipients("casting_vote_needed") == [chair.email]
+    assert "Give my casting vote" in vote_page(client, login, chair, vote).text
+    assert vote_action(client, login, trustees[1], vote, "casting-vote", casting_choice="approve").status_code == 403
+    assert vote_action(client, login, chair, vote, "casting-vote", casting_choice="decline").status_code == 302
     assert (vote.status, vote.outcome, vote.casting_vote, vote.casting_vote_by_id) == (
         VoteStatus.CLOSED,
         Choice.DECLINE,
@@ -272,13 +188,13 @@ def test_a_tie_waits_for_the_chairs_casting_vote(db, client, login, vote, truste
     )
     assert vote.ballot_of(chair).choice is Choice.APPROVE  # the chair's ordinary vote stands
     assert vote.application.state is State.DECLINED
-    assert events(vote.application)[-4:] == [
+    assert application_events(vote.application)[-4:] == [
         "casting_vote_requested",
         "casting_vote",
         "decline",
         "vote_closed",
     ]
-    assert post(client, login, chair, vote, "casting-vote", casting_choice="approve").status_code == 409
+    assert vote_action(client, login, chair, vote, "casting-vote", casting_choice="approve").status_code == 409
 
 
 def test_no_casting_vote_before_the_tie_is_due(
@@ -287,36 +203,36 @@ def test_no_casting_vote_before_the_tie_is_due(
     make_user(Role.TRUSTEE, name="Fifth Trustee")
     vote = put_to_vote(hub, organisation, applicant, officer)
     for trustee, choice in zip(trustees, ["approve", "approve", "decline", "decline"]):
-        post(client, login, trustee, vote, "ballot", choice=choice)
-    assert vote.is_open and outbox("casting_vote_needed") == []
-    assert post(client, login, trustees[0], vote, "casting-vote", casting_choice="approve").status_code == 409
+        vote_action(client, login, trustee, vote, "ballot", choice=choice)
+    assert vote.is_open and outbox_recipients("casting_vote_needed") == []
+    assert vote_action(client, login, trustees[0], vote, "casting-vote", casting_choice="approve").status_code == 409
 
 
 def test_a_tie_with_the_chair_conflicted_is_deferred(
     db, client, login, vote, trustees, organisation, applicant
 ):
     chair = trustees[0]
-    post(client, login, chair, vote, "conflict", reason="My employer")
+    vote_action(client, login, chair, vote, "conflict", reason="My employer")
     for trustee, choice in zip(trustees[1:], ["approve", "decline", "abstain"]):
-        post(client, login, trustee, vote, "ballot", choice=choice)
+        vote_action(client, login, trustee, vote, "ballot", choice=choice)
     application = vote.application
     assert (vote.status, vote.outcome) == (VoteStatus.DEFERRED, None)
     assert vote.closed_at is not None
     assert application.state is State.IN_REVIEW
-    assert events(application)[-1] == "defer"
-    assert outbox("application_deferred") == sorted(["trust-office@consort.invalid", applicant.email])
+    assert application_events(application)[-1] == "defer"
+    assert outbox_recipients("application_deferred") == sorted(["trust-office@consort.invalid", applicant.email])
     assert db.session.scalar(select(func.count(DecisionLetter.id))) == 0
 
 
 @pytest.mark.parametrize("who", ["chair", "officer"])
 def test_the_chair_or_an_officer_defers_with_reasons(db, client, login, vote, trustees, officer, who):
     user = trustees[0] if who == "chair" else officer
-    response = post(client, login, user, vote, "defer", reasons="")
+    response = vote_action(client, login, user, vote, "defer", reasons="")
     assert response.status_code == 200
     assert "Enter why the application is being deferred" in response.get_data(as_text=True)
     assert vote.is_open
     assert (
-        post(client, login, user, vote, "defer", reasons="Wait for the safeguarding audit").status_code == 302
+        vote_action(client, login, user, vote, "defer", reasons="Wait for the safeguarding audit").status_code == 302
     )
     assert vote.status is VoteStatus.DEFERRED
     assert vote.application.state is State.IN_REVIEW
@@ -326,7 +242,7 @@ def test_the_chair_or_an_officer_defers_with_reasons(db, client, login, vote, tr
         )
     )
     assert (event.actor_id, event.detail.text) == (user.id, "Wait for the safeguarding audit")
-    assert post(client, login, user, vote, "defer", reasons="Again").status_code == 409
+    assert vote_action(client, login, user, vote, "defer", reasons="Again").status_code == 409
 
 
 # Closing by hand and at the deadline
@@ -334,48 +250,48 @@ def test_the_chair_or_an_officer_defers_with_reasons(db, client, login, vote, tr
 
 def test_closing_by_hand_waits_for_the_deadline(db, client, login, vote, trustees, officer):
     for trustee, choice in zip(trustees[:3], ["approve", "approve", "decline"]):
-        post(client, login, trustee, vote, "ballot", choice=choice)
-    assert post(client, login, officer, vote, "close").status_code == 409
-    assert post(client, login, trustees[1], vote, "close").status_code == 403
+        vote_action(client, login, trustee, vote, "ballot", choice=choice)
+    assert vote_action(client, login, officer, vote, "close").status_code == 409
+    assert vote_action(client, login, trustees[1], vote, "close").status_code == 403
     assert vote.is_open
     past_deadline(vote)
-    assert "Close the vote" in page(client, login, trustees[0], vote).text
-    assert post(client, login, officer, vote, "close").status_code == 302
+    assert "Close the vote" in vote_page(client, login, trustees[0], vote).text
+    assert vote_action(client, login, officer, vote, "close").status_code == 302
     assert (vote.status, vote.application.state) == (VoteStatus.CLOSED, State.APPROVED)
     closed = db.session.scalar(select(ApplicationEvent).where(ApplicationEvent.kind == "vote_closed"))
     assert closed.actor_id == officer.id
-    assert post(client, login, trustees[0], vote, "close").status_code == 409
+    assert vote_action(client, login, trustees[0], vote, "close").status_code == 409
 
 
 def test_no_quorum_at_the_deadline_leaves_the_vote_open_and_overdue(
     db, client, login, vote, trustees, officer
 ):
     for trustee in trustees[:2]:
-        post(client, login, trustee, vote, "ballot", choice="approve")
+        vote_action(client, login, trustee, vote, "ballot", choice="approve")
     past_deadline(vote)
     assert close_due_votes() == 0
     db.session.commit()
     assert vote.is_open and vote.overdue
-    assert events(vote.application)[-1] == "vote_overdue"
-    assert outbox("vote_needs_attention") == ["trust-office@consort.invalid"]
-    response = post(client, login, officer, vote, "close")
+    assert application_events(vote.application)[-1] == "vote_overdue"
+    assert outbox_recipients("vote_needs_attention") == ["trust-office@consort.invalid"]
+    response = vote_action(client, login, officer, vote, "close")
     assert response.status_code == 409
     assert "not reached its quorum" in response.get_data(as_text=True)
-    post(client, login, trustees[2], vote, "ballot", choice="abstain")
+    vote_action(client, login, trustees[2], vote, "ballot", choice="abstain")
     assert vote.is_open  # quorum now, but one trustee has not voted: closed by hand
-    assert post(client, login, trustees[0], vote, "close").status_code == 302
+    assert vote_action(client, login, trustees[0], vote, "close").status_code == 302
     assert vote.application.state is State.APPROVED
 
 
 def test_closing_by_hand_on_a_tie_asks_the_chair(db, client, login, vote, trustees, officer):
     for trustee, choice in zip(trustees[1:], ["approve", "decline", "abstain"]):
-        post(client, login, trustee, vote, "ballot", choice=choice)
+        vote_action(client, login, trustee, vote, "ballot", choice=choice)
     past_deadline(vote)
-    response = post(client, login, officer, vote, "close")
+    response = vote_action(client, login, officer, vote, "close")
     assert response.status_code == 302
     assert vote.is_open
-    assert outbox("casting_vote_needed") == [trustees[0].email]
-    assert post(client, login, trustees[0], vote, "casting-vote", casting_choice="approve").status_code == 302
+    assert outbox_recipients("casting_vote_needed") == [trustees[0].email]
+    assert vote_action(client, login, trustees[0], vote, "casting-vote", casting_choice="approve").status_code == 302
     assert vote.application.state is State.APPROVED
 
 
@@ -383,18 +299,18 @@ def test_closing_by_hand_on_a_tie_asks_the_chair(db, client, login, vote, truste
 
 
 def test_a_trustee_sees_the_others_votes_only_after_voting(db, client, login, vote, trustees, officer):
-    post(client, login, trustees[1], vote, "ballot", choice="decline", comment="Too far from the hub's goals")
-    assert "How each trustee voted" not in page(client, login, trustees[2], vote).text
-    office_view = page(client, login, officer, vote)
+    vote_action(client, login, trustees[1], vote, "ballot", choice="decline", comment="Too far from the hub's goals")
+    assert "How each trustee voted" not in vote_page(client, login, trustees[2], vote).text
+    office_view = vote_page(client, login, officer, vote)
     assert "Too far from the hub's goals" in office_view.text
     assert not any(action.endswith(("/ballot", "/conflict")) for action in office_view.actions)
-    post(client, login, trustees[2], vote, "ballot", choice="approve")
-    seen = page(client, login, trustees[2], vote).text
+    vote_action(client, login, trustees[2], vote, "ballot", choice="approve")
+    seen = vote_page(client, login, trustees[2], vote).text
     assert "How each trustee voted" in seen and "Too far from the hub's goals" in seen
 
 
 def test_the_vote_page_shows_the_papers(db, client, login, vote, trustees):
-    text = page(client, login, trustees[1], vote).text
+    text = vote_page(client, login, trustees[1], vote).text
     assert "Recommends: approve" in text
     assert "A strong fit with the hub's first goal." in text
     assert "Weekly string ensembles in Kettering schools" in text
@@ -405,7 +321,7 @@ def test_my_votes_lists_what_waits_for_me_first(
     db, client, login, vote, trustees, hub, organisation, applicant, officer
 ):
     other = put_to_vote(hub, organisation, applicant, officer)
-    post(client, login, trustees[1], other, "ballot", choice="approve")
+    vote_action(client, login, trustees[1], other, "ballot", choice="approve")
     response = client.get("/trustees")
     assert response.status_code == 200
     text = TextOf(response.get_data(as_text=True)).text

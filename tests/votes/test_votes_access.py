@@ -4,11 +4,12 @@ import pytest
 from flask import g
 from sqlalchemy import func, select
 
+from tests.account_helpers import sign_in
+from tests.builders import put_to_vote
 from workflow.accounts.models import Role
 from workflow.audit.models import ApplicationEvent
 from workflow.votes.models import TrusteeInterest, VoteStatus
 
-from tests.votes.test_votes import put_to_vote, sign_in
 
 ACTIONS = {
     "my_votes": ("GET", "/trustees", {}),
