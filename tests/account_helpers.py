@@ -1,4 +1,4 @@
-"""Helpers for the account tests: links from the outbox, moving the clock, the account log."""
+"""Helpers for the account tests: signing in, links from the outbox, moving the clock, the account log."""
 
 import re
 from datetime import timedelta
@@ -7,9 +7,23 @@ from flask import g
 from sqlalchemy import select
 
 from workflow.accounts.models import AccountEvent
+from workflow.accounts.sessions import LAST_SEEN, PASSWORD_AT, SECOND_FACTOR, SIGNED_IN_AT
 from workflow.extensions import db
 from workflow.notifications.models import OutboxMessage
 from workflow.types import utcnow
+
+
+def sign_in(login, user, test_client=None, *, password_typed: bool = True):
+    """Sign `user` in just now, second step done and (unless `password_typed=False`) the
+    password typed just now; returns the test client. `login` is the conftest fixture."""
+    signed_in = login(user, test_client)
+    moment = int(utcnow().timestamp())
+    with signed_in.session_transaction() as session:
+        session[SIGNED_IN_AT] = session[LAST_SEEN] = moment
+        session[SECOND_FACTOR] = True
+        if password_typed:
+            session[PASSWORD_AT] = moment
+    return signed_in
 
 
 def emails(kind: str, recipient: str | None = None) -> list[OutboxMessage]:
@@ -54,3 +68,21 @@ class Clock:
 def forget_user():
     """Requests share the test's app context: drop Flask-Login's cached user."""
     g.pop("_login_user", None)
+
+
+def register(client, **overrides):
+    """Post the registration form: Ada Lovelace of Kettering Community Strings, unless overridden."""
+    data = {
+        "name": "Ada Lovelace",
+        "email": "Ada@Example.org",
+        "organisation_name": "Kettering Community Strings",
+        "password": "a long enough password",
+        "confirm": "a long enough password",
+    }
+    data.update(overrides)
+    return client.post("/register", data=data)
+
+
+def sign_in_by_form(client, email="ada@example.org", password="a long enough password"):
+    """Sign in through the form, as a newly registered applicant does once they have their email."""
+    return client.post("/sign-in", data={"email": email, "password": password})

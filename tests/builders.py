@@ -1,11 +1,24 @@
-"""Builders for tests: applications put straight into a given state."""
+"""Builders for tests: applications put straight into a given state, votes opened, drafts
+filled, the demo data seeded; and the few reads of the database that tests share."""
 
+import io
+from contextlib import contextmanager
 from datetime import timedelta
+
+from sqlalchemy import event, func, select, update
+from werkzeug.datastructures import FileStorage
 
 from workflow.applications.lifecycle import State
 from workflow.applications.models import Application, ApplicationSection
+from workflow.applications.operations import save_section
+from workflow.applications.sections import SECTION_KEYS
+from workflow.audit.models import ApplicationEvent
 from workflow.extensions import db
+from workflow.notifications.models import OutboxMessage
+from workflow.reviews.models import Assessment, Recommendation
 from workflow.types import utcnow
+from workflow.votes.models import Vote
+from workflow.votes.operations import open_vote
 
 _numbers = {"n": 0}
 
@@ -99,3 +112,98 @@ def writes_at_once(engine, statement: str) -> bool:
     finally:
         other.rollback()
         other.close()
+
+
+VOTE_ANSWERS = {"offer": {"description": "Weekly string ensembles in Kettering schools"}}
+
+
+def put_to_vote(
+    hub, organisation, applicant, officer, deadline=None, recommendation=Recommendation.APPROVE
+) -> Vote:
+    """An application with the trustees, recommended, with its vote open (committed)."""
+    application = make_application(
+        hub, organisation, applicant, State.WITH_TRUSTEES, officer=officer, answers=VOTE_ANSWERS
+    )
+    db.session.add(
+        Assessment(
+            application_id=application.id,
+            recommendation=recommendation,
+            reasons="A strong fit with the hub's first goal.",
+            recorded_by_id=officer.id,
+            recorded_at=utcnow(),
+        )
+    )
+    vote = open_vote(application, officer, deadline or utcnow() + timedelta(days=7))
+    db.session.commit()
+    return vote
+
+
+def past_deadline(vote: Vote) -> None:
+    """Move the vote's deadline an hour into the past (committed)."""
+    db.session.execute(update(Vote).where(Vote.id == vote.id).values(deadline=utcnow() - timedelta(hours=1)))
+    db.session.commit()
+    db.session.refresh(vote)
+
+
+def application_events(application) -> list[str]:
+    """The kinds of the application's audit events, in order."""
+    return list(
+        db.session.scalars(
+            select(ApplicationEvent.kind)
+            .where(ApplicationEvent.application_id == application.id)
+            .order_by(ApplicationEvent.sequence)
+        )
+    )
+
+
+def outbox_recipients(kind: str) -> list[str]:
+    """Who was sent an email of this kind, sorted."""
+    return sorted(db.session.scalars(select(OutboxMessage.recipient).where(OutboxMessage.kind == kind)))
+
+
+def row_counts() -> dict[str, int]:
+    """Rows per table, in one query."""
+    tables = db.metadata.sorted_tables
+    counts = db.session.execute(
+        select(*[select(func.count()).select_from(table).scalar_subquery() for table in tables])
+    ).one()
+    return dict(zip((table.name for table in tables), counts))
+
+
+def fill_draft(application, user):
+    """Complete every section of a draft through the operation, uploads included."""
+    answers = complete_answers(application.hub)
+    for key in SECTION_KEYS[1:]:
+        posted = dict(answers[key])
+        if key == "documents":
+            posted["safeguarding_policy"] = FileStorage(io.BytesIO(PDF), "policy.pdf")
+            posted["insurance_certificate"] = FileStorage(io.BytesIO(PDF), "insurance.pdf")
+        section = application.section(key)
+        result = save_section(application, key, posted, user, section.version if section else 0)
+        assert result.saved and not result.errors, (key, result.errors)
+
+
+# The smallest file the upload check reads as a PDF.
+PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+
+
+@contextmanager
+def counting_queries(db):
+    """Collect the SQL statements run inside the block."""
+    statements = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+
+
+def seed(app, count: int):
+    """`flask seed applications --count N`, which must succeed."""
+    result = app.test_cli_runner().invoke(args=["seed", "applications", "--count", str(count)])
+    assert result.exit_code == 0, result.output
+    return result

@@ -256,7 +256,8 @@ def trustees(make_user, chair):
 
 @pytest.fixture()
 def login(client):
-    """login(user): sign the test client in as this user (no password round-trip)."""
+    """login(user): sign the test client in as this user (no password round-trip). For a session
+    signed in just now, with its timestamps, use `tests.account_helpers.sign_in(login, user)`."""
 
     def sign_in(user: User, test_client=None):
         # Requests share the test's app context, so Flask-Login's cached user in g

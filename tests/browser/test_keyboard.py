@@ -10,7 +10,7 @@ import re
 from playwright.sync_api import expect
 
 from .conftest import check_page, emailed_link, real_pdf
-from .test_applicant_journey import HUB, PASSWORD, Journey
+from .journey import HUB, PASSWORD, Journey
 
 TAB_LIMIT = 200
 
