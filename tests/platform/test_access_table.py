@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 import pytest
-from flask import g
+from flask import g, request_finished, request_started
 
 from workflow.admin.operations import add_round
 from workflow.applications.documents import store_document
@@ -35,6 +35,7 @@ from workflow.votes.rule import Choice
 from ..account_helpers import sign_in
 from ..builders import complete_answers, make_application, row_counts
 from ..image_helpers import raster
+from ..policy_routes import actions_of
 
 ROLES = ("anonymous", "owner", "other", "officer", "trustee", "chair", "conflicted", "admin")
 REFUSALS = {302, 403, 404}  # a refused page whose POST is refused alike
@@ -293,8 +294,36 @@ def test_every_route_is_in_the_table(app):
     assert not stale, f"no such route, remove from ACCESS: {stale}"
 
 
+@pytest.fixture()
+def asked(app):
+    """What each request asked of the policy (`authorize`), in order, one list per request."""
+    seen = []
+
+    def started(sender, **extra):
+        g.pop("policy_asked", None)
+
+    def finished(sender, response, **extra):
+        seen.append(list(g.get("policy_asked", [])))
+
+    request_started.connect(started, app)
+    request_finished.connect(finished, app)
+    yield seen
+    request_started.disconnect(started, app)
+    request_finished.disconnect(finished, app)
+
+
+def check_asked(asked, response, endpoint, where):
+    """The route asked the policy only for its own actions, each once; a signed-in person
+    reaching a route with actions was asked about (unless what the URL names was not found)."""
+    actions = asked[-1]
+    assert len(actions) == len(set(actions)), (where, "asked twice", actions)
+    assert set(actions) <= actions_of(endpoint), (where, "asked for another route's action", actions)
+    if actions_of(endpoint) and where[-1] != "anonymous" and response.status_code != 404:
+        assert actions, (where, "never asked the policy")
+
+
 @pytest.mark.parametrize("key", sorted(ACCESS))
-def test_access(app, client, login, db, people, objects, key):
+def test_access(app, client, login, db, people, objects, asked, key):
     """Each role gets the declared status from this route, and nothing is written."""
     rule = dict(all_rules(app))[key]
     expect = ACCESS[key]
@@ -309,6 +338,7 @@ def test_access(app, client, login, db, people, objects, key):
             response = client.get(url)
             db.session.rollback()
             check(response, key, "GET", role, expect.get[role], expect, stored)
+            check_asked(asked, response, rule.endpoint, (key, "GET", role))
         assert row_counts() == before, (key, "a GET changed the database")
     for role in ROLES:
         if "POST" not in rule.methods or post_expected(expect, role) == ALLOWED:
@@ -317,6 +347,7 @@ def test_access(app, client, login, db, people, objects, key):
         response = client.post(url, data={})
         db.session.rollback()
         check(response, key, "POST", role, post_expected(expect, role), expect, stored)
+        check_asked(asked, response, rule.endpoint, (key, "POST", role))
     assert row_counts() == before, (key, "a refused POST changed the database")
 
 
