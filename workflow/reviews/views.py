@@ -300,7 +300,8 @@ def _to_application(application, anchor: str | None = None):
 
 
 def _application_page(application, **forms):
-    """The application page, with fresh forms except those given (re-shown with their errors)."""
+    """The application page, with fresh forms except the one given: re-shown with its errors, it is
+    the page's `form` (whose errors the title and the error summary tell)."""
     assessment = assessment_for(application)
     assign = forms.get("assign_form") or AssignForm(
         prefix="assign", formdata=None, data={"assignee": application.assigned_officer_id}
@@ -321,6 +322,7 @@ def _application_page(application, **forms):
         meeting_items=items,
         can_record_meeting=can_record_meeting_on(application, current_user, items),
         events=history(application),
+        form=next(iter(forms.values()), None),
         Action=Action,
         can_assign=operations.can_assign(application, current_user),
         can_assess=operations.can_assess(application, current_user),
@@ -458,4 +460,4 @@ def draft_messages(application_id: int):
         message_applicant(application, current_user, form.body.data)
         flash(f"Your message has been sent to {application.organisation.name}.", "success")
         return redirect(url_for("reviews.draft_messages", application_id=application.id))
-    return render_template("reviews/messages.html", application=application, message_form=form)
+    return render_template("reviews/messages.html", application=application, form=form)
