@@ -163,6 +163,21 @@ def hidden_fields(page: str, url: str) -> dict:
     return {name: f["values"][0] for name, f in forms[0]["fields"].items() if f["kind"] == "hidden" and f["values"]}
 
 
+def url_of(app, endpoint: str, case: Case, world: dict) -> str:
+    """The endpoint's URL, its arguments filled from the world (by DEFAULT_ARGS unless the case says)."""
+    rule = next(app.url_map.iter_rules(endpoint))
+    names = {name: DEFAULT_ARGS[name] for name in rule.arguments} | case.args
+    with app.test_request_context():
+        return url_for(endpoint, **{name: world[names[name]] for name in rule.arguments})
+
+
+def form_page_of(app, case: Case, world: dict) -> str | None:
+    """The page that holds the case's form: `page`, else the endpoint's own if it answers GET."""
+    if case.page:
+        return url_of(app, case.page, case, world)
+    return url_of(app, case.endpoint, case, world) if "GET" in next(app.url_map.iter_rules(case.endpoint)).methods else None
+
+
 @pytest.mark.parametrize("case", CASES, ids=str)
 def test_a_form_error_is_said_once_in_the_title(app, client, login, people, error_world, case):  # noqa: F811
     if case.role == HALFWAY:
@@ -170,16 +185,9 @@ def test_a_form_error_is_said_once_in_the_title(app, client, login, people, erro
         client.post("/sign-in", data={"email": error_world[HALFWAY].email, "password": PASSWORD})
     else:
         sign_in(client, login, people[case.role])
-    with app.test_request_context():
-        def url(endpoint):
-            rule = next(app.url_map.iter_rules(endpoint))
-            names = {name: DEFAULT_ARGS[name] for name in rule.arguments} | case.args
-            return url_for(endpoint, **{name: error_world[names[name]] for name in rule.arguments})
-
-        target = url(case.endpoint)
-        shown = url(case.page) if case.page else target if "GET" in next(app.url_map.iter_rules(case.endpoint)).methods else None
+    target = url_of(app, case.endpoint, case, error_world)
     hidden = {}
-    if shown is not None:
+    if shown := form_page_of(app, case, error_world):
         forget_user()
         page = client.get(shown)
         assert page.status_code == 200, (shown, page.status_code)
