@@ -86,3 +86,13 @@ def register(client, **overrides):
 def sign_in_by_form(client, email="ada@example.org", password="a long enough password"):
     """Sign in through the form, as a newly registered applicant does once they have their email."""
     return client.post("/sign-in", data={"email": email, "password": password})
+
+
+def become(client, login, user):
+    """Sign in as `user` (fresh, second step done), or clear the session for anonymous."""
+    g.pop("_login_user", None)
+    if user is None:
+        with client.session_transaction() as session:
+            session.clear()
+        return
+    sign_in(login, user, client)

@@ -207,3 +207,12 @@ def seed(app, count: int):
     result = app.test_cli_runner().invoke(args=["seed", "applications", "--count", str(count)])
     assert result.exit_code == 0, result.output
     return result
+
+
+# The `objects` fixture (tests/platform/conftest.py) by the URL argument each fills.
+DEFAULT_ARGS = {
+    "application_id": "draft", "document_id": "document", "key": "section", "organisation_id": "organisation",
+    "partnership_id": "partnership", "vote_id": "vote", "meeting_id": "meeting", "item_id": "item",
+    "interest_id": "interest", "invitation_id": "invitation", "user_id": "member", "hub_id": "hub",
+    "round_id": "round", "kind": "kind", "outcome": "outcome", "version": "version", "slug": "slug", "token": "token",
+}

@@ -11,30 +11,12 @@ neither a GET nor a refused POST changes a row.
 """
 
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 import pytest
 from flask import g, request_finished, request_started
 
-from workflow.admin.operations import add_round
-from workflow.applications.documents import store_document
-from workflow.applications.lifecycle import State
-from workflow.applications.models import Application
-from workflow.directory.partnerships import start_partnership
-from workflow.hubs.images import put_image
-from workflow.hubs.models import ImageKind
-from workflow.letters.operations import draft_letter, issue_letter
-from workflow.organisations.membership import invite_member
-from workflow.types import utcnow
-from workflow.votes.interests import add_interest
-from workflow.votes.meetings import record_meeting
-from workflow.votes.models import Vote
-from workflow.votes.operations import declare_conflict
-from workflow.votes.rule import Choice
-
-from ..account_helpers import sign_in
-from ..builders import complete_answers, make_application, row_counts
-from ..image_helpers import raster
+from ..account_helpers import become
+from ..builders import DEFAULT_ARGS, row_counts
 from ..policy_routes import actions_of
 
 ROLES = ("anonymous", "owner", "other", "officer", "trustee", "chair", "conflicted", "admin")
@@ -58,12 +40,6 @@ class Expect:
     anonymous_to: str = "/sign-in"
 
 
-DEFAULT_ARGS = {
-    "application_id": "draft", "document_id": "document", "key": "section", "organisation_id": "organisation",
-    "partnership_id": "partnership", "vote_id": "vote", "meeting_id": "meeting", "item_id": "item",
-    "interest_id": "interest", "invitation_id": "invitation", "user_id": "member", "hub_id": "hub",
-    "round_id": "round", "kind": "kind", "outcome": "outcome", "version": "version", "slug": "slug", "token": "token",
-}
 
 def like(group: dict, **changes) -> dict:
     """A role group with some roles' statuses changed."""
@@ -225,55 +201,6 @@ def all_rules(app):
     """(table key, rule) for every rule but the static files."""
     rules = [rule for rule in app.url_map.iter_rules() if rule.endpoint != "static"]
     return sorted(((rule_key(rule, rules), rule) for rule in rules), key=lambda pair: pair[0])
-
-
-@pytest.fixture()
-def people(world, trustees, other_applicant, admin):
-    return {
-        "anonymous": None, "owner": world["applicant"], "other": other_applicant, "officer": world["officer"],
-        "trustee": trustees[1], "chair": trustees[0], "conflicted": trustees[2], "admin": admin,
-    }
-
-
-@pytest.fixture()
-def objects(app, db, world, hub, organisation, applicant, officer, trustees, admin, soon):
-    """Everything a URL can name: one of each, belonging to `organisation` (the owner's)."""
-    vote = db.session.get(Vote, world["vote"])
-    draft = db.session.get(Application, world["draft"])
-    approved = make_application(hub, organisation, applicant, State.APPROVED, officer=officer, answers=complete_answers(hub))
-    plain = make_application(hub, organisation, applicant, State.WITH_TRUSTEES, officer=officer)
-    with app.test_request_context():
-        document = store_document(vote.application, "safeguarding_policy", "Safeguarding policy", "policy.pdf", b"%PDF-1.4\n%%EOF\n", applicant)
-        declare_conflict(vote, trustees[2], "I chair their board.")
-        letter = draft_letter(approved, Choice.APPROVE)
-        issue_letter(letter, officer)
-        partnership = start_partnership(approved)
-        meeting = record_meeting(officer, utcnow().date(), [t.id for t in trustees], [], [plain.id])
-        invitation = invite_member(organisation, applicant, "colleague@example.org")
-        interest = add_interest(trustees[1], "Another Band")
-        round_ = add_round(hub, admin, "Spring", soon, soon + timedelta(days=30))
-        put_image(hub, ImageKind.LOGO, raster())
-        db.session.commit()
-        found = {
-            "draft": draft.id, "in_review": world["in_review"], "with_trustees": vote.application_id,
-            "approved": approved.id, "document": document.id, "section": "offer",
-            "organisation": organisation.id, "partnership": partnership.id, "vote": vote.id,
-            "meeting": meeting.id, "item": meeting.items[0].id, "interest": interest.id,
-            "invitation": invitation.id, "member": applicant.id, "officer": officer.id, "hub": hub.id,
-            "round": round_.id, "kind": "logo", "outcome": "approve", "version": 1, "slug": hub.slug, "token": "not-a-token",
-        }
-    g.pop("_login_user", None)
-    return found
-
-
-def become(client, login, user):
-    """Sign in as `user` (fresh, second step done), or clear the session for anonymous."""
-    g.pop("_login_user", None)
-    if user is None:
-        with client.session_transaction() as session:
-            session.clear()
-        return
-    sign_in(login, user, client)
 
 
 def check_headers(response, where):

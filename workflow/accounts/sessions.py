@@ -12,7 +12,7 @@ Times are whole seconds since the epoch, from `utcnow` here so tests can move th
 """
 
 from functools import wraps
-from urllib.parse import urlsplit
+from urllib.parse import unquote
 
 from flask import Flask, current_app, flash, g, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
@@ -38,11 +38,23 @@ def now() -> int:
 
 
 def safe_next(target: str | None) -> str | None:
-    """A path on this site to go to next, or None."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    """A path on this site to go to next, or None.
+
+    The target must start with a single "/" and hold no backslash, space or control
+    character, nor may its path once percent-decoded: so no scheme, and no "//host"
+    or "/\\host" however spelt (percent-encoded, or split by a tab or newline, which
+    browsers drop), can lead a browser to another site.
+    """
+    if not target or not target.startswith("/") or _unsafe(target):
         return None
-    parts = urlsplit(target)
-    return None if parts.scheme or parts.netloc else target
+    path = target.split("?", 1)[0].split("#", 1)[0]
+    while (decoded := unquote(path)) != path:
+        path = decoded
+    return None if _unsafe(path) else target
+
+
+def _unsafe(text: str) -> bool:
+    return text.startswith("//") or any(c == "\\" or c.isspace() or not c.isprintable() for c in text)
 
 
 def start_session(user, *, password_typed: bool = True) -> None:

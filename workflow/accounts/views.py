@@ -104,8 +104,13 @@ def load_user(user_id: str) -> User | None:
     return user
 
 
+def _next_asked() -> str | None:
+    """The page asked for after signing in (`next`), if it is a path on this site."""
+    return safe_next(request.args.get("next"))
+
+
 def _next_url() -> str:
-    return safe_next(request.args.get("next")) or url_for("index", hub=_hub_slug())
+    return _next_asked() or url_for("index", hub=_hub_slug())
 
 
 def _hub_slug() -> str | None:
@@ -147,7 +152,7 @@ def _first_step_done(user: User, *, password_typed: bool):
     start_session(user, password_typed=password_typed)
     if user.needs_second_factor:
         step = "accounts.two_factor" if user.has_second_factor else "accounts.two_factor_setup"
-        return redirect(url_for(step, next=safe_next(request.args.get("next")), hub=_hub_slug()))
+        return redirect(url_for(step, next=_next_asked(), hub=_hub_slug()))
     record_account_event(user, "signed_in")
     return redirect(_next_url())
 
@@ -187,7 +192,7 @@ def two_factor():
     if session.get("second_factor"):
         return redirect(_next_url())
     if not current_user.has_second_factor:
-        return redirect(url_for("accounts.two_factor_setup", next=request.args.get("next")))
+        return redirect(url_for("accounts.two_factor_setup", next=_next_asked()))
     form = CodeForm()
     if form.validate_on_submit():
         used = check_second_factor(current_user, form.code.data)
@@ -211,7 +216,7 @@ def two_factor():
 def two_factor_setup():
     """Enrol an authenticator app: its secret and otpauth URI as text, then a code to prove it."""
     if current_user.has_second_factor and not session.get("second_factor"):
-        return redirect(url_for("accounts.two_factor", next=request.args.get("next")))
+        return redirect(url_for("accounts.two_factor", next=_next_asked()))
     secret = _candidate_secret()
     form = EnrolForm()
     if form.validate_on_submit():

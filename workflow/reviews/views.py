@@ -300,7 +300,8 @@ def _to_application(application, anchor: str | None = None):
 
 
 def _application_page(application, **forms):
-    """The application page, with fresh forms except those given (re-shown with their errors)."""
+    """The application page, with fresh forms except the one given: re-shown with its errors, it is
+    the page's `form` (whose errors the title and the error summary tell)."""
     assessment = assessment_for(application)
     assign = forms.get("assign_form") or AssignForm(
         prefix="assign", formdata=None, data={"assignee": application.assigned_officer_id}
@@ -320,6 +321,7 @@ def _application_page(application, **forms):
         documents=listed_documents(application),
         meeting_items=items,
         events=history(application),
+        form=next(iter(forms.values()), None),
         criterion_results=operations.CRITERION_RESULTS,
         section_titles=operations.section_titles(),
     )
@@ -447,4 +449,4 @@ def draft_messages(application_id: int):
         message_applicant(application, current_user, form.body.data)
         flash(f"Your message has been sent to {application.organisation.name}.", "success")
         return redirect(url_for("reviews.draft_messages", application_id=application.id))
-    return render_template("reviews/messages.html", application=application, message_form=form)
+    return render_template("reviews/messages.html", application=application, form=form)
