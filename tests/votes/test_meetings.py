@@ -9,12 +9,13 @@ import pytest
 from sqlalchemy import func, select
 
 from workflow.accounts.models import Role, User
-from workflow.applications.lifecycle import State
+from workflow.applications.lifecycle import Action, State
 from workflow.audit.models import ApplicationEvent
 from workflow.errors import NotAllowed, WrongState
 from workflow.extensions import db as _db
 from workflow.letters.models import DecisionLetter
 from workflow.notifications.models import OutboxMessage
+from workflow.policy import authorize
 from workflow.reviews.operations import put_on_agenda as put_application_on_agenda
 from workflow.types import LONDON, utcnow
 from workflow.votes.meetings import (
@@ -269,8 +270,8 @@ def test_a_fractional_quorum_is_fixed_for_the_board_on_the_day(
 
 
 def test_only_an_officer_records(db, officer, trustees, agenda):
-    with pytest.raises(NotAllowed):
-        record_meeting(trustees[0], agenda[1].submitted_at.date(), [trustees[0].id], [], [agenda[1].id])
+    with pytest.raises(NotAllowed, match="Only the trust office records board meetings"):
+        authorize(trustees[0], "record_meeting")
 
 
 # Who may see and do what
@@ -491,7 +492,7 @@ def test_the_agenda_path_refuses_the_wrong_role_and_state(
     db.session.expire_all()
     assert application.state is State.IN_REVIEW and meeting.items == []
     with pytest.raises(NotAllowed):
-        put_application_on_agenda(application, trustees[1], meeting)
+        authorize(trustees[1], Action.PUT_TO_TRUSTEES, application)
 
 
 def test_a_held_or_later_meeting_refuses_what_does_not_fit(

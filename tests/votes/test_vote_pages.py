@@ -13,6 +13,7 @@ from tests.page_helpers import TextOf, vote_action
 from workflow.accounts.models import Role
 from workflow.extensions import db as _db
 from workflow.notifications.models import OutboxMessage
+from workflow.policy import refusal
 from workflow.votes.operations import send_vote_reminders
 from workflow.votes.rule import OPEN_UNTIL
 
@@ -151,7 +152,7 @@ def test_a_chair_facing_a_tie_has_one_primary_action(db, client, login, vote, tr
     else:
         past_deadline(vote)
         assert vote_action(client, login, officer, vote, "close").status_code == 302
-    assert vote.is_open and vote.can_cast_deciding_vote(chair)
+    assert vote.is_open and refusal(chair, "casting_vote", vote) is None
     page = html(client, login, chair, vote)
     seen = TextOf(page).text
     assert Buttons(page).primary == ["Give my casting vote"]

@@ -35,11 +35,6 @@ from ..widgets import (
 from ..words import DateHint
 from .rule import Choice
 
-CHOICE_LABELS = {
-    Choice.APPROVE: "Approve",
-    Choice.DECLINE: "Decline",
-    Choice.ABSTAIN: "Abstain",
-}
 CHOICE_HINTS = {
     Choice.ABSTAIN.value: (
         "An abstention counts towards the quorum, not the result. You can change it only while the vote is open."
@@ -65,7 +60,7 @@ class ConflictForm(FlaskForm):
 class BallotForm(FlaskForm):
     choice = RadioField(
         "How do you vote?",
-        choices=[SelectChoice(choice.value, CHOICE_LABELS[choice]) for choice in Choice],
+        choices=[SelectChoice(choice.value, choice.label) for choice in Choice],
         validators=[InputRequired("Select approve, decline or abstain")],
         widget=GovRadioInput(hints=CHOICE_HINTS),
     )
@@ -81,7 +76,7 @@ class CastingVoteForm(FlaskForm):
     casting_choice = RadioField(
         "Your casting vote",
         choices=[
-            SelectChoice(choice.value, CHOICE_LABELS[choice]) for choice in (Choice.APPROVE, Choice.DECLINE)
+            SelectChoice(choice.value, choice.label) for choice in (Choice.APPROVE, Choice.DECLINE)
         ],
         validators=[InputRequired("Select approve or decline")],
         widget=GovRadioInput(),

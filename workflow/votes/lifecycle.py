@@ -2,7 +2,7 @@
 an online vote's status, a board meeting's stage, and each agenda item's result.
 
 Who may move them is in `workflow.policy`; these tables say only which state leads
-to which.
+to which (and each state's label and tag colour, for the pages).
 """
 
 import enum
@@ -20,6 +20,19 @@ class VoteStatus(str, enum.Enum):
     @property
     def label(self) -> str:
         return self.value.capitalize()
+
+    @property
+    def colour(self) -> str:
+        return VOTE_STATUS_COLOURS[self]
+
+
+VOTE_STATUS_COLOURS = {
+    VoteStatus.OPEN: "purple",
+    VoteStatus.CLOSED: "green",
+    VoteStatus.DEFERRED: "yellow",
+    VoteStatus.WITHDRAWN: "grey",
+    VoteStatus.SUPERSEDED: "grey",
+}
 
 
 class VoteEnd(str, enum.Enum):
@@ -40,10 +53,11 @@ VOTE_ENDS: dict[VoteEnd, VoteStatus] = {
 
 
 class MeetingStage(str, enum.Enum):
-    """Where a board meeting stands: scheduled, its day come without attendance, or held."""
+    """Where a board meeting stands: scheduled (its day not past), its day past without
+    attendance, or held."""
 
-    SCHEDULED = "scheduled"
-    DUE = "due"  # its day has come: the office records who attended
+    SCHEDULED = "scheduled"  # today or later: its agenda is open, and from its day its attendance can be recorded
+    DUE = "due"  # its day has passed: the office records who attended
     HELD = "held"  # attendance recorded: the office records each item's resolution
 
     @property
@@ -70,6 +84,19 @@ class MeetingItemResult(str, enum.Enum):
     @property
     def label(self) -> str:
         return self.value.replace("_", " ").capitalize()
+
+    @property
+    def colour(self) -> str:
+        return RESULT_COLOURS[self]
+
+
+RESULT_COLOURS = {
+    MeetingItemResult.PENDING: "grey",
+    MeetingItemResult.APPROVED: "green",
+    MeetingItemResult.DECLINED: "red",
+    MeetingItemResult.DEFERRED: "yellow",
+    MeetingItemResult.NOT_DECIDED: "orange",
+}
 
 
 R = MeetingItemResult

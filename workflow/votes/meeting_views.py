@@ -4,8 +4,8 @@
 from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from ..errors import NotAllowed
 from ..extensions import db
+from ..policy import authorize, can
 from ..types import london_today
 from . import board_pack, interests, meetings
 from .blueprint import bp
@@ -14,18 +14,27 @@ from .meetings import Resolution
 from .models import Attendance, BoardMeeting, MeetingItem, TrusteeInterest
 from .queries import board
 from .rule import Choice
-from .views import _require_trustee
 
 
-def _require_officer() -> None:
-    if not current_user.is_officer:
-        raise NotAllowed("Only the trust office records board meetings.")
+def _meeting(meeting_id: int, action: str) -> BoardMeeting:
+    """The meeting, once the signed-in person may take `action` on it."""
+    meeting = db.get_or_404(BoardMeeting, meeting_id)
+    authorize(current_user, action, meeting)
+    return meeting
 
 
-def _meeting_or_404(meeting_id: int) -> BoardMeeting:
-    if not (current_user.is_staff or current_user.is_trustee):
-        raise NotAllowed("Board meetings are for the trustees and the trust office.")
-    return db.get_or_404(BoardMeeting, meeting_id)
+def _item(meeting_id: int, item_id: int, action: str) -> MeetingItem:
+    """The meeting's item, once the signed-in person may take `action` on it."""
+    item = db.get_or_404(MeetingItem, item_id)
+    if item.meeting_id != meeting_id:
+        abort(404)
+    authorize(current_user, action, item)
+    return item
+
+
+def _meeting_page() -> str:
+    """Which of the meeting page's two addresses the signed-in person follows: the office's or the trustees'."""
+    return "votes.meeting" if can("work_in_office") else "votes.trustee_meeting"
 
 
 def _pdf(data: bytes, filename: str) -> Response:
@@ -39,15 +48,16 @@ def _pdf(data: bytes, filename: str) -> Response:
 @bp.route("/office/meetings")
 @login_required
 def meetings_list():
-    if not (current_user.is_staff or current_user.is_trustee):
-        raise NotAllowed("Board meetings are for the trustees and the trust office.")
-    return render_template("votes/meetings.html", meetings=meetings.meetings(), today=london_today())
+    authorize(current_user, "board")
+    return render_template(
+        "votes/meetings.html", meetings=meetings.meetings(), today=london_today(), meeting_page=_meeting_page()
+    )
 
 
 @bp.route("/office/meetings/new", methods=["GET", "POST"])
 @login_required
 def new_meeting():
-    _require_officer()
+    authorize(current_user, "record_meeting")
     applications = meetings.applications_with_trustees()
     form = MeetingForm()
     form.set_trustees(board())
@@ -69,7 +79,7 @@ def new_meeting():
 @bp.route("/office/meetings/schedule", methods=["GET", "POST"])
 @login_required
 def schedule_meeting():
-    _require_officer()
+    authorize(current_user, "schedule_meeting")
     form = ScheduleMeetingForm()
     if form.validate_on_submit():
         meeting = meetings.schedule_meeting(current_user, form.held_on.data)
@@ -85,9 +95,7 @@ def schedule_meeting():
 @bp.route("/office/meetings/<int:meeting_id>/attendance", methods=["GET", "POST"])
 @login_required
 def meeting_attendance(meeting_id: int):
-    _require_officer()
-    meeting = db.get_or_404(BoardMeeting, meeting_id)
-    meetings.check_record_attendance(meeting, current_user)
+    meeting = _meeting(meeting_id, "record_attendance")
     form = AttendanceForm()
     form.set_trustees(board())
     if form.validate_on_submit():
@@ -101,20 +109,17 @@ def meeting_attendance(meeting_id: int):
 @bp.route("/office/meetings/<int:meeting_id>")
 @login_required
 def meeting(meeting_id: int):
-    meeting = _meeting_or_404(meeting_id)
+    meeting = _meeting(meeting_id, "board")
+    back = ("votes.meetings_list", "Back to board meetings") if can("work_in_office") else ("votes.my_votes", "Back to votes")
     return render_template(
-        "votes/meeting.html", meeting=meeting, Attendance=Attendance, today=london_today()
+        "votes/meeting.html", meeting=meeting, Attendance=Attendance, today=london_today(), back=back
     )
 
 
 @bp.route("/office/meetings/<int:meeting_id>/items/<int:item_id>", methods=["GET", "POST"])
 @login_required
 def meeting_item(meeting_id: int, item_id: int):
-    _require_officer()
-    item = db.get_or_404(MeetingItem, item_id)
-    if item.meeting_id != meeting_id:
-        abort(404)
-    meetings.check_record_resolution(item, current_user)
+    item = _item(meeting_id, item_id, "resolve")
     present = [a.trustee for a in item.meeting.attendees_by(Attendance.PRESENT)]
     form = resolution_form(present)
     if form.validate_on_submit():
@@ -141,11 +146,7 @@ def meeting_item(meeting_id: int, item_id: int):
 @bp.route("/office/meetings/<int:meeting_id>/items/<int:item_id>/defer", methods=["GET", "POST"])
 @login_required
 def meeting_item_defer(meeting_id: int, item_id: int):
-    _require_officer()
-    item = db.get_or_404(MeetingItem, item_id)
-    if item.meeting_id != meeting_id:
-        abort(404)
-    meetings.check_defer_item(item, current_user)
+    item = _item(meeting_id, item_id, "defer_item")
     form = DeferForm()
     if form.validate_on_submit():
         meetings.defer_item(item, current_user, form.reasons.data)
@@ -160,22 +161,21 @@ def meeting_item_defer(meeting_id: int, item_id: int):
 @bp.route("/office/meetings/<int:meeting_id>/board-pack.pdf")
 @login_required
 def meeting_pack(meeting_id: int):
-    meeting = _meeting_or_404(meeting_id)
+    meeting = _meeting(meeting_id, "board")
     return _pdf(board_pack.meeting_pack(meeting), f"board-pack-{meeting.held_on.isoformat()}.pdf")
 
 
 @bp.route("/trustees/board-pack.pdf")
 @login_required
 def open_votes_pack():
-    if not (current_user.is_staff or current_user.is_trustee):
-        raise NotAllowed("The board pack is for the trustees and the trust office.")
+    authorize(current_user, "board")
     return _pdf(board_pack.open_votes_pack(), "board-pack.pdf")
 
 
 @bp.route("/trustees/interests", methods=["GET", "POST"])
 @login_required
 def my_interests():
-    _require_trustee()
+    authorize(current_user, "keep_interests")
     form = InterestForm()
     if form.validate_on_submit():
         interest = interests.add_interest(current_user, form.organisation_name.data, form.connection.data or "")
@@ -189,10 +189,8 @@ def my_interests():
 @bp.route("/trustees/interests/<int:interest_id>/remove", methods=["POST"])
 @login_required
 def remove_interest(interest_id: int):
-    _require_trustee()
     interest = db.get_or_404(TrusteeInterest, interest_id)
-    if interest.trustee_id != current_user.id:
-        abort(404)
-    interests.remove_interest(interest, current_user)
+    authorize(current_user, "remove_interest", interest)
+    interests.remove_interest(interest)
     flash(f"{interest.organisation_name} has been removed from your register of interests.", "success")
     return redirect(url_for("votes.my_interests"))

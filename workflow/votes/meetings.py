@@ -17,22 +17,20 @@ from ..applications.lifecycle import State
 from ..applications.models import Application
 from ..applications.transitions import apply_transition
 from ..audit.operations import record_event
-from ..errors import NotAllowed, WrongState
+from ..errors import WrongState
 from ..extensions import db
 from ..notifications.operations import queue_email
 from ..types import london_today, utcnow
 from ..words import counted
 from .deployment import current_vote_rule
+from .lifecycle import DEFERRABLE, MeetingStage
 from .models import (
-    DEFERRABLE,
     Attendance,
     BoardMeeting,
     MeetingAttendee,
     MeetingConflict,
     MeetingItem,
     MeetingItemResult,
-    Vote,
-    VoteStatus,
 )
 from .operations import OUTCOMES, _lock_application, defer_application
 from .queries import board, open_vote_of
@@ -45,11 +43,6 @@ RESULTS = {
     Result.NO_QUORUM: MeetingItemResult.NOT_DECIDED,
     Result.QUORUM_UNREACHABLE: MeetingItemResult.NOT_DECIDED,
 }
-
-
-def _require_officer(user) -> None:
-    if not user.is_officer:
-        raise NotAllowed("Only the trust office records board meetings.")
 
 
 def applications_with_trustees() -> list[Application]:
@@ -91,7 +84,6 @@ def _fix_rule(meeting: BoardMeeting) -> None:
 def record_meeting(officer, held_on: date, present_ids, apology_ids, application_ids, minutes: str = "") -> BoardMeeting:
     """Record a meeting of today's board: who was present, who sent apologies (the
     rest were absent), the applications considered (each with the trustees), the minutes."""
-    _require_officer(officer)
     attendees = _attendees(present_ids, apology_ids)
     applications = [db.session.get(Application, application_id) for application_id in dict.fromkeys(application_ids)]
     if not applications or any(a is None for a in applications):
@@ -117,7 +109,6 @@ def record_meeting(officer, held_on: date, present_ids, apology_ids, application
 
 def schedule_meeting(officer, held_on: date) -> BoardMeeting:
     """Schedule a board meeting on `held_on` (today or later), with an empty agenda."""
-    _require_officer(officer)
     if held_on < london_today():
         raise WrongState("A meeting is scheduled for today or a later date.")
     meeting = BoardMeeting(held_on=held_on, recorded_by_id=officer.id, recorded_at=utcnow())
@@ -125,12 +116,6 @@ def schedule_meeting(officer, held_on: date) -> BoardMeeting:
     db.session.add(meeting)
     db.session.flush()
     return meeting
-
-
-def can_record_meeting_on(application: Application, user, items: list[MeetingItem]) -> bool:
-    """Whether the office may record a past meeting that decided it: an officer, the
-    application with the trustees and not waiting on a scheduled meeting's agenda (`items`)."""
-    return bool(user.is_officer) and application.state is State.WITH_TRUSTEES and all(i.is_recorded for i in items)
 
 
 def upcoming_meetings() -> list[BoardMeeting]:
@@ -152,20 +137,15 @@ def _lock(meeting: BoardMeeting) -> None:
     db.session.refresh(meeting)
 
 
-def check_agenda(meeting: BoardMeeting) -> None:
-    """Refuse with 409 unless the meeting is still to be held (its date not passed, attendance not recorded)."""
-    if meeting.attendance_recorded or meeting.held_on < london_today():
-        raise WrongState(
-            f"The board meeting on {meeting.held_on.strftime('%-d %B %Y')} has been held, "
-            "so nothing more can be put on its agenda. Choose an upcoming meeting."
-        )
-
-
 def add_to_agenda(meeting: BoardMeeting, application: Application, officer) -> MeetingItem:
     """Put an application just put to the trustees on an upcoming meeting's agenda, and tell
     the trustees (no online vote opens: the meeting decides)."""
     _lock(meeting)
-    check_agenda(meeting)
+    if meeting.stage(london_today()) is not MeetingStage.SCHEDULED:
+        raise WrongState(
+            f"The board meeting on {meeting.held_on.strftime('%-d %B %Y')} has been held, "
+            "so nothing more can be put on its agenda. Choose an upcoming meeting."
+        )
     if application.state is not State.WITH_TRUSTEES:
         raise WrongState(f"{application.reference} is not with the trustees, so a meeting cannot consider it.")
     item = MeetingItem(meeting_id=meeting.id, application_id=application.id)
@@ -185,23 +165,12 @@ def add_to_agenda(meeting: BoardMeeting, application: Application, officer) -> M
     return item
 
 
-def check_record_attendance(meeting: BoardMeeting, officer) -> None:
-    """Refuse recording who attended: 403 unless an officer, 409 once recorded or before the day."""
-    _require_officer(officer)
-    if meeting.attendance_recorded:
-        raise WrongState("Who attended this meeting has already been recorded.")
-    if meeting.held_on > london_today():
-        raise WrongState(
-            f"The meeting is on {meeting.held_on.strftime('%-d %B %Y')}: record who attended once it has been held."
-        )
-
-
 def record_attendance(meeting: BoardMeeting, officer, present_ids, apology_ids, minutes: str = "") -> BoardMeeting:
     """Record who attended a scheduled meeting (the rest of today's board absent) and its
     minutes; its quorum is fixed for the board now. Then its resolutions can be recorded."""
-    _require_officer(officer)
     _lock(meeting)
-    check_record_attendance(meeting, officer)
+    if meeting.attendance_recorded:
+        raise WrongState("Who attended this meeting has already been recorded.")
     meeting.attendees = _attendees(present_ids, apology_ids)
     meeting.minutes = minutes.strip()
     meeting.recorded_by_id = officer.id
@@ -255,6 +224,12 @@ def problem_with(item: MeetingItem, resolution: Resolution) -> str | None:
     return None
 
 
+def _still_with_trustees(application: Application) -> None:
+    """Under the application's lock: refuse (409) once it has left the trustees (and so the agendas)."""
+    if application.state is not State.WITH_TRUSTEES:
+        raise WrongState(f"{application.reference} is no longer with the trustees.")
+
+
 def open_vote_warning(application: Application) -> str | None:
     """What the office is told before recording a meeting's decision on an application
     whose online vote is still open; None when it has none."""
@@ -280,18 +255,6 @@ def _open_vote_note(application: Application) -> str:
     )
 
 
-def check_record_resolution(item: MeetingItem, officer) -> None:
-    """Refuse recording: 403 unless an officer, 409 once recorded, before the meeting's
-    attendance or once no longer with the trustees."""
-    _require_officer(officer)
-    if item.is_recorded:
-        raise WrongState("This item's resolution has already been recorded.")
-    if not item.meeting.attendance_recorded:
-        raise WrongState("Record who attended the meeting before its resolutions.")
-    if item.application.state is not State.WITH_TRUSTEES:
-        raise WrongState(f"{item.application.reference} is no longer with the trustees.")
-
-
 def record_resolution(item: MeetingItem, officer, resolution: Resolution) -> MeetingItemResult:
     """Record the counts and conflicts on one item and act on the rule's result.
 
@@ -302,8 +265,8 @@ def record_resolution(item: MeetingItem, officer, resolution: Resolution) -> Mee
     """
     application = item.application
     _lock_application(application)
+    _still_with_trustees(application)
     db.session.refresh(item)
-    check_record_resolution(item, officer)
     problem = problem_with(item, resolution)
     if problem:
         raise ValueError(problem)
@@ -348,16 +311,6 @@ def record_resolution(item: MeetingItem, officer, resolution: Resolution) -> Mee
     return RESULTS[result]
 
 
-def check_defer_item(item: MeetingItem, officer) -> None:
-    """Refuse deferring an item: 403 unless an officer, 409 once resolved (an item the meeting
-    could not decide, without a quorum, may still be deferred) or no longer with the trustees."""
-    _require_officer(officer)
-    if item.result not in DEFERRABLE:
-        raise WrongState("This item's resolution has already been recorded.")
-    if item.application.state is not State.WITH_TRUSTEES:
-        raise WrongState(f"{item.application.reference} is no longer with the trustees.")
-
-
 def defer_item(item: MeetingItem, officer, reasons: str) -> None:
     """The meeting defers an item (or it cannot be considered, or could not decide it): the
     item is recorded as deferred with the reasons added to its minute, and the application
@@ -366,8 +319,8 @@ def defer_item(item: MeetingItem, officer, reasons: str) -> None:
     if not reasons:
         raise ValueError("a deferral needs reasons")
     _lock_application(item.application)
+    _still_with_trustees(item.application)
     db.session.refresh(item)
-    check_defer_item(item, officer)
     claimed = db.session.execute(
         update(MeetingItem)
         .where(MeetingItem.id == item.id, MeetingItem.result.in_(DEFERRABLE))

@@ -15,11 +15,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..applications.lifecycle import Action, State
+from ..applications.lifecycle import State
 from ..extensions import db
 from ..types import UTCDateTime, enum_column, utcnow
-from .lifecycle import DEFERRABLE, MeetingItemResult, MeetingStage, VoteStatus
-from .rule import OPEN_UNTIL, Choice, Majority, Result, Tally, VoteRule, decide
+from .lifecycle import MeetingItemResult, MeetingStage, VoteStatus
+from .rule import OPEN_UNTIL, Choice, Majority, Result, Tally, VoteRule, decide, quorum_reachable
 
 
 class Vote(db.Model):
@@ -80,6 +80,10 @@ class Vote(db.Model):
         conflicted = {c.trustee_id for c in self.conflicts}
         return {m.trustee_id for m in self.members} - conflicted
 
+    def is_eligible(self, user) -> bool:
+        """On the board when the vote opened, without a declared conflict."""
+        return user.id in self.eligible_ids
+
     def ballot_of(self, user) -> "Ballot | None":
         return next((b for b in self.ballots if b.trustee_id == user.id), None)
 
@@ -114,10 +118,6 @@ class Vote(db.Model):
         """Open, and due a result: everyone eligible has voted or the deadline has passed."""
         return self.is_open and (self.everyone_voted or now >= self.deadline)
 
-    def can_vote(self, user) -> bool:
-        """An eligible trustee may vote, or change their vote, while it is open."""
-        return bool(user and user.is_authenticated and self.is_open and user.id in self.eligible_ids)
-
     def change_promise(self, ballot, now: datetime) -> str:
         """Until when the trustee who cast `ballot` may change it, as the vote page tells them."""
         if ballot.choice is Choice.ABSTAIN:
@@ -128,14 +128,14 @@ class Vote(db.Model):
         return f"You can change your vote {OPEN_UNTIL}."
 
     def is_last_to_vote(self, user) -> bool:
-        """``user`` may vote and is the one eligible trustee without a ballot: their vote closes the vote."""
-        return self.can_vote(user) and self.eligible_ids - {b.trustee_id for b in self.ballots} == {user.id}
+        """``user`` is the one eligible trustee without a ballot: their vote closes the vote."""
+        return self.eligible_ids - {b.trustee_id for b in self.ballots} == {user.id}
 
     @property
     def quorum_unreachable(self) -> bool:
         """Open, with fewer eligible trustees than the quorum: the office must defer it
         or take it to a board meeting."""
-        return self.is_open and len(self.eligible_ids) < self.quorum
+        return self.is_open and not quorum_reachable(self.rule, len(self.eligible_ids))
 
     def awaits_casting_vote(self, now: datetime) -> bool:
         """Due a result, tied, and the chair's casting vote not yet given."""
@@ -273,10 +273,10 @@ class BoardMeeting(db.Model):
         return bool(self.attendees)
 
     def stage(self, today: date) -> MeetingStage:
-        """Scheduled until its day, then due its attendance, then held once attendance is recorded."""
+        """Scheduled until its day is past, then due its attendance, then held once attendance is recorded."""
         if self.attendance_recorded:
             return MeetingStage.HELD
-        return MeetingStage.DUE if self.held_on <= today else MeetingStage.SCHEDULED
+        return MeetingStage.DUE if self.held_on < today else MeetingStage.SCHEDULED
 
 
 class MeetingAttendee(db.Model):
@@ -324,20 +324,6 @@ class MeetingItem(db.Model):
     @property
     def is_recorded(self) -> bool:
         return self.result is not MeetingItemResult.PENDING
-
-    def tally(self) -> Tally:
-        """The meeting's count: eligible are the trustees present less the conflicted."""
-        conflicted = {c.trustee_id for c in self.conflicts}
-        present = self.meeting.present_ids
-        chair = self.meeting.chair_id
-        return Tally(
-            eligible=len(present - conflicted),
-            approve=self.approve,
-            decline=self.decline,
-            abstain=self.abstain,
-            casting=self.casting_vote,
-            chair_can_cast=chair in present and chair not in conflicted,
-        )
 
 
 class MeetingConflict(db.Model):

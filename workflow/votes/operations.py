@@ -6,6 +6,9 @@ application first), then re-reads the vote. Operations on one application thus
 run one at a time and each sees the others' work: when the last trustees vote at
 once, exactly one of them closes the vote. Closing is a compare-and-set on the
 vote's status as well, and `apply_transition` is one on the application's state.
+
+Whether the person may act was asked of `workflow.policy` by the view (by `flask tick`
+for SYSTEM); under the lock an operation re-checks only the vote's state, as a race guard.
 """
 
 from datetime import datetime
@@ -19,11 +22,11 @@ from ..applications.lifecycle import Action, State
 from ..applications.models import Application
 from ..applications.transitions import apply_transition
 from ..audit.operations import record_event
-from ..errors import NotAllowed, WrongState
+from ..errors import WrongState
 from ..database import dialect
 from ..extensions import db
 from ..notifications.operations import notify_office, notify_organisation, queue_email
-from ..policy import SYSTEM
+from ..policy import SYSTEM, authorize
 from ..types import utcnow
 from ..words import counted
 from .deployment import current_vote_rule
@@ -37,7 +40,7 @@ from .queries import (
     open_vote_of,
     reminder_due_ids,
 )
-from .rule import Choice, Result
+from .rule import Choice, Result, quorum_reachable
 
 OUTCOMES = {
     Result.APPROVED: (Choice.APPROVE, Action.APPROVE),
@@ -81,12 +84,22 @@ def end_open_vote(application: Application, end: VoteEnd, actor) -> Vote | None:
         return None
     db.session.expire(vote)
     kind, detail = VOTE_END_EVENTS[end]
-    record_event(application, kind, None if getattr(actor, "is_system", False) else actor, detail=detail)
+    record_event(application, kind, _person(actor), detail=detail)
     return vote
 
 
-def _ended(vote: Vote) -> WrongState:
-    return WrongState(f"This vote has ended: it is {vote.status.label.lower()}.")
+def _person(actor):
+    """Who the audit names: the person acting, or nobody for Consort itself."""
+    return None if getattr(actor, "is_system", False) else actor
+
+
+def _race_guard(vote: Vote, still: bool = True) -> None:
+    """Under the lock: refuse (409) if the vote ended, or what the person was allowed on
+    (`still`) stopped holding, since the view asked the policy."""
+    if not vote.is_open:
+        raise WrongState(f"This vote has ended: it is {vote.status.label.lower()}.")
+    if not still:
+        raise WrongState("This vote changed while you were working on it: reload the page to see where it stands.")
 
 
 def _counts(vote: Vote) -> str:
@@ -100,9 +113,10 @@ def _counts(vote: Vote) -> str:
 def why_no_vote_can_open() -> str | None:
     """Why the board now cannot hold an online vote (fewer trustees than the quorum), or None."""
     trustees = len(board())
-    quorum = current_vote_rule().quorum_for(trustees)
-    if trustees >= quorum:
+    rule = current_vote_rule()
+    if quorum_reachable(rule, trustees, board=trustees):
         return None
+    quorum = rule.quorum_for(trustees)
     return (
         f"The board has {counted(trustees, 'trustee')}, fewer trustees than the quorum of {quorum}, so an online vote "
         "cannot open. Put the application on a board meeting's agenda instead (on its “Put to the trustees” "
@@ -172,35 +186,20 @@ def _flag_likely_conflicts(vote: Vote, trustees) -> None:
     )
 
 
-def check_conflict(vote: Vote, trustee) -> None:
-    """Refuse a conflict declaration: 403 for a non-member, 409 once ended or voted."""
-    if not vote.is_member(trustee):
-        raise NotAllowed("Only the trustees on the board when this vote opened can declare a conflict on it.")
-    if not vote.is_open:
-        raise _ended(vote)
-    if vote.is_conflicted(trustee):
-        raise WrongState("You have already declared a conflict of interest on this application.")
-    if vote.ballot_of(trustee) is not None:
-        raise WrongState(
-            "You have already voted. A conflict of interest is declared before voting: "
-            "contact the trust office."
-        )
-
-
 def declare_conflict(vote: Vote, trustee, reason: str) -> Conflict:
     """Record a trustee's conflict of interest; from now on they cannot vote on it."""
     reason = reason.strip()
     if not reason:
         raise ValueError("a conflict of interest needs a reason")
     _lock(vote)
-    check_conflict(vote, trustee)
+    _race_guard(vote, not vote.is_conflicted(trustee) and vote.ballot_of(trustee) is None)
     conflict = Conflict(vote_id=vote.id, trustee_id=trustee.id, reason=reason, declared_at=utcnow())
     db.session.add(conflict)
     db.session.flush()
     record_event(vote.application, "conflict_declared", trustee, detail=reason)
     db.session.expire(vote, ["conflicts"])
     eligible = len(vote.eligible_ids)
-    if eligible == vote.quorum - 1:
+    if quorum_reachable(vote.rule, eligible + 1) and not quorum_reachable(vote.rule, eligible):
         notify_office(
             "vote_needs_attention",
             f"{vote.application.reference}: the trustees' vote cannot reach its quorum",
@@ -212,18 +211,8 @@ def declare_conflict(vote: Vote, trustee, reason: str) -> Conflict:
             ),
         )
     if vote.everyone_voted:
-        _conclude(vote, utcnow())
+        _conclude(vote, utcnow(), SYSTEM)
     return conflict
-
-
-def check_ballot(vote: Vote, trustee) -> None:
-    """Refuse a ballot: 403 for a non-member or a conflicted trustee, 409 once ended."""
-    if not vote.is_member(trustee):
-        raise NotAllowed("Only the trustees on the board when this vote opened can vote on it.")
-    if vote.is_conflicted(trustee):
-        raise NotAllowed("You declared a conflict of interest on this application, so you cannot vote on it.")
-    if not vote.is_open:
-        raise _ended(vote)
 
 
 def _upsert_ballot(vote: Vote, trustee, choice: Choice, comment: str) -> Ballot:
@@ -249,7 +238,7 @@ def cast_ballot(vote: Vote, trustee, choice: Choice, comment: str = "") -> Ballo
     """Record or change an eligible trustee's vote; the vote closes once everyone eligible has voted."""
     choice = Choice(choice)
     _lock(vote)
-    check_ballot(vote, trustee)
+    _race_guard(vote, not vote.is_conflicted(trustee))
     changed = vote.ballot_of(trustee) is not None
     ballot = _upsert_ballot(vote, trustee, choice, comment.strip())
     record_event(
@@ -257,23 +246,8 @@ def cast_ballot(vote: Vote, trustee, choice: Choice, comment: str = "") -> Ballo
     )
     db.session.expire(vote, ["ballots"])
     if vote.everyone_voted:
-        _conclude(vote, utcnow())
+        _conclude(vote, utcnow(), SYSTEM)
     return ballot
-
-
-def check_casting_vote(vote: Vote, chair, now: datetime | None = None) -> None:
-    """Refuse a casting vote: 403 unless the eligible chair, 409 unless tied and due."""
-    if chair.id != vote.chair_id:
-        raise NotAllowed("Only the chair of the board when this vote opened can give a casting vote.")
-    if chair.id not in vote.eligible_ids:
-        raise NotAllowed("You declared a conflict of interest on this application, so you cannot vote on it.")
-    if not vote.is_open:
-        raise _ended(vote)
-    if not vote.can_cast_deciding_vote(chair, now or utcnow()):
-        raise WrongState(
-            "A casting vote is given only when the votes are tied once every eligible trustee "
-            "has voted or the deadline has passed, and only once."
-        )
 
 
 def cast_casting_vote(vote: Vote, chair, choice: Choice) -> Result | None:
@@ -283,7 +257,7 @@ def cast_casting_vote(vote: Vote, chair, choice: Choice) -> Result | None:
         raise ValueError("a casting vote approves or declines")
     now = utcnow()
     _lock(vote)
-    check_casting_vote(vote, chair, now)
+    _race_guard(vote, vote.awaits_casting_vote(now))
     changed = db.session.execute(
         update(Vote)
         .where(Vote.id == vote.id, Vote.status == VoteStatus.OPEN, Vote.casting_vote.is_(None))
@@ -294,56 +268,41 @@ def cast_casting_vote(vote: Vote, chair, choice: Choice) -> Result | None:
         raise WrongState("The casting vote has already been given.")
     db.session.expire(vote)
     record_event(vote.application, "casting_vote", chair, detail=choice.value)
-    return _conclude(vote, now)
+    return _conclude(vote, now, SYSTEM)
 
 
-def check_close(vote: Vote, user, now: datetime) -> None:
-    """Refuse closing by hand: 403 unless an officer or the chair, 409 if ended or before the deadline."""
-    if not (user.is_officer or user.is_chair):
-        raise NotAllowed("Only an officer or the chair can close a vote.")
-    if not vote.is_open:
-        raise _ended(vote)
-    if not vote.can_close(user, now):
-        raise WrongState(
-            "The vote closes by itself once every eligible trustee has voted; "
-            "until then it can be closed by hand only after its deadline."
-        )
-
-
-def close_vote(vote: Vote, user=None, *, system: bool = False, now: datetime | None = None) -> Result | None:
+def close_vote(vote: Vote, closer, now: datetime | None = None) -> Result | None:
     """Apply the rule to the ballots cast and act on the result.
 
-    APPROVED or DECLINED: the vote closes, the application is decided, the letter
-    drafted and the office told. NO_QUORUM: it stays open (a person is refused; at
-    the deadline it is marked overdue). AWAITING_CASTING_VOTE: it stays open and the
-    chair is asked. DEFER: the application is deferred. By hand (`user`) only after
-    the deadline; the system (`system=True`) any time, and a vote already ended is
-    then left alone (returns None).
+    `closer` is the officer or chair closing it by hand after its deadline, or SYSTEM
+    (`flask tick`). APPROVED or DECLINED: the vote closes, the application is decided,
+    the letter drafted and the office told. NO_QUORUM or QUORUM_UNREACHABLE: it stays
+    open (a person is refused; SYSTEM marks it overdue). AWAITING_CASTING_VOTE: it stays
+    open and the chair is asked. DEFER: the application is deferred.
     """
     now = now or utcnow()
     _lock(vote)
-    if not system:
-        check_close(vote, user, now)
-    elif not vote.is_open:
-        return None
-    return _conclude(vote, now, closer=None if system else user)
+    _race_guard(vote)
+    return _conclude(vote, now, closer)
 
 
-def _conclude(vote: Vote, now: datetime, closer=None) -> Result | None:
-    """Act on the rule's result for a vote whose application is locked."""
+def _conclude(vote: Vote, now: datetime, closer) -> Result | None:
+    """Act on the rule's result for a vote whose application is locked; `closer` is a person
+    closing it by hand, or SYSTEM (the tick, or the last ballot)."""
     result = vote.result
+    by_hand = _person(closer) is not None
     if result in OUTCOMES:
         return result if _record_outcome(vote, result, now, closer) else None
     if result is Result.QUORUM_UNREACHABLE:
         eligible = len(vote.eligible_ids)
-        if closer is not None:
+        if by_hand:
             raise WrongState(
                 f"Only {counted(eligible, 'trustee')} can vote, fewer than the quorum of {vote.quorum}: "
                 "defer the application or take it to a board meeting."
             )
         _mark_overdue(vote, now, f"Only {counted(eligible, 'trustee')} can vote, fewer than the quorum of {vote.quorum}.")
     elif result is Result.NO_QUORUM:
-        if closer is not None:
+        if by_hand:
             tally = vote.tally()
             raise WrongState(
                 f"The vote has not reached its quorum: {tally.voted} of the {vote.quorum} trustees needed "
@@ -371,13 +330,13 @@ def _record_outcome(vote: Vote, result: Result, now: datetime, closer) -> bool:
         .execution_options(synchronize_session=False)
     ).rowcount
     if changed != 1:
-        if closer is None:
+        if _person(closer) is None:
             return False
         raise WrongState("Someone else closed this vote while you were working on it.")
     db.session.expire(vote)
     application = vote.application
     apply_transition(application, action, SYSTEM, decided_at=now)
-    record_event(application, "vote_closed", closer, detail=f"{result.value.capitalize()}: {_counts(vote)}")
+    record_event(application, "vote_closed", _person(closer), detail=f"{result.value.capitalize()}: {_counts(vote)}")
     notify_office(
         "vote_closed",
         f"{application.reference}: the trustees have {result.value} it",
@@ -430,13 +389,6 @@ def _ask_chair(vote: Vote) -> None:
         )
 
 
-def check_defer(vote: Vote, user) -> None:
-    """Refuse deferring from the vote page: 403 unless the chair or an officer, 409 once ended."""
-    check_transition(vote.application, Action.DEFER, user)
-    if not vote.is_open:
-        raise _ended(vote)
-
-
 def defer_application(application: Application, actor, reasons: str) -> None:
     """Send an application with the trustees back to review; its open vote ends as deferred
     and it leaves any waiting agenda (the consequences of going back to review)."""
@@ -463,7 +415,8 @@ def close_due_votes(now: datetime | None = None) -> int:
         vote = db.session.get(Vote, vote_id)
         try:
             with db.session.begin_nested():
-                result = close_vote(vote, system=True, now=now)
+                authorize(SYSTEM, "close_due_vote", vote)
+                result = close_vote(vote, SYSTEM, now)
         except WrongState as refusal:
             current_app.logger.warning("vote %s not closed: %s", vote_id, refusal.description)
             continue
@@ -489,7 +442,7 @@ def send_vote_reminders(now: datetime | None = None) -> int:
         vote = db.session.get(Vote, vote_id, populate_existing=True)
         for member in vote.members:
             trustee = member.trustee
-            if trustee.active and vote.can_vote(trustee) and vote.ballot_of(trustee) is None:
+            if trustee.active and vote.is_eligible(trustee) and vote.ballot_of(trustee) is None:
                 queue_email(
                     "vote_reminder",
                     trustee.email,

@@ -96,7 +96,7 @@ def trustee_votes(user: User) -> TrusteeVotes:
         .order_by(Vote.closed_at.desc(), Vote.id.desc())
         .limit(RECENT_CLOSED)
     ).all()
-    waiting = [vote for vote in open_votes if vote.can_vote(user) and vote.ballot_of(user) is None]
+    waiting = [vote for vote in open_votes if vote.is_eligible(user) and vote.ballot_of(user) is None]
     others = [vote for vote in open_votes if vote not in waiting]
     assessments = recommendations(vote.application_id for vote in [*open_votes, *closed])
     return TrusteeVotes(waiting=waiting, open=others, closed=list(closed), assessments=assessments)

@@ -41,6 +41,10 @@ class Choice(str, enum.Enum):
     DECLINE = "decline"
     ABSTAIN = "abstain"
 
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
 
 class Result(str, enum.Enum):
     """What the rule says about a tally."""
@@ -192,10 +196,9 @@ def decide(rule: VoteRule, tally: Tally) -> Result:
     TWO_THIRDS and UNANIMOUS an all-abstain vote is DECLINED. The casting vote only
     applies to SIMPLE ties and is otherwise ignored.
     """
-    quorum = _quorum(rule, tally.board)
-    if tally.eligible < quorum:
+    if not quorum_reachable(rule, tally.eligible, tally.board):
         return Result.QUORUM_UNREACHABLE
-    if tally.voted < quorum:
+    if tally.voted < _quorum(rule, tally.board):
         return Result.NO_QUORUM
     approve, decline = tally.approve, tally.decline
     if rule.majority is Majority.SIMPLE:

@@ -1,17 +1,9 @@
 """The trustees' pages: their votes, one vote, and its actions."""
 
-from flask import (
-    abort,
-    current_app,
-    flash,
-    redirect,
-    render_template,
-    url_for,
-)
+from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
-from jinja2 import TemplateNotFound
 
-from ..errors import NotAllowed
+from ..policy import authorize, can
 from ..types import utcnow
 from . import operations
 from .blueprint import bp
@@ -21,8 +13,6 @@ from .meetings import upcoming_meetings
 from .queries import recommendations, trustee_votes, vote_or_404
 from .rule import Choice, Result
 
-ANSWERS_TEMPLATE = "applications/_answers.html"
-
 CLOSED_MESSAGES = {
     Result.APPROVED: "The vote has closed: the application is approved.",
     Result.DECLINED: "The vote has closed: the application is declined.",
@@ -30,28 +20,26 @@ CLOSED_MESSAGES = {
     Result.DEFER: "The vote could not be decided, so the application has been deferred.",
 }
 
-
-def _require_trustee() -> None:
-    if not current_user.is_trustee:
-        raise NotAllowed("This page is for the trustees.")
+OUTCOME_TAGS = {Choice.APPROVE: ("Approved", "green"), Choice.DECLINE: ("Declined", "red")}
+OVERDUE_TAG = ("Overdue", "orange")
 
 
-def _readable_vote(vote_id: int):
-    """The vote, for a trustee or the trust office; 404 if its application is not theirs to see."""
-    if not (current_user.is_trustee or current_user.is_staff):
-        raise NotAllowed("Only the trustees and the trust office can see the trustees' votes.")
+@bp.app_template_global()
+def vote_tag_of(vote) -> tuple[str, str]:
+    """The vote's tag, as (label, colour): its decision once decided, overdue while open past
+    its deadline without a result, otherwise its status."""
+    if vote.outcome is not None:
+        return OUTCOME_TAGS[vote.outcome]
+    if vote.is_open and vote.overdue:
+        return OVERDUE_TAG
+    return vote.status.label, vote.status.colour
+
+
+def _vote(vote_id: int, action: str):
+    """The vote, once the signed-in person may take `action` on it (404, 403 or 409 otherwise)."""
     vote = vote_or_404(vote_id)
-    if not vote.application.can_view(current_user):
-        abort(404)
+    authorize(current_user, action, vote)
     return vote
-
-
-def _answers_template_exists() -> bool:
-    try:
-        current_app.jinja_env.get_template(ANSWERS_TEMPLATE)
-    except TemplateNotFound:
-        return False
-    return True
 
 
 def _render_vote(vote, form=None, **forms):
@@ -76,7 +64,6 @@ def _render_vote(vote, form=None, **forms):
         flags=flags,
         flagged=flagged_members(vote, flags),
         now=utcnow(),
-        answers_macro=_answers_template_exists(),
         form=form,
         **context,
     )
@@ -89,7 +76,7 @@ def _back(vote):
 @bp.route("/trustees")
 @login_required
 def my_votes():
-    _require_trustee()
+    authorize(current_user, "trustee_pages")
     upcoming = [(meeting, meeting.agenda) for meeting in upcoming_meetings() if meeting.agenda]
     return render_template("votes/my_votes.html", votes=trustee_votes(current_user), upcoming=upcoming, now=utcnow())
 
@@ -97,14 +84,13 @@ def my_votes():
 @bp.route("/trustees/votes/<int:vote_id>")
 @login_required
 def vote(vote_id: int):
-    return _render_vote(_readable_vote(vote_id))
+    return _render_vote(_vote(vote_id, "read_vote"))
 
 
 @bp.route("/trustees/votes/<int:vote_id>/conflict", methods=["POST"])
 @login_required
 def conflict(vote_id: int):
-    vote = _readable_vote(vote_id)
-    operations.check_conflict(vote, current_user)
+    vote = _vote(vote_id, "declare_conflict")
     form = ConflictForm()
     if not form.validate():
         return _render_vote(vote, form=form, conflict_form=form)
@@ -116,14 +102,13 @@ def conflict(vote_id: int):
 @bp.route("/trustees/votes/<int:vote_id>/ballot", methods=["POST"])
 @login_required
 def ballot(vote_id: int):
-    vote = _readable_vote(vote_id)
-    operations.check_ballot(vote, current_user)
+    vote = _vote(vote_id, "ballot")
     form = BallotForm()
     if not form.validate():
         return _render_vote(vote, form=form, ballot_form=form)
     operations.cast_ballot(vote, current_user, Choice(form.choice.data), form.comment.data or "")
     flash("Your vote has been recorded.", "success")
-    if vote.everyone_voted and vote.result in CLOSED_MESSAGES and not vote.can_cast_deciding_vote(current_user):
+    if vote.everyone_voted and vote.result in CLOSED_MESSAGES and not can("casting_vote", vote):
         flash(CLOSED_MESSAGES[vote.result], "success")
     return _back(vote)
 
@@ -131,8 +116,7 @@ def ballot(vote_id: int):
 @bp.route("/trustees/votes/<int:vote_id>/casting-vote", methods=["POST"])
 @login_required
 def casting_vote(vote_id: int):
-    vote = _readable_vote(vote_id)
-    operations.check_casting_vote(vote, current_user)
+    vote = _vote(vote_id, "casting_vote")
     form = CastingVoteForm()
     if not form.validate():
         return _render_vote(vote, form=form, casting_form=form)
@@ -144,7 +128,7 @@ def casting_vote(vote_id: int):
 @bp.route("/trustees/votes/<int:vote_id>/close", methods=["POST"])
 @login_required
 def close(vote_id: int):
-    vote = _readable_vote(vote_id)
+    vote = _vote(vote_id, "close_vote")
     form = CloseForm()
     if not form.validate():
         abort(400)
@@ -156,8 +140,7 @@ def close(vote_id: int):
 @bp.route("/trustees/votes/<int:vote_id>/defer", methods=["POST"])
 @login_required
 def defer(vote_id: int):
-    vote = _readable_vote(vote_id)
-    operations.check_defer(vote, current_user)
+    vote = _vote(vote_id, "defer_vote")
     form = DeferForm()
     if not form.validate():
         return _render_vote(vote, form=form, defer_form=form)
