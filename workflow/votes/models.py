@@ -154,6 +154,11 @@ class VoteMember(db.Model):
     vote: Mapped[Vote] = relationship(back_populates="members")
     trustee: Mapped["User"] = relationship(lazy="joined")  # noqa: F821
 
+    @property
+    def name_on_the_board(self) -> str:
+        """The trustee's name, marked when they chaired the board as the vote opened."""
+        return f"{self.trustee.name} (chair)" if self.is_chair else self.trustee.name
+
 
 class Ballot(db.Model):
     """One trustee's vote; one per trustee per vote, enforced by the database."""
