@@ -16,6 +16,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db, login_manager
+from ..forms import EmptyForm
 from ..hubs.operations import known_slug
 from . import limits, tokens
 from .forms import (
@@ -23,7 +24,6 @@ from .forms import (
     ChangePasswordForm,
     CodeForm,
     ConfirmPasswordForm,
-    EmptyForm,
     EnrolForm,
     ForgotPasswordForm,
     RegisterForm,

@@ -4,13 +4,13 @@ from datetime import datetime, time
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from ..accounts import limits
 from ..accounts.models import Role, User
 from ..accounts.sessions import require_recent_password
 from ..extensions import db
+from ..forms import EmptyForm
 from ..hubs.images import IMAGE_NAMES, image_response
 from ..hubs.models import Hub, ImageKind, Round
 from ..types import LONDON
@@ -103,7 +103,7 @@ def hub_image(hub_id: int, kind: str):
         flash(f"The {IMAGE_NAMES[kind]} has been saved." if changed else "This is the image already saved: nothing was changed.", "success")
         return redirect(url_for("admin.edit_hub", hub_id=hub.id))
     return render_template(
-        "admin/hub_image.html", hub=hub, kind=kind, name=IMAGE_NAMES[kind], image=hub.image(kind), form=form, remove_form=FlaskForm(),
+        "admin/hub_image.html", hub=hub, kind=kind, name=IMAGE_NAMES[kind], image=hub.image(kind), form=form, remove_form=EmptyForm(),
     )
 
 
@@ -111,7 +111,7 @@ def hub_image(hub_id: int, kind: str):
 def remove_image(hub_id: int, kind: str):
     hub = db.get_or_404(Hub, hub_id)
     kind = ImageKind(kind)
-    if FlaskForm().validate_on_submit() and remove_hub_image(hub, current_user, kind):
+    if EmptyForm().validate_on_submit() and remove_hub_image(hub, current_user, kind):
         flash(f"The {IMAGE_NAMES[kind]} has been removed.", "success")
     return redirect(url_for("admin.edit_hub", hub_id=hub.id))
 
@@ -133,7 +133,7 @@ def rounds(hub_id: int):
         add_round(hub, current_user, form.name.data, opens_at, closes_at)
         flash(f"The round {form.name.data.strip()} has been added.", "success")
         return redirect(url_for("admin.rounds", hub_id=hub.id))
-    return render_template("admin/rounds.html", hub=hub, form=form, remove_form=FlaskForm())
+    return render_template("admin/rounds.html", hub=hub, form=form, remove_form=EmptyForm())
 
 
 @bp.route("/rounds/<int:round_id>/remove", methods=["POST"])
@@ -176,7 +176,7 @@ def user(user_id: int):
         changed = change_roles(current_user, person, {Role(r) for r in form.roles.data})
         flash(f"{possessive(person.name)} roles have been saved." if changed else "Nothing was changed.", "success")
         return redirect(url_for("admin.users"))
-    return render_template("admin/user.html", person=person, form=form, button_form=FlaskForm())
+    return render_template("admin/user.html", person=person, form=form, button_form=EmptyForm())
 
 
 @bp.route("/users/<int:user_id>/active", methods=["POST"])
@@ -186,7 +186,7 @@ def switch_account(user_id: int):
     person = db.get_or_404(User, user_id)
     if person.is_applicant:
         abort(404)
-    if FlaskForm().validate_on_submit():
+    if EmptyForm().validate_on_submit():
         set_active(current_user, person, not person.active)
         flash(f"{possessive(person.name)} account is switched {'on' if person.active else 'off'}.", "success")
     return redirect(url_for("admin.user", user_id=person.id))
@@ -200,7 +200,7 @@ def send_invitation_again(user_id: int):
     person = db.get_or_404(User, user_id)
     if person.is_applicant:
         abort(404)
-    if FlaskForm().validate_on_submit():
+    if EmptyForm().validate_on_submit():
         resend_invitation(current_user, person)
         limits.count()
         flash(f"We have emailed {person.email} a new link to set their password.", "success")

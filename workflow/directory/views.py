@@ -2,11 +2,11 @@
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from ..errors import NotAllowed, WrongState
 from ..extensions import db
+from ..forms import EmptyForm
 from ..hubs.models import Hub
 from ..organisations.models import Organisation
 from ..types import utcnow
@@ -37,7 +37,7 @@ def partner(organisation_id: int):
     return render_template(
         "directory/partner.html", listing=listing, age_labels=AGE_GROUP_LABELS, genre_labels=GENRE_LABELS,
         can_edit=can_edit_entry(listing.organisation, current_user), can_hide=can_hide_entry(current_user),
-        hide_form=HideForm(), show_form=FlaskForm(),
+        hide_form=HideForm(), show_form=EmptyForm(),
     )
 
 
@@ -82,7 +82,7 @@ def show(organisation_id: int):
     if not can_hide_entry(current_user):
         raise NotAllowed("Only the trust office can show a partner in the directory.")
     organisation = db.get_or_404(Organisation, organisation_id)
-    if FlaskForm().validate_on_submit():
+    if EmptyForm().validate_on_submit():
         set_hidden(organisation, current_user, False)
         flash(f"{organisation.name} is shown in the directory again.", "success")
     return redirect(url_for("directory.partner", organisation_id=organisation.id))
@@ -96,7 +96,7 @@ def partnerships():
         raise NotAllowed("Partnerships are shown to the organisations that hold them.")
     return render_template(
         "directory/partnerships.html", partnerships=partnerships_of(current_user.organisation_ids),
-        today=local_day(utcnow()), renew_form=FlaskForm(),
+        today=local_day(utcnow()), renew_form=EmptyForm(),
     )
 
 

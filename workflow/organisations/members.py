@@ -7,12 +7,13 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from ..accounts import limits
-from ..accounts.forms import EmptyForm, InvitedRegisterForm
+from ..accounts.forms import InvitedRegisterForm
 from ..accounts.models import Invitation, User
 from ..accounts.operations import email_taken, register_invited
 from ..accounts.sessions import start_session
 from ..errors import NotAllowed
 from ..extensions import db
+from ..forms import EmptyForm
 from .forms_members import InviteForm
 from .membership import (
     accept_invitation,
