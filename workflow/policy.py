@@ -248,7 +248,7 @@ def _roles(*names: str) -> frozenset[str]:
     return frozenset(names)
 
 
-LETTER_DRAFTED = Need(_drafted, "This letter has been issued, so it can no longer be changed.")
+LETTER_DRAFTED = Need(_drafted, "This letter has already been issued. An issued letter never changes.")
 MEMBER = Need(member, "These pages are for the organisation that applied. Use the trust office's or the trustees' pages instead.")
 ON_THE_BOARD = "Only the trustees on the board when this vote opened"
 CONFLICTED = "You declared a conflict of interest on this application, so you cannot vote on it."
@@ -256,6 +256,7 @@ OFFICE_ONLY = "These pages are for the trust office's staff."
 OFFICERS_ONLY = "Only an officer of the trust office can do this."
 ADMINS_ONLY = "Only administrators can change how Consort is set up."
 MEETINGS_BY_OFFICERS = "Only the trust office records board meetings."
+LETTERS_BY_OFFICERS = "Decision letters are changed and issued by the trust office's officers. Ask an officer to do it."
 BOARD_ONLY = "Board meetings, votes and board packs are for the trustees and the trust office."
 
 
@@ -436,11 +437,11 @@ _ROWS: dict[str, Rule] = {
         _roles("staff"), "Decision letters are prepared and issued by the trust office's staff.", sees=_sees_letter,
     ),
     "edit_letter": Rule(
-        _roles("officer"), "Only an officer can change or issue a decision letter.", sees=_sees_letter,
+        _roles("officer"), LETTERS_BY_OFFICERS, sees=_sees_letter,
         when=(LETTER_DRAFTED,),
     ),
     "issue_letter": Rule(
-        _roles("officer"), "Only an officer can change or issue a decision letter.", sees=_sees_letter,
+        _roles("officer"), LETTERS_BY_OFFICERS, sees=_sees_letter,
         when=(LETTER_DRAFTED,),
     ),
     "download_letter": Rule(SIGNED_IN, "", sees=lambda user, letter: letter.is_issued and _sees_letter(user, letter)),
