@@ -447,6 +447,7 @@ _ROWS: dict[str, Rule] = {
     "download_letter": Rule(SIGNED_IN, "", sees=lambda user, letter: letter.is_issued and _sees_letter(user, letter)),
     "edit_letter_template": Rule(_roles("admin"), "Only an admin can see and change letter templates."),
     # Organisations, their members and their data
+    "choose_organisation": Rule(_roles("applicant"), "These pages are for the organisations that apply."),
     "edit_profile": Rule(
         _roles("applicant"), "Organisation profiles are kept by the organisations that apply.",
         sees=member_of_organisation,
@@ -456,12 +457,12 @@ _ROWS: dict[str, Rule] = {
     ),
     "remove_member": Rule(
         _roles("applicant"), "Members are managed by the organisations that apply.", sees=member_of_organisation,
-        when=(Need(_someone_left, lambda organisation: f"Everyone else has left {organisation.name}: "
-                   "invite a colleague before you leave, so that someone can still act for it."),),
+        when=(Need(_someone_left, "The last member cannot leave: invite a colleague to take over first."),),
     ),
     "accept_invitation": Rule(
-        _roles("applicant"), "Invitations are accepted by the person invited, with an applicant account.",
-        who=(Need(_invited, "This invitation was sent to another email address."),),
+        _roles("applicant"), "Only an applicant's account can accept an invitation: office and board accounts "
+        "cannot act for an organisation.",
+        who=(Need(_invited, lambda invitation: f"Only the account for {invitation.email} can accept this invitation."),),
     ),
     "export_data": Rule(
         _roles("applicant"), "Only the people who act for an organisation can download its data.",
