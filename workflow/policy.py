@@ -248,7 +248,7 @@ def _roles(*names: str) -> frozenset[str]:
     return frozenset(names)
 
 
-LETTER_DRAFTED = Need(_drafted, "This letter has been issued, so it can no longer be changed.")
+LETTER_DRAFTED = Need(_drafted, "This letter has already been issued. An issued letter never changes.")
 MEMBER = Need(member, "These pages are for the organisation that applied. Use the trust office's or the trustees' pages instead.")
 ON_THE_BOARD = "Only the trustees on the board when this vote opened"
 CONFLICTED = "You declared a conflict of interest on this application, so you cannot vote on it."
@@ -256,6 +256,7 @@ OFFICE_ONLY = "These pages are for the trust office's staff."
 OFFICERS_ONLY = "Only an officer of the trust office can do this."
 ADMINS_ONLY = "Only administrators can change how Consort is set up."
 MEETINGS_BY_OFFICERS = "Only the trust office records board meetings."
+LETTERS_BY_OFFICERS = "Decision letters are changed and issued by the trust office's officers. Ask an officer to do it."
 BOARD_ONLY = "Board meetings, votes and board packs are for the trustees and the trust office."
 
 
@@ -436,16 +437,17 @@ _ROWS: dict[str, Rule] = {
         _roles("staff"), "Decision letters are prepared and issued by the trust office's staff.", sees=_sees_letter,
     ),
     "edit_letter": Rule(
-        _roles("officer"), "Only an officer can change or issue a decision letter.", sees=_sees_letter,
+        _roles("officer"), LETTERS_BY_OFFICERS, sees=_sees_letter,
         when=(LETTER_DRAFTED,),
     ),
     "issue_letter": Rule(
-        _roles("officer"), "Only an officer can change or issue a decision letter.", sees=_sees_letter,
+        _roles("officer"), LETTERS_BY_OFFICERS, sees=_sees_letter,
         when=(LETTER_DRAFTED,),
     ),
     "download_letter": Rule(SIGNED_IN, "", sees=lambda user, letter: letter.is_issued and _sees_letter(user, letter)),
     "edit_letter_template": Rule(_roles("admin"), "Only an admin can see and change letter templates."),
     # Organisations, their members and their data
+    "choose_organisation": Rule(_roles("applicant"), "These pages are for the organisations that apply."),
     "edit_profile": Rule(
         _roles("applicant"), "Organisation profiles are kept by the organisations that apply.",
         sees=member_of_organisation,
@@ -455,12 +457,12 @@ _ROWS: dict[str, Rule] = {
     ),
     "remove_member": Rule(
         _roles("applicant"), "Members are managed by the organisations that apply.", sees=member_of_organisation,
-        when=(Need(_someone_left, lambda organisation: f"Everyone else has left {organisation.name}: "
-                   "invite a colleague before you leave, so that someone can still act for it."),),
+        when=(Need(_someone_left, "The last member cannot leave: invite a colleague to take over first."),),
     ),
     "accept_invitation": Rule(
-        _roles("applicant"), "Invitations are accepted by the person invited, with an applicant account.",
-        who=(Need(_invited, "This invitation was sent to another email address."),),
+        _roles("applicant"), "Only an applicant's account can accept an invitation: office and board accounts "
+        "cannot act for an organisation.",
+        who=(Need(_invited, lambda invitation: f"Only the account for {invitation.email} can accept this invitation."),),
     ),
     "export_data": Rule(
         _roles("applicant"), "Only the people who act for an organisation can download its data.",

@@ -19,6 +19,7 @@ from workflow.directory.partnerships import (
 from workflow.errors import WrongState
 from workflow.letters.operations import add_years
 from workflow.notifications.models import OutboxMessage
+from workflow.policy import can
 from workflow.types import london, utcnow
 
 
@@ -173,7 +174,7 @@ def test_renewal_is_not_offered_on_the_day_a_partnership_starts(db, login, partn
 def test_renewal_opens_when_the_reminder_comes(db, partnership, applicant, days, offered):
     ending_in(db, partnership, days)
 
-    assert partnership.can_renew(applicant) is offered
+    assert can("renew", partnership, user=applicant) is offered
 
 
 def test_staff_have_no_partnerships_page(login, officer):

@@ -38,6 +38,7 @@ from workflow.letters.templating import (
     validate_template,
 )
 from workflow.notifications.models import OutboxMessage
+from workflow.policy import authorize
 from workflow.types import london, utcnow
 from workflow.votes.rule import Choice
 
@@ -389,12 +390,11 @@ def test_the_free_paragraph_cannot_change_once_issued(db, app, client, login, of
         save_free_paragraph(stored, officer, "Later words.")
 
 
-def test_operations_refuse_people_who_are_not_staff(app, db, letter, applicant, chair):
+def test_the_policy_refuses_people_who_are_not_officers(app, db, letter, applicant, chair):
     for person in (applicant, chair):
-        with pytest.raises(NotAllowed):
-            save_free_paragraph(letter, person, "Words.")
-        with app.test_request_context(), pytest.raises(NotAllowed):
-            issue_letter(letter, person)
+        for action in ("edit_letter", "issue_letter"):
+            with pytest.raises(NotAllowed):
+                authorize(person, action, letter)
     assert db.session.get(DecisionLetter, letter.id).status is LetterStatus.DRAFTED
 
 

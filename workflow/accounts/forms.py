@@ -41,10 +41,6 @@ def _confirm() -> PasswordField:
     )
 
 
-class EmptyForm(FlaskForm):
-    """A POST-only button, covered by CSRF."""
-
-
 class SignInForm(FlaskForm):
     email = EmailField("Email address", widget=GovEmailInput(), validators=[InputRequired("Enter your email address")])
     password = PasswordField("Password", widget=GovPasswordInput(), validators=[InputRequired("Enter your password")])

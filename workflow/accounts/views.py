@@ -16,14 +16,15 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db, login_manager
+from ..forms import EmptyForm
 from ..hubs.operations import known_slug
+from ..policy import authorize
 from . import limits, tokens
 from .forms import (
     ChangeEmailForm,
     ChangePasswordForm,
     CodeForm,
     ConfirmPasswordForm,
-    EmptyForm,
     EnrolForm,
     ForgotPasswordForm,
     RegisterForm,
@@ -273,6 +274,7 @@ def _replace_recovery_codes():
 @login_required
 @require_recent_password
 def turn_off_second_factor():
+    authorize(current_user, "turn_off_second_factor", current_user)
     if EmptyForm().validate_on_submit():
         turn_off_two_factor(current_user)
         record_account_event(current_user, "two_factor_turned_off")
@@ -444,8 +446,3 @@ def reset(token: str):
         flash("Your password has been changed. Sign in with your new password.", "success")
         return redirect(url_for("accounts.sign_in"))
     return render_template("accounts/reset_password.html", form=form)
-
-
-@bp.app_template_global()
-def can_turn_off_second_factor(user) -> bool:
-    return user.has_second_factor and not user.requires_second_factor

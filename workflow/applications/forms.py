@@ -536,14 +536,6 @@ class StartForm(FlaskForm):
     )
 
 
-class MessageForm(FlaskForm):
-    body = TextAreaField(
-        "Your message",
-        widget=GovTextArea(),
-        validators=[Required("Enter a message"), Length(max=5000, message="Message must be 5,000 characters or fewer")],
-    )
-
-
 class RespondForm(FlaskForm):
     message = TextAreaField(
         "Your response to the trust office",
@@ -565,7 +557,3 @@ class WithdrawForm(FlaskForm):
             Length(max=2000, message="Reason must be 2,000 characters or fewer"),
         ],
     )
-
-
-class EmptyForm(FlaskForm):
-    """For POST-only buttons, so CSRF covers them."""

@@ -11,13 +11,14 @@ from wtforms.validators import ValidationError
 
 from ..errors import WrongState
 from ..extensions import csrf, db, login_manager
+from ..forms import EmptyForm, MessageForm
 from ..hubs.models import Hub
 from ..organisations.operations import profile_errors
 from ..policy import SectionOf, authorize
 from ..privacy.views import erased_page
 from .copy import submission_copy_pdf
 from .documents import document_path
-from .forms import EmptyForm, MessageForm, RespondForm, StartForm, WithdrawForm, as_choices
+from .forms import RespondForm, StartForm, WithdrawForm, as_choices
 from .held import answered_by_mark, hold_answers, mark_owner, take_held_answers
 from .lifecycle import Action, State
 from .models import Application, Document

@@ -6,7 +6,7 @@ from sqlalchemy import Date, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from ..types import UTCDateTime, london_today, utcnow
+from ..types import UTCDateTime, utcnow
 
 
 def renewal_window() -> timedelta:
@@ -53,15 +53,6 @@ class Partnership(db.Model):
     application: Mapped["Application"] = relationship(foreign_keys=[application_id])  # noqa: F821
     renewal: Mapped["Application | None"] = relationship(foreign_keys=[renewal_application_id])  # noqa: F821
 
-    def is_current(self, today: date) -> bool:
-        return self.starts_on <= today <= self.ends_on
-
     def renewal_opens_on(self) -> date:
         """The first day it can be renewed: when the reminder comes, near its end."""
         return self.ends_on - renewal_window()
-
-    def can_renew(self, user) -> bool:
-        """A member of the partner starts its renewal, once, from when renewal opens near the end."""
-        return bool(
-            user and user.is_authenticated and user.is_applicant and user.is_member_of(self.organisation_id)
-        ) and self.renewal_application_id is None and london_today() >= self.renewal_opens_on()

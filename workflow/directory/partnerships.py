@@ -8,11 +8,11 @@ from ..applications.lifecycle import State
 from ..applications.models import Application, ApplicationSection
 from ..applications.operations import start_application
 from ..audit.operations import record_event
-from ..errors import NotAllowed, WrongState
+from ..errors import WrongState
 from ..extensions import db
 from ..letters.operations import add_years
 from ..notifications.operations import notify_office, notify_organisation
-from ..types import london, london_today, utcnow
+from ..types import london, utcnow
 from .models import DirectoryEntry, Partnership, renewal_window
 
 # Sections a renewal starts from: everything but the profile (always live), the
@@ -106,15 +106,10 @@ def remind_partnerships_ending(now: datetime | None = None) -> int:
 
 
 def renew_partnership(partnership: Partnership, user) -> Application:
-    """A draft renewal with the last application's answers copied in; marked on the partnership."""
-    if not partnership.can_renew(user):
-        if partnership.renewal_application_id is not None:
-            raise WrongState("A renewal has already been started for this partnership.")
-        if london_today() < partnership.renewal_opens_on():
-            raise WrongState(
-                f"This partnership can be renewed from {partnership.renewal_opens_on():%-d %B %Y}, near the end of its term."
-            )
-        raise NotAllowed("Only the people who act for the partner can renew its partnership.")
+    """A draft renewal with the last application's answers copied in; marked on the partnership.
+
+    Compare-and-set on the mark: when two members renew at once, one draft is kept and the other refused (409).
+    """
     draft = start_application(user, partnership.organisation, partnership.hub)
     previous = partnership.application
     for key in RENEWAL_SECTIONS:
@@ -125,8 +120,16 @@ def renew_partnership(partnership: Partnership, user) -> Application:
     if documents and draft.section("documents") is None:
         kept = {name: documents[name] for name in ("insurance_expiry", "dbs_confirmed") if name in documents}
         db.session.add(ApplicationSection(application_id=draft.id, key="documents", answers=kept, updated_by_id=user.id))
-    partnership.renewal_application_id = draft.id
+    claimed = db.session.execute(
+        update(Partnership)
+        .where(Partnership.id == partnership.id, Partnership.renewal_application_id.is_(None))
+        .values(renewal_application_id=draft.id)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        raise WrongState("A renewal has already been started for this partnership.")
     db.session.flush()
+    db.session.expire(partnership, ["renewal_application_id", "renewal"])
     db.session.refresh(draft)
     record_event(draft, "renewal_started", user, detail=f"Renews {previous.reference}")
     return draft

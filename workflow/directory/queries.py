@@ -103,13 +103,6 @@ def listings(*, include_hidden: bool = False, today: date | None = None) -> list
     return sorted(result, key=lambda listing: listing.organisation.name.lower())
 
 
-def is_partner(organisation_id: int) -> bool:
-    """Whether the organisation has an approved application."""
-    return db.session.scalar(
-        select(Application.id).where(Application.organisation_id == organisation_id, Application.state == State.APPROVED).limit(1)
-    ) is not None
-
-
 def listing_for(organisation_id: int, *, include_hidden: bool = False) -> Listing | None:
     return next(
         (listing for listing in listings(include_hidden=include_hidden) if listing.organisation.id == organisation_id),

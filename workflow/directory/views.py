@@ -2,19 +2,19 @@
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 
-from ..errors import NotAllowed, WrongState
 from ..extensions import db
+from ..forms import EmptyForm
 from ..hubs.models import Hub
 from ..organisations.models import Organisation
+from ..policy import authorize, can
 from ..types import utcnow
 from .forms import EntryForm, FilterForm, HideForm
 from .models import Partnership
-from .operations import can_edit_entry, can_hide_entry, set_hidden, update_entry
+from .operations import set_hidden, update_entry
 from .partnerships import directory_entry, local_day, partnerships_of, renew_partnership
-from .queries import AGE_GROUP_LABELS, GENRE_LABELS, filtered, is_partner, listing_for
+from .queries import AGE_GROUP_LABELS, GENRE_LABELS, filtered, listing_for
 
 bp = Blueprint("directory", __name__)
 
@@ -33,11 +33,10 @@ def partners():
 
 @bp.route("/partners/<int:organisation_id>")
 def partner(organisation_id: int):
-    listing = listing_for(organisation_id, include_hidden=can_hide_entry(current_user)) or abort(404)
+    listing = listing_for(organisation_id, include_hidden=can("see_hidden_entries")) or abort(404)
     return render_template(
         "directory/partner.html", listing=listing, age_labels=AGE_GROUP_LABELS, genre_labels=GENRE_LABELS,
-        can_edit=can_edit_entry(listing.organisation, current_user), can_hide=can_hide_entry(current_user),
-        hide_form=HideForm(), show_form=FlaskForm(),
+        hide_form=HideForm(), show_form=EmptyForm(),
     )
 
 
@@ -45,17 +44,12 @@ def partner(organisation_id: int):
 @login_required
 def edit_entry(organisation_id: int):
     organisation = db.get_or_404(Organisation, organisation_id)
-    if not current_user.is_applicant:
-        raise NotAllowed("A partner's directory entry is kept by the people who act for it.")
-    if not can_edit_entry(organisation, current_user):
-        abort(404)
-    if not is_partner(organisation.id):
-        raise WrongState("Your organisation has a directory entry once it is an approved partner.")
+    authorize(current_user, "edit_entry", organisation)
     entry = directory_entry(organisation)
     form = EntryForm(obj=entry)
     if form.validate_on_submit():
         update_entry(
-            organisation, current_user, description=form.description.data or "",
+            organisation, description=form.description.data or "",
             website=form.website.data or "", public_email=form.public_email.data or "",
         )
         flash("Your directory entry has been saved.", "success")
@@ -66,8 +60,7 @@ def edit_entry(organisation_id: int):
 @bp.route("/partners/<int:organisation_id>/hide", methods=["POST"])
 @login_required
 def hide(organisation_id: int):
-    if not can_hide_entry(current_user):
-        raise NotAllowed("Only the trust office can hide a partner from the directory.")
+    authorize(current_user, "hide_entry")
     organisation = db.get_or_404(Organisation, organisation_id)
     form = HideForm()
     if form.validate_on_submit():
@@ -79,10 +72,9 @@ def hide(organisation_id: int):
 @bp.route("/partners/<int:organisation_id>/show", methods=["POST"])
 @login_required
 def show(organisation_id: int):
-    if not can_hide_entry(current_user):
-        raise NotAllowed("Only the trust office can show a partner in the directory.")
+    authorize(current_user, "hide_entry")
     organisation = db.get_or_404(Organisation, organisation_id)
-    if FlaskForm().validate_on_submit():
+    if EmptyForm().validate_on_submit():
         set_hidden(organisation, current_user, False)
         flash(f"{organisation.name} is shown in the directory again.", "success")
     return redirect(url_for("directory.partner", organisation_id=organisation.id))
@@ -92,11 +84,10 @@ def show(organisation_id: int):
 @login_required
 def partnerships():
     """The partner's partnerships: their terms, renewal and directory entry."""
-    if not current_user.is_applicant:
-        raise NotAllowed("Partnerships are shown to the organisations that hold them.")
+    authorize(current_user, "see_partnerships")
     return render_template(
         "directory/partnerships.html", partnerships=partnerships_of(current_user.organisation_ids),
-        today=local_day(utcnow()), renew_form=FlaskForm(),
+        today=local_day(utcnow()), renew_form=EmptyForm(),
     )
 
 
@@ -104,10 +95,7 @@ def partnerships():
 @login_required
 def renew(partnership_id: int):
     partnership = db.get_or_404(Partnership, partnership_id)
-    if not current_user.is_applicant:
-        raise NotAllowed("A partnership is renewed by the people who act for the partner.")
-    if not current_user.is_member_of(partnership.organisation_id):
-        abort(404)
+    authorize(current_user, "renew", partnership)
     draft = renew_partnership(partnership, current_user)
     flash("Your renewal has started from your last answers. Check each section, add your documents and submit.", "success")
     return redirect(url_for("applications.show", application_id=draft.id))

@@ -95,15 +95,7 @@ class DecisionLetter(db.Model):
     def is_issued(self) -> bool:
         return self.status is LetterStatus.ISSUED
 
-    def can_edit(self, user) -> bool:
-        """Officers edit the free paragraph and issue while it is a draft (every staff member may read it)."""
-        return bool(user and user.is_authenticated and user.is_officer) and not self.is_issued
-
     @property
     def erased_at(self) -> datetime | None:
         """When anonymising erased the issued letter's bytes (its digest stays), or None."""
         return erased_at("letter", self.id) if self.is_issued else None
-
-    def can_download(self, user) -> bool:
-        """Whoever may see the application may download the letter once issued."""
-        return self.is_issued and self.application.can_view(user)

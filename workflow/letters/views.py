@@ -17,9 +17,9 @@ from sqlalchemy import select
 
 from ..accounts import limits
 from ..applications.models import Application
-from ..errors import NotAllowed
 from ..extensions import db
 from ..hubs.models import Hub
+from ..policy import authorize
 from ..privacy.views import erased_page
 from ..votes.rule import Choice
 from .defaults import default_template_body
@@ -33,7 +33,6 @@ from .forms import (
 )
 from .models import LetterTemplate, display_code
 from .operations import (
-    OFFICERS_ONLY,
     OUTCOME_WORDS,
     issue_letter,
     preview_pdf,
@@ -48,19 +47,12 @@ from .verification import normalise_code, verify_code, verify_pdf
 bp = Blueprint("letters", __name__)
 
 
-def _office_letter(application_id: int):
-    """The application and its letter, for the trust office's staff only (officers change it)."""
-    if not current_user.is_staff:
-        raise NotAllowed("Decision letters are prepared and issued by the trust office's staff.")
+def _letter(application_id: int, action: str):
+    """The application and its letter, once the signed-in person may take `action` on the letter."""
     application = db.get_or_404(Application, application_id)
-    if application.letter is None or not application.can_view(current_user):
-        abort(404)
-    return application, application.letter
-
-
-def _require_officer() -> None:
-    if not current_user.is_officer:
-        raise NotAllowed(OFFICERS_ONLY)
+    letter = application.letter or abort(404)
+    authorize(current_user, action, letter)
+    return application, letter
 
 
 def _erased(letter):
@@ -104,9 +96,7 @@ def _page(application, letter, *, paragraph_form=None, issue_form=None):
 @login_required
 def edit(application_id: int):
     """The letter's status, its free paragraph, a preview and the issue button."""
-    application, letter = _office_letter(application_id)
-    if request.method == "POST":
-        _require_officer()
+    application, letter = _letter(application_id, "edit_letter" if request.method == "POST" else "prepare_letter")
     form = FreeParagraphForm()
     if form.validate_on_submit():
         save_free_paragraph(letter, current_user, form.free_paragraph.data)
@@ -118,8 +108,7 @@ def edit(application_id: int):
 @bp.post("/office/applications/<int:application_id>/letter/issue")
 @login_required
 def issue(application_id: int):
-    application, letter = _office_letter(application_id)
-    _require_officer()
+    application, letter = _letter(application_id, "issue_letter")
     form = IssueForm()
     if form.validate_on_submit():
         issue_letter(letter, current_user)
@@ -132,7 +121,7 @@ def issue(application_id: int):
 @login_required
 def preview(application_id: int):
     """The letter as it would be issued now (the stored letter once issued)."""
-    application, letter = _office_letter(application_id)
+    application, letter = _letter(application_id, "prepare_letter")
     if letter.erased_at:
         return _erased(letter)
     return _pdf(preview_pdf(letter), _filename(application, "-decision-preview.pdf"), attachment=False)
@@ -142,21 +131,13 @@ def preview(application_id: int):
 @login_required
 def download(application_id: int):
     """The issued letter: always the stored bytes, for whoever may see the application."""
-    application = db.get_or_404(Application, application_id)
-    letter = application.letter
-    if letter is None or not letter.can_download(current_user):
-        abort(404)
+    application, letter = _letter(application_id, "download_letter")
     if letter.erased_at:
         return _erased(letter)
     return _pdf(letter.pdf, _filename(application, "-decision.pdf"), attachment=True, etag=letter.pdf_sha256)
 
 
 # Letter templates: admins only
-
-
-def _require_admin() -> None:
-    if not current_user.is_admin:
-        raise NotAllowed("Only an admin can see and change letter templates.")
 
 
 def _hub_and_outcome(hub_id: int, outcome: str) -> tuple[Hub, Choice]:
@@ -171,7 +152,7 @@ def _hub_and_outcome(hub_id: int, outcome: str) -> tuple[Hub, Choice]:
 @login_required
 def templates():
     """Each hub's approval and decline templates, with their newest version."""
-    _require_admin()
+    authorize(current_user, "edit_letter_template")
     hubs = db.session.scalars(select(Hub).order_by(Hub.name)).all()
     return render_template(
         "letters/admin_templates.html",
@@ -184,7 +165,7 @@ def templates():
 @login_required
 def edit_template(hub_id: int, outcome: str):
     """Edit the template: preview with sample details, or save it as a new version."""
-    _require_admin()
+    authorize(current_user, "edit_letter_template")
     hub, chosen = _hub_and_outcome(hub_id, outcome)
     versions = template_versions(hub.id, chosen)
     form = TemplateForm()
@@ -219,7 +200,7 @@ def _version(hub_id: int, outcome: str, version: int) -> tuple[Hub, Choice, Lett
 @login_required
 def template_version(hub_id: int, outcome: str, version: int):
     """One kept version of a template, as it was saved."""
-    _require_admin()
+    authorize(current_user, "edit_letter_template")
     hub, chosen, template = _version(hub_id, outcome, version)
     return render_template(
         "letters/admin_version.html", hub=hub, outcome=chosen, outcome_word=OUTCOME_WORDS[chosen], template=template
@@ -230,7 +211,7 @@ def template_version(hub_id: int, outcome: str, version: int):
 @login_required
 def template_preview(hub_id: int, outcome: str, version: int):
     """A kept version rendered with sample details."""
-    _require_admin()
+    authorize(current_user, "edit_letter_template")
     hub, chosen, template = _version(hub_id, outcome, version)
     pdf = template_preview_pdf(hub, chosen, template.body)
     return _pdf(pdf, f"{hub.reference_prefix}-{chosen.value}-v{version}-sample.pdf", attachment=False)
@@ -245,16 +226,17 @@ def verify():
     """Check a letter by its code (GET) or its PDF (POST): what it says it is about, who issued it and when."""
     code_form = VerifyCodeForm(request.args, meta={"csrf": False})
     upload_form = VerifyUploadForm()
-    checked, found = None, None
+    checked, by_file, found = False, False, None
     if request.method == "POST":
         if upload_form.validate_on_submit():
-            checked, found = "file", verify_pdf(upload_form.letter.data.read())
+            checked, by_file, found = True, True, verify_pdf(upload_form.letter.data.read())
     elif "code" in request.args and code_form.validate():
-        checked, found = "code", verify_code(code_form.code.data)
+        checked, found = True, verify_code(code_form.code.data)
     if checked:
         limits.count()
     shown = upload_form if upload_form.errors else code_form
     return render_template(
-        "letters/verify.html", code_form=code_form, upload_form=upload_form, form=shown, checked=checked, found=found,
-        code=display_code(normalise_code(code_form.code.data or "")) if checked == "code" else "",
+        "letters/verify.html", code_form=code_form, upload_form=upload_form, form=shown, checked=checked,
+        by_file=by_file, found=found,
+        code=display_code(normalise_code(code_form.code.data or "")) if checked and not by_file else "",
     )

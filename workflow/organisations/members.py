@@ -7,18 +7,16 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from ..accounts import limits
-from ..accounts.forms import EmptyForm, InvitedRegisterForm
+from ..accounts.forms import InvitedRegisterForm
 from ..accounts.models import Invitation, User
 from ..accounts.operations import email_taken, register_invited
 from ..accounts.sessions import start_session
-from ..errors import NotAllowed
 from ..extensions import db
+from ..forms import EmptyForm
+from ..policy import authorize, refusal
 from .forms_members import InviteForm
 from .membership import (
     accept_invitation,
-    can_accept,
-    can_manage_members,
-    can_remove_member,
     cancel_invitation,
     find_invitation,
     invite_member,
@@ -30,18 +28,10 @@ from .views import bp
 
 
 def _organisation(organisation_id: int) -> Organisation:
-    """The organisation, if the signed-in person acts for it (404 otherwise)."""
-    if not current_user.is_applicant:
-        raise NotAllowed("Members are managed by the organisations that apply.")
+    """The organisation, once the signed-in person may manage its members (404 if they do not act for it)."""
     organisation = db.get_or_404(Organisation, organisation_id)
-    if not can_manage_members(organisation, current_user):
-        abort(404)
+    authorize(current_user, "manage_members", organisation)
     return organisation
-
-
-@bp.app_template_global()
-def may_remove_member(organisation: Organisation, member: User) -> bool:
-    return can_remove_member(organisation, current_user, member)
 
 
 @bp.route("/organisation/<int:organisation_id>/members", methods=["GET", "POST"])
@@ -65,10 +55,11 @@ def members(organisation_id: int):
 @bp.route("/organisation/<int:organisation_id>/members/<int:user_id>/remove", methods=["POST"])
 @login_required
 def remove(organisation_id: int, user_id: int):
-    organisation = _organisation(organisation_id)
+    organisation = db.get_or_404(Organisation, organisation_id)
     member = db.session.get(User, user_id)
     if member is None or not member.is_member_of(organisation.id):
         abort(404)
+    authorize(current_user, "remove_member", organisation)
     if EmptyForm().validate_on_submit():
         remove_member(organisation, current_user, member)
         if member.id == current_user.id:
@@ -86,7 +77,7 @@ def cancel(organisation_id: int, invitation_id: int):
     if invitation is None or invitation.organisation_id != organisation.id:
         abort(404)
     if EmptyForm().validate_on_submit():
-        cancel_invitation(invitation, current_user)
+        cancel_invitation(invitation)
         flash(f"The invitation to {invitation.email} is cancelled.", "success")
     return redirect(url_for("organisations.members", organisation_id=organisation.id))
 
@@ -99,14 +90,12 @@ def invitation(token: str):
         return render_template("organisations/members_invitation.html", invitation=None), 410
     if current_user.is_authenticated:
         form = EmptyForm()
-        if can_accept(found, current_user) and form.validate_on_submit():
+        refused = refusal(current_user, "accept_invitation", found)
+        if refused is None and form.validate_on_submit():
             accept_invitation(found, current_user)
             flash(f"You are now a member of {found.organisation.name}.", "success")
             return redirect(url_for("applications.home"))
-        return render_template(
-            "organisations/members_invitation.html", invitation=found, form=form,
-            may_accept=can_accept(found, current_user),
-        )
+        return render_template("organisations/members_invitation.html", invitation=found, form=form, refused=refused)
     form = None if email_taken(found.email) else InvitedRegisterForm(email=found.email)
     if form is not None and form.validate_on_submit():
         user = register_invited(name=form.name.data, email=found.email, password=form.password.data)
@@ -114,4 +103,4 @@ def invitation(token: str):
         start_session(user)
         flash(f"Your account has been created and you are now a member of {found.organisation.name}.", "success")
         return redirect(url_for("applications.home"))
-    return render_template("organisations/members_invitation.html", invitation=found, form=form, may_accept=False)
+    return render_template("organisations/members_invitation.html", invitation=found, form=form)

@@ -2,21 +2,19 @@
 
 from werkzeug.datastructures import MultiDict
 
-from ..errors import NotAllowed
 from ..extensions import db
 from .forms import ProfileForm
 from .models import Organisation, OrganisationType
 
 
-def can_edit_profile(organisation: Organisation, user) -> bool:
-    """Only the people who act for an organisation keep its profile."""
-    return bool(user and user.is_authenticated and user.is_applicant and user.is_member_of(organisation.id))
+def only_organisation(user) -> Organisation | None:
+    """The organisation the person acts for, when there is exactly one (otherwise they choose)."""
+    memberships = user.memberships
+    return memberships[0].organisation if len(memberships) == 1 else None
 
 
-def update_profile(organisation: Organisation, user, data: dict) -> Organisation:
+def update_profile(organisation: Organisation, data: dict) -> Organisation:
     """Save the profile's cleaned answers (see `ProfileForm.profile_data`)."""
-    if not can_edit_profile(organisation, user):
-        raise NotAllowed("Only the people who act for this organisation can change its profile.")
     kind = OrganisationType(data["organisation_type"]) if data.get("organisation_type") else None
     for field in Organisation.PROFILE_FIELDS:
         if field != "organisation_type" and field in data:
@@ -38,7 +36,3 @@ def profile_errors(organisation: Organisation) -> dict[str, list[str]]:
     form = profile_form(organisation)
     form.validate()
     return {name: list(errors) for name, errors in form.errors.items() if name != "submit"}
-
-
-def profile_is_complete(organisation: Organisation) -> bool:
-    return not profile_errors(organisation)

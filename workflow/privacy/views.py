@@ -3,12 +3,13 @@
 import os
 from datetime import datetime
 
-from flask import Blueprint, abort, render_template, send_file
+from flask import Blueprint, render_template, send_file
 from flask_login import current_user, login_required
 
-from ..errors import NotAllowed
 from ..extensions import db
 from ..organisations.models import Organisation
+from ..organisations.operations import only_organisation
+from ..policy import authorize
 from ..types import london, utcnow
 from .export import export_archive
 
@@ -20,15 +21,14 @@ bp = Blueprint("privacy", __name__)
 @login_required
 def export(organisation_id: int | None):
     """All of one organisation's data as a ZIP, for the people who act for it."""
-    if not current_user.is_applicant:
-        raise NotAllowed("Only the people who act for an organisation can download its data.")
     if organisation_id is None:
-        if len(current_user.memberships) != 1:
+        organisation = only_organisation(current_user)
+        if organisation is None:
+            authorize(current_user, "choose_organisation")
             return render_template("privacy/choose.html", memberships=current_user.memberships)
-        organisation_id = current_user.memberships[0].organisation_id
-    organisation = db.session.get(Organisation, organisation_id)
-    if organisation is None or not current_user.is_member_of(organisation.id):
-        abort(404)
+    else:
+        organisation = db.get_or_404(Organisation, organisation_id)
+    authorize(current_user, "export_data", organisation)
     archive = export_archive(organisation)
     response = send_file(
         archive, mimetype="application/zip", as_attachment=True, conditional=False,

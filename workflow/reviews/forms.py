@@ -49,10 +49,6 @@ def _optional_int(value):
         return None
 
 
-class EmptyForm(FlaskForm):
-    """A POST-only button, covered by CSRF."""
-
-
 class DayField(DateField):
     """A GOV.UK day, month and year date that says plainly when it cannot be read."""
 
@@ -386,17 +382,6 @@ class NoteForm(FlaskForm):
         widget=GovTextArea(),
     )
     submit = SubmitField("Add note", widget=GovSubmitInput())
-
-
-class MessageForm(FlaskForm):
-    body = TextAreaField(
-        "Send a message to the applicant",
-        description="The applicant sees this message and is emailed about it.",
-        filters=[_strip],
-        validators=[DataRequired("Enter a message"), Length(max=5000)],
-        widget=GovTextArea(),
-    )
-    submit = SubmitField("Send message", widget=GovSubmitInput())
 
 
 class BulkRequestInformationForm(RequestInformationForm):

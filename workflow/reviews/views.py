@@ -11,6 +11,7 @@ from ..applications.operations import send_message as message_applicant
 from ..applications.sections import listed_documents
 from ..audit.operations import history
 from ..extensions import db
+from ..forms import EmptyForm, MessageForm
 from ..types import utcnow
 from ..policy import authorize, can
 from ..votes.meetings import upcoming_meetings
@@ -27,8 +28,6 @@ from .forms import (
     BulkAssignForm,
     BulkPutToTrusteesForm,
     BulkRequestInformationForm,
-    EmptyForm,
-    MessageForm,
     NoteForm,
     PutToTrusteesForm,
     QueueFilterForm,
