@@ -53,6 +53,7 @@ ROUTES: dict[str, tuple[str, ...]] = {
     "download_letter": ("letters.download",),
     "edit_letter_template": ("letters.templates", "letters.edit_template", "letters.template_version", "letters.template_preview"),
     # Organisations, their members and their data
+    "choose_organisation": ("organisations.profile", "privacy.export"),
     "edit_profile": ("organisations.profile",),
     "manage_members": ("organisations.members", "organisations.cancel"),
     "remove_member": ("organisations.remove",),

@@ -507,8 +507,7 @@ _ROWS: dict[str, Rule] = {
 POLICY: dict[str, Rule] = {getattr(action, "value", action): rule for action, rule in _ROWS.items()}
 
 
-def refusal(user, action: str, obj=None) -> NotFound | NotAllowed | WrongState | None:
-    """Why `user` may not take `action` on `obj` now, as the HTTP error to answer; None if they may."""
+def _refusal(user, action: str, obj=None) -> NotFound | NotAllowed | WrongState | None:
     rule = POLICY[getattr(action, "value", action)]
     if user is None or not user.is_authenticated or not any(ROLES[role](user) for role in rule.roles):
         return NotAllowed(rule.refusal)
@@ -526,14 +525,20 @@ def refusal(user, action: str, obj=None) -> NotFound | NotAllowed | WrongState |
     return None
 
 
-def authorize(user, action: str, obj=None) -> None:
-    """Refuse (404, 403 or 409, SPEC 1) unless `user` may take `action` on `obj` now.
+def refusal(user, action: str, obj=None) -> NotFound | NotAllowed | WrongState | None:
+    """Why `user` may not take `action` on `obj` now, as the HTTP error to answer; None if they may.
 
-    The request remembers what it asked (`g.policy_asked`), so tests can check that each
-    view asks once, for the action the route is for.
+    For a view that shows the refusal on its own page instead of answering with it. The
+    request remembers what it asked (`g.policy_asked`), so tests can check that each view
+    asks once, for the action its route is for.
     """
     if has_app_context():
         g.setdefault("policy_asked", []).append(getattr(action, "value", action))
+    return _refusal(user, action, obj)
+
+
+def authorize(user, action: str, obj=None) -> None:
+    """Refuse (404, 403 or 409, SPEC 1) unless `user` may take `action` on `obj` now."""
     refused = refusal(user, action, obj)
     if refused is not None:
         raise refused
@@ -541,7 +546,7 @@ def authorize(user, action: str, obj=None) -> None:
 
 def can(action: str, obj=None, user=None) -> bool:
     """Whether the signed-in person (or `user`) may take `action` on `obj` now: for templates."""
-    return refusal(current_user if user is None else user, action, obj) is None
+    return _refusal(current_user if user is None else user, action, obj) is None
 
 
 def init_policy(app: Flask) -> None:
