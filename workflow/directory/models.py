@@ -5,14 +5,13 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Date, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..admin.settings import deployment_settings
 from ..extensions import db
 from ..types import UTCDateTime, utcnow
 
 
 def renewal_window() -> timedelta:
     """How long before a partnership ends the partner is reminded, and may renew it (an admin's setting)."""
-    from ..admin.settings import deployment_settings
-
     return timedelta(days=deployment_settings().partnership_reminder_days)
 
 

@@ -3,6 +3,7 @@
 from flask import Blueprint, abort, render_template
 from sqlalchemy import select
 
+from ..admin.settings import deployment_settings
 from ..extensions import db
 from ..security import cacheable
 from .images import image_response
@@ -42,6 +43,4 @@ def accessibility():
 @bp.route("/privacy")
 def privacy():
     """The privacy notice (UK GDPR), with the anonymisation period in force."""
-    from ..admin.settings import deployment_settings
-
     return render_template("hubs/privacy.html", anonymise_after_days=deployment_settings().anonymise_after_days)

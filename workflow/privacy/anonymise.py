@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import and_, delete, or_, select, update
 
+from ..admin.settings import deployment_settings
 from ..applications.documents import unlink_after_commit
 from ..applications.lifecycle import State
 from ..applications.models import Application, Document, HeldAnswers, Message
@@ -42,8 +43,6 @@ KEPT_ANSWERS = {
 
 def due_applications(now: datetime) -> list[Application]:
     """Declined and withdrawn applications older than the period, not yet anonymised."""
-    from ..admin.settings import deployment_settings
-
     cutoff = now - timedelta(days=deployment_settings().anonymise_after_days)
     done = select(Tombstone.object_id).where(Tombstone.object_type == "application")
     return list(
