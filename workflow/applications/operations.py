@@ -7,14 +7,14 @@ and flushes; the request commits.
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest
 
 from ..audit.models import ApplicationEvent
 from ..audit.operations import record_event
-from ..errors import NotAllowed, WrongState
+from ..errors import WrongState
 from ..extensions import db
 from ..notifications.models import OutboxAttachment
 from ..notifications.operations import notify_office, notify_organisation, queue_email
@@ -31,7 +31,6 @@ from .sections import (
     build_form,
     get_section,
     incomplete_sections,
-    section_title,
 )
 from .transitions import apply_transition
 

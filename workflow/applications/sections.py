@@ -76,11 +76,6 @@ def get_section(key: str) -> Section | None:
     return _BY_KEY.get(key)
 
 
-def section_title(key: str) -> str:
-    section = get_section(key)
-    return section.title if section else key
-
-
 # --- Answers and forms ----------------------------------------------------------
 
 

@@ -7,8 +7,11 @@ from .forms import ProfileForm
 from .models import Organisation, OrganisationType
 
 
-def only_organisation(user) -> Organisation | None:
-    """The organisation the person acts for, when there is exactly one (otherwise they choose)."""
+def named_or_only_organisation(user, organisation_id: int | None) -> Organisation | None:
+    """The organisation named (404 if there is none such), else the one the person acts for when
+    there is exactly one; None when they have to choose."""
+    if organisation_id is not None:
+        return db.get_or_404(Organisation, organisation_id)
     memberships = user.memberships
     return memberships[0].organisation if len(memberships) == 1 else None
 

@@ -4,11 +4,9 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from ..accounts.sessions import safe_next
-from ..extensions import db
 from ..policy import authorize
 from .forms import ProfileForm
-from .models import Organisation
-from .operations import only_organisation, update_profile
+from .operations import named_or_only_organisation, update_profile
 
 bp = Blueprint("organisations", __name__)
 
@@ -18,13 +16,10 @@ bp = Blueprint("organisations", __name__)
 @login_required
 def profile(organisation_id: int | None):
     """The profile of the organisation named, or of the only one the person acts for (else they choose)."""
-    if organisation_id is None:
-        organisation = only_organisation(current_user)
-        if organisation is None:
-            authorize(current_user, "choose_organisation")
-            return render_template("organisations/choose.html", memberships=current_user.memberships)
-    else:
-        organisation = db.get_or_404(Organisation, organisation_id)
+    organisation = named_or_only_organisation(current_user, organisation_id)
+    if organisation is None:
+        authorize(current_user, "choose_organisation")
+        return render_template("organisations/choose.html", memberships=current_user.memberships)
     authorize(current_user, "edit_profile", organisation)
 
     next_url = safe_next(request.values.get("next"))

@@ -6,9 +6,7 @@ from datetime import datetime
 from flask import Blueprint, render_template, send_file
 from flask_login import current_user, login_required
 
-from ..extensions import db
-from ..organisations.models import Organisation
-from ..organisations.operations import only_organisation
+from ..organisations.operations import named_or_only_organisation
 from ..policy import authorize
 from ..types import london, utcnow
 from .export import export_archive
@@ -21,13 +19,10 @@ bp = Blueprint("privacy", __name__)
 @login_required
 def export(organisation_id: int | None):
     """All of one organisation's data as a ZIP, for the people who act for it."""
-    if organisation_id is None:
-        organisation = only_organisation(current_user)
-        if organisation is None:
-            authorize(current_user, "choose_organisation")
-            return render_template("privacy/choose.html", memberships=current_user.memberships)
-    else:
-        organisation = db.get_or_404(Organisation, organisation_id)
+    organisation = named_or_only_organisation(current_user, organisation_id)
+    if organisation is None:
+        authorize(current_user, "choose_organisation")
+        return render_template("privacy/choose.html", memberships=current_user.memberships)
     authorize(current_user, "export_data", organisation)
     archive = export_archive(organisation)
     response = send_file(
