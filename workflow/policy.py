@@ -27,7 +27,7 @@ from werkzeug.exceptions import NotFound
 from .applications.lifecycle import FINAL_STATES, TRANSITIONS, Action, State
 from .errors import NotAllowed, WrongState
 from .types import london_today, utcnow
-from .votes.lifecycle import DEFERRABLE, ITEM_RESOLUTIONS, MeetingStage, VoteStatus
+from .votes.lifecycle import ITEM_TRANSITIONS, MeetingStage, VoteStatus
 
 
 class _System:
@@ -420,7 +420,7 @@ _ROWS: dict[str, Rule] = {
                    "attended once it has been held."),),
     ),
     "resolve": Rule(
-        _roles("officer"), MEETINGS_BY_OFFICERS, states=ITEM_RESOLUTIONS,
+        _roles("officer"), MEETINGS_BY_OFFICERS, states=ITEM_TRANSITIONS["resolve"].sources,
         wrong_state="This item's resolution has already been recorded.", state_of=lambda item: item.result,
         when=(
             Need(_attendance_recorded, "Record who attended the meeting before its resolutions."),
@@ -428,7 +428,7 @@ _ROWS: dict[str, Rule] = {
         ),
     ),
     "defer_item": Rule(
-        _roles("officer"), MEETINGS_BY_OFFICERS, states=DEFERRABLE,
+        _roles("officer"), MEETINGS_BY_OFFICERS, states=ITEM_TRANSITIONS["defer_item"].sources,
         wrong_state="This item's resolution has already been recorded.", state_of=lambda item: item.result,
         when=(Need(_with_trustees, lambda item: f"{item.application.reference} is no longer with the trustees."),),
     ),

@@ -6,6 +6,7 @@ to which (and each state's label and tag colour, for the pages).
 """
 
 import enum
+from dataclasses import dataclass
 
 
 class VoteStatus(str, enum.Enum):
@@ -99,8 +100,19 @@ RESULT_COLOURS = {
 }
 
 
+@dataclass(frozen=True)
+class ItemTransition:
+    """The results an agenda item may leave, and the results it may reach."""
+
+    sources: frozenset[MeetingItemResult]
+    targets: frozenset[MeetingItemResult]
+
+
 R = MeetingItemResult
-# Recording a resolution moves a pending item to its result; deferring moves a pending
-# item, or one the meeting could not decide, to deferred.
-ITEM_RESOLUTIONS = frozenset({R.PENDING})
-DEFERRABLE = frozenset({R.PENDING, R.NOT_DECIDED})
+ITEM_TRANSITIONS = {
+    # The office records the meeting's resolution on a pending item: the rule's result.
+    "resolve": ItemTransition(frozenset({R.PENDING}), frozenset({R.APPROVED, R.DECLINED, R.DEFERRED, R.NOT_DECIDED})),
+    # The meeting defers a pending item, or one it could not decide for want of a quorum.
+    "defer_item": ItemTransition(frozenset({R.PENDING, R.NOT_DECIDED}), frozenset({R.DEFERRED})),
+}
+DEFERRABLE = ITEM_TRANSITIONS["defer_item"].sources

@@ -326,7 +326,7 @@ def _record_outcome(vote: Vote, result: Result, now: datetime, closer) -> bool:
     changed = db.session.execute(
         update(Vote)
         .where(Vote.id == vote.id, Vote.status == VoteStatus.OPEN)
-        .values(status=VoteStatus.CLOSED, outcome=outcome, closed_at=now)
+        .values(status=VOTE_ENDS[VoteEnd.CLOSE], outcome=outcome, closed_at=now)
         .execution_options(synchronize_session=False)
     ).rowcount
     if changed != 1:
