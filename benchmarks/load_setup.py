@@ -38,7 +38,7 @@ def prepare(count: int) -> None:
             )
             user.email_verified_at = utcnow()
             organisation = user.memberships[0].organisation
-            update_profile(organisation, user, dict(every["organisation"], name=f"Load Test Ensemble {n}"))
+            update_profile(organisation, dict(every["organisation"], name=f"Load Test Ensemble {n}"))
             application = start_application(user, organisation, hub)
             for key, posted in every.items():
                 if key in {"organisation", LEFT_FOR_THE_DAY}:

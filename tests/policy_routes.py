@@ -17,7 +17,12 @@ ROUTES: dict[str, tuple[str, ...]] = {
     "download_copy": ("applications.copy_pdf",),
     "download_document": ("applications.document",),
     # The trust office
-    "work_in_office": ("reviews.queue", "reviews.dashboard"),
+    "work_in_office": (  # asked before every office page, then the page's own action
+        "reviews.queue", "reviews.dashboard", "reviews.export", "reviews.bulk", "reviews.bulk_request_information",
+        "reviews.bulk_put_to_trustees", "reviews.application", "reviews.take", "reviews.assign",
+        "reviews.request_information", "reviews.assessment", "reviews.add_note", "reviews.send_message",
+        "reviews.draft_messages", "reviews.put_to_trustees",
+    ),
     "export": ("reviews.export",),
     "act_in_bulk": ("reviews.bulk", "reviews.bulk_request_information", "reviews.bulk_put_to_trustees"),
     "review": ("reviews.application",),

@@ -309,10 +309,7 @@ _ROWS: dict[str, Rule] = {
         _roles("officer"), "Only an officer can assign applications.", sees=sees_application, states=WORKED,
         wrong_state=lambda application: f"An application that is {application.state.label.lower()} cannot be assigned.",
     ),
-    "be_assigned": Rule(
-        _roles("officer"), "Applications can only be assigned to an officer of the trust office.",
-        who=(Need(lambda user, application: user.active, "Applications can only be assigned to an active officer."),),
-    ),
+    "be_assigned": Rule(_roles("officer"), "Applications can only be assigned to an active officer of the trust office."),
     Action.REQUEST_INFORMATION: _transition(
         Action.REQUEST_INFORMATION, _roles("officer"), OFFICERS_ONLY,
         "Information can only be requested while the application is in review.", sees=sees_application,

@@ -23,7 +23,7 @@ from ..reviews.districts import index_districts
 from ..types import london, utcnow
 from .copy import submission_copy_html
 from .documents import UploadRefused, discard_document, read_upload, store_document, was_sent
-from .lifecycle import Action, State
+from .lifecycle import TRANSITIONS, Action, State
 from .models import Application, ApplicationSection, Document, Message, ReferenceCounter
 from .sections import (
     answer_errors,
@@ -246,16 +246,21 @@ def allocate_reference(hub, year: int) -> str:
     return f"{hub.reference_prefix}-{year}-{number:04d}"
 
 
-def _lock(application: Application) -> None:
+def _lock(application: Application, action: Action) -> None:
     """Hold the application's row until the transaction ends, so a second submit or
-    response waits, then finds the state already moved on."""
+    response waits, then is told the state moved on before anything else is checked."""
     db.session.execute(select(Application.id).where(Application.id == application.id).with_for_update())
     db.session.refresh(application)
+    if application.state not in TRANSITIONS[action].sources:
+        raise WrongState(
+            "Someone else changed this application while you were working on it. "
+            f"It is now {application.state.label.lower()}: reload the page to see where it stands."
+        )
 
 
 def submit_application(application: Application, user) -> Application:
     """Submit a complete draft while the hub is open: reference, receipt, office notice."""
-    _lock(application)
+    _lock(application, Action.SUBMIT)
     hub = application.hub
     if not hub.is_open():
         next_round = hub.next_round()
@@ -346,7 +351,7 @@ def latest_request(application: Application) -> ApplicationEvent | None:
 def respond_to_request(application: Application, user, message: str) -> Message:
     """Answer the office's request: the reopened sections complete, with a message."""
     body = _text_required(message, "Enter a message for the trust office.")
-    _lock(application)
+    _lock(application, Action.RESPOND)
     missing = incomplete_sections(application, list(application.reopened_sections or []))
     if missing:
         raise WrongState(

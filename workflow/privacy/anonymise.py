@@ -24,6 +24,7 @@ from ..audit.operations import record_event
 from ..extensions import db
 from ..letters.models import DecisionLetter
 from ..notifications.models import OutboxAttachment, OutboxMessage
+from ..policy import SYSTEM, authorize
 from ..reviews.models import Assessment, Note
 from ..types import utcnow
 from ..votes.models import Ballot, BoardMeeting, Conflict, MeetingConflict, MeetingItem, Vote
@@ -145,5 +146,6 @@ def anonymise_due_applications(now: datetime | None = None) -> int:
     now = now or utcnow()
     due = due_applications(now)
     for application in due:
+        authorize(SYSTEM, "anonymise", application)
         anonymise_application(application, now)
     return len(due)

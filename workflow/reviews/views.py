@@ -89,8 +89,10 @@ EVENT_LABELS = {
 
 @bp.before_request
 @login_required
-def signed_in():
-    """Every office page needs a sign-in; each view then asks the policy for its action."""
+def office_only():
+    """Every office page is for the trust office's staff, refused by role before anything is
+    loaded (so nobody else learns what exists); each view then asks for its own action."""
+    authorize(current_user, "work_in_office")
 
 
 @bp.app_template_filter("time_in_state")
@@ -158,7 +160,6 @@ def _kept() -> dict:
 @bp.route("/office")
 def queue():
     """The queue of one state, with every queue's count under the same filters."""
-    authorize(current_user, "work_in_office")
     state = _queue_state()
     people = officers()
     filters = _filters(people)
@@ -208,7 +209,6 @@ def export():
 @bp.route("/office/dashboard")
 def dashboard():
     """Key figures (as last counted) with charts drawn on the server, each beside its table."""
-    authorize(current_user, "work_in_office")
     shown = dashboard_figures()
     return render_template(
         "reviews/dashboard.html",

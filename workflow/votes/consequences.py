@@ -30,21 +30,23 @@ def register(app: Flask) -> None:
 
 def _ending(end: VoteEnd):
     def end_the_vote(application, source: State, actor) -> None:
-        if source is State.WITH_TRUSTEES:
-            end_open_vote(application, end, actor)
+        end_open_vote(application, end, actor)
 
     end_the_vote.__qualname__ = f"end_the_vote[{end.value}]"
     return end_the_vote
 
 
 def leave_waiting_agendas(application, source: State, actor) -> None:
-    """Take the application off the agenda of every meeting that has not resolved on it."""
-    if source is not State.WITH_TRUSTEES:
-        return
+    """Take the application off the agenda of every meeting still waiting to be held (its
+    attendance not recorded); a held meeting keeps its record of what it considered."""
     waiting = db.session.execute(
         select(MeetingItem.id, BoardMeeting.held_on)
         .join(BoardMeeting)
-        .where(MeetingItem.application_id == application.id, MeetingItem.result == MeetingItemResult.PENDING)
+        .where(
+            MeetingItem.application_id == application.id,
+            MeetingItem.result == MeetingItemResult.PENDING,
+            ~BoardMeeting.attendees.any(),
+        )
     ).all()
     if not waiting:
         return
