@@ -1,14 +1,13 @@
 """The trust office's queues and its work on one application."""
 
 import re
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 from html.parser import HTMLParser
 
 import pytest
-from sqlalchemy import event, func, select, update
+from sqlalchemy import func, select, update
 
-from tests.builders import make_application
+from tests.builders import counting_queries, make_application
 from tests.page_helpers import assessment_data, deadline_fields
 from workflow.accounts.models import Role
 from workflow.applications.lifecycle import State
@@ -109,20 +108,6 @@ def queue_rows(response) -> list[list[str]]:
 def references(response) -> list[str]:
     """The reference column of the queue table, in order."""
     return [row[0] for row in queue_rows(response)]
-
-
-@contextmanager
-def counting_queries(db):
-    statements = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
 
 
 def aged(db, application, days: float):
