@@ -124,10 +124,6 @@ def _sees_submitted_application(user, application) -> bool:
     return application.submitted_at is not None and sees_application(user, application)
 
 
-def _staff(user, obj) -> bool:
-    return bool(user.is_staff)
-
-
 def _sees_vote(user, vote) -> bool:
     return sees_application(user, vote.application)
 
@@ -170,10 +166,6 @@ def _section_open(user, section: SectionOf) -> bool:
 
 def _not_yet_voted(user, vote) -> bool:
     return vote.ballot_of(user) is None
-
-
-def _not_yet_declared(user, vote) -> bool:
-    return not vote.is_conflicted(user)
 
 
 def _past_deadline(user, vote) -> bool:
@@ -228,7 +220,8 @@ def _is_partner(user, organisation) -> bool:
     return any(application.state is State.APPROVED for application in organisation.applications)
 
 
-def _ended(vote) -> str:
+def vote_ended(vote) -> str:
+    """Why nothing more can be done on a vote that is no longer open."""
     return f"This vote has ended: it is {vote.status.label.lower()}."
 
 
@@ -269,6 +262,8 @@ def _transition(action: Action, roles: frozenset[str], refusal: str, wrong_state
 
 
 APPLICANT_ACTS = dict(sees=sees_application, who=(MEMBER,))
+OPEN_VOTE = dict(states=frozenset({VoteStatus.OPEN}), wrong_state=vote_ended, state_of=lambda vote: vote.status)
+DRAFTED_LETTER = dict(sees=_sees_letter, when=(LETTER_DRAFTED,))
 WORKED = frozenset(State) - FINAL_STATES - {State.DRAFT}
 SIGNED_IN = _roles("signed in")
 
@@ -341,8 +336,7 @@ _ROWS: dict[str, Rule] = {
         Action.DEFER, _roles("officer", "chair", "system"), "Only an officer or the chair can defer an application.",
         "Only an application with the trustees can be deferred.", sees=sees_application,
     ),
-    "close_due_vote": Rule(_roles("system"), "Votes close themselves.", states=frozenset({VoteStatus.OPEN}),
-                           wrong_state=_ended, state_of=lambda vote: vote.status),
+    "close_due_vote": Rule(_roles("system"), "Votes close themselves.", **OPEN_VOTE),
     "anonymise": Rule(
         _roles("system"), "Applications are anonymised by Consort itself, after the retention period.",
         states=frozenset({State.DECLINED, State.WITHDRAWN}),
@@ -360,14 +354,14 @@ _ROWS: dict[str, Rule] = {
     "ballot": Rule(
         _roles("trustee"), "Only the trustees vote.", sees=_sees_vote,
         who=(Need(_on_the_board, f"{ON_THE_BOARD} can vote on it."), Need(_not_conflicted, CONFLICTED)),
-        states=frozenset({VoteStatus.OPEN}), wrong_state=_ended, state_of=lambda vote: vote.status,
+        **OPEN_VOTE,
     ),
     "declare_conflict": Rule(
         _roles("trustee"), "Only the trustees declare conflicts of interest.", sees=_sees_vote,
         who=(Need(_on_the_board, f"{ON_THE_BOARD} can declare a conflict on it."),),
-        states=frozenset({VoteStatus.OPEN}), wrong_state=_ended, state_of=lambda vote: vote.status,
+        **OPEN_VOTE,
         when=(
-            Need(_not_yet_declared, "You have already declared a conflict of interest on this application."),
+            Need(_not_conflicted, "You have already declared a conflict of interest on this application."),
             Need(_not_yet_voted, "You have already voted. A conflict of interest is declared before voting: "
                  "contact the trust office."),
         ),
@@ -378,19 +372,19 @@ _ROWS: dict[str, Rule] = {
             Need(_chair_of_the_vote, "Only the chair of the board when this vote opened can give a casting vote."),
             Need(_chair_eligible, CONFLICTED),
         ),
-        states=frozenset({VoteStatus.OPEN}), wrong_state=_ended, state_of=lambda vote: vote.status,
+        **OPEN_VOTE,
         when=(Need(_awaiting_casting_vote, "A casting vote is given only when the votes are tied once every eligible "
                    "trustee has voted or the deadline has passed, and only once."),),
     ),
     "close_vote": Rule(
         _roles("officer", "chair"), "Only an officer or the chair can close a vote.", sees=_sees_vote,
-        states=frozenset({VoteStatus.OPEN}), wrong_state=_ended, state_of=lambda vote: vote.status,
+        **OPEN_VOTE,
         when=(Need(_past_deadline, "The vote closes by itself once every eligible trustee has voted; "
                    "until then it can be closed by hand only after its deadline."),),
     ),
     "defer_vote": Rule(
         _roles("officer", "chair"), "Only an officer or the chair can defer an application.", sees=_sees_vote,
-        states=frozenset({VoteStatus.OPEN}), wrong_state=_ended, state_of=lambda vote: vote.status,
+        **OPEN_VOTE,
         when=(Need(_with_trustees, "Only an application with the trustees can be deferred."),),
     ),
     "keep_interests": Rule(_roles("trustee"), "The register of interests is kept by each trustee."),
@@ -434,12 +428,10 @@ _ROWS: dict[str, Rule] = {
         _roles("staff"), "Decision letters are prepared and issued by the trust office's staff.", sees=_sees_letter,
     ),
     "edit_letter": Rule(
-        _roles("officer"), LETTERS_BY_OFFICERS, sees=_sees_letter,
-        when=(LETTER_DRAFTED,),
+        _roles("officer"), LETTERS_BY_OFFICERS, **DRAFTED_LETTER,
     ),
     "issue_letter": Rule(
-        _roles("officer"), LETTERS_BY_OFFICERS, sees=_sees_letter,
-        when=(LETTER_DRAFTED,),
+        _roles("officer"), LETTERS_BY_OFFICERS, **DRAFTED_LETTER,
     ),
     "download_letter": Rule(SIGNED_IN, "", sees=lambda user, letter: letter.is_issued and _sees_letter(user, letter)),
     "edit_letter_template": Rule(_roles("admin"), "Only an admin can see and change letter templates."),
@@ -476,7 +468,7 @@ _ROWS: dict[str, Rule] = {
     "see_hidden_entries": Rule(_roles("staff"), "Only the trust office sees partners hidden from the directory."),
     "renew": Rule(
         _roles("applicant"), "A partnership is renewed by the people who act for the partner.",
-        sees=lambda user, partnership: user.is_member_of(partnership.organisation_id),
+        sees=member,
         when=(
             Need(_renewal_not_started, "A renewal has already been started for this partnership."),
             Need(_renewal_open, lambda partnership: f"This partnership can be renewed from "
@@ -537,6 +529,15 @@ def refusal(user, action: str, obj=None) -> NotFound | NotAllowed | WrongState |
 def authorize(user, action: str, obj=None) -> None:
     """Refuse (404, 403 or 409, SPEC 1) unless `user` may take `action` on `obj` now."""
     refused = refusal(user, action, obj)
+    if refused is not None:
+        raise refused
+
+
+def still(user, action: str, obj=None) -> None:
+    """Under a row lock, in an operation whose view has asked: refuse if what allowed the
+    action stopped holding while the request waited for the lock (another request changed
+    the object). A race guard in the table's own words; not remembered as asking."""
+    refused = _refusal(user, action, obj)
     if refused is not None:
         raise refused
 

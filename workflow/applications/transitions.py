@@ -42,6 +42,5 @@ def apply_transition(application: Application, action: Action, actor, *, comment
             "Nothing you did was applied: reload the page to see where it stands."
         )
     db.session.refresh(application)
-    person = None if getattr(actor, "is_system", False) else actor
-    record_event(application, action.value, person, from_state=source, to_state=transition.target, detail=comment)
+    record_event(application, action.value, actor, from_state=source, to_state=transition.target, detail=comment)
     follow(application, source, transition.target, actor)

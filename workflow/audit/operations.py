@@ -38,7 +38,8 @@ def record_event(
     to_state=None,
     detail: str = "",
 ) -> ApplicationEvent:
-    """Append an event to the application's chain.
+    """Append an event to the application's chain, by `actor` (a person, or None or
+    `policy.SYSTEM`, whose id is None, for Consort itself).
 
     The application's event counter is advanced with one UPDATE, which takes the
     row's write lock, so writers of one application queue and writers of

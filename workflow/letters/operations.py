@@ -20,6 +20,7 @@ from ..errors import WrongState
 from ..extensions import db
 from ..hubs.images import image_data_url
 from ..notifications.operations import notify_organisation
+from ..policy import LETTER_DRAFTED
 from ..types import london, utcnow
 from ..votes.rule import Choice
 from .models import CODE_LENGTH, DecisionLetter, LetterStatus, LetterTemplate, display_code
@@ -35,7 +36,7 @@ OUTCOME_WORDS = {Choice.APPROVE: "approved", Choice.DECLINE: "declined"}
 NO_CHAIR = "The Chair"
 DRAFT_MARK = "Draft for checking: this letter has not been issued."
 SAMPLE_MARK = "Sample letter for checking the template: made-up details, not a real letter."
-ISSUED_ALREADY = "This letter has already been issued. An issued letter never changes."
+ISSUED_ALREADY = LETTER_DRAFTED.refusal
 
 
 def current_template(hub_id: int, outcome: Choice) -> LetterTemplate:
@@ -244,8 +245,6 @@ def issue_letter(letter: DecisionLetter, officer) -> DecisionLetter:
     Compare-and-set on the status: when two officers issue at once, exactly one
     wins and the other is refused (409).
     """
-    if letter.is_issued:
-        raise WrongState(ISSUED_ALREADY)
     now = utcnow()
     code = _new_verification_code()
     pdf = _render(_document(letter, on=now, verification_code=code), letter)

@@ -52,6 +52,5 @@ def leave_waiting_agendas(application, source: State, actor) -> None:
         return
     db.session.execute(delete(MeetingItem).where(MeetingItem.id.in_([row.id for row in waiting])))
     db.session.expire(application, ["meeting_items"])
-    person = None if getattr(actor, "is_system", False) else actor
     for row in waiting:
-        record_event(application, "agenda_left", person, detail=f"Board meeting on {row.held_on.isoformat()}")
+        record_event(application, "agenda_left", actor, detail=f"Board meeting on {row.held_on.isoformat()}")

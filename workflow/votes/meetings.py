@@ -20,10 +20,11 @@ from ..audit.operations import record_event
 from ..errors import WrongState
 from ..extensions import db
 from ..notifications.operations import queue_email
+from ..policy import still
 from ..types import london_today, utcnow
 from ..words import counted
 from .deployment import current_vote_rule
-from .lifecycle import DEFERRABLE, MeetingStage
+from .lifecycle import DEFERRABLE
 from .models import (
     Attendance,
     BoardMeeting,
@@ -141,11 +142,7 @@ def add_to_agenda(meeting: BoardMeeting, application: Application, officer) -> M
     """Put an application just put to the trustees on an upcoming meeting's agenda, and tell
     the trustees (no online vote opens: the meeting decides)."""
     _lock(meeting)
-    if meeting.stage(london_today()) is not MeetingStage.SCHEDULED:
-        raise WrongState(
-            f"The board meeting on {meeting.held_on.strftime('%-d %B %Y')} has been held, "
-            "so nothing more can be put on its agenda. Choose an upcoming meeting."
-        )
+    still(officer, "add_to_agenda", meeting)
     if application.state is not State.WITH_TRUSTEES:
         raise WrongState(f"{application.reference} is not with the trustees, so a meeting cannot consider it.")
     item = MeetingItem(meeting_id=meeting.id, application_id=application.id)
@@ -169,8 +166,7 @@ def record_attendance(meeting: BoardMeeting, officer, present_ids, apology_ids, 
     """Record who attended a scheduled meeting (the rest of today's board absent) and its
     minutes; its quorum is fixed for the board now. Then its resolutions can be recorded."""
     _lock(meeting)
-    if meeting.attendance_recorded:
-        raise WrongState("Who attended this meeting has already been recorded.")
+    still(officer, "record_attendance", meeting)
     meeting.attendees = _attendees(present_ids, apology_ids)
     meeting.minutes = minutes.strip()
     meeting.recorded_by_id = officer.id
@@ -224,12 +220,6 @@ def problem_with(item: MeetingItem, resolution: Resolution) -> str | None:
     return None
 
 
-def _still_with_trustees(application: Application) -> None:
-    """Under the application's lock: refuse (409) once it has left the trustees (and so the agendas)."""
-    if application.state is not State.WITH_TRUSTEES:
-        raise WrongState(f"{application.reference} is no longer with the trustees.")
-
-
 def open_vote_warning(application: Application) -> str | None:
     """What the office is told before recording a meeting's decision on an application
     whose online vote is still open; None when it has none."""
@@ -265,8 +255,8 @@ def record_resolution(item: MeetingItem, officer, resolution: Resolution) -> Mee
     """
     application = item.application
     _lock_application(application)
-    _still_with_trustees(application)
     db.session.refresh(item)
+    still(officer, "resolve", item)
     problem = problem_with(item, resolution)
     if problem:
         raise ValueError(problem)
@@ -319,8 +309,8 @@ def defer_item(item: MeetingItem, officer, reasons: str) -> None:
     if not reasons:
         raise ValueError("a deferral needs reasons")
     _lock_application(item.application)
-    _still_with_trustees(item.application)
     db.session.refresh(item)
+    still(officer, "defer_item", item)
     claimed = db.session.execute(
         update(MeetingItem)
         .where(MeetingItem.id == item.id, MeetingItem.result.in_(DEFERRABLE))

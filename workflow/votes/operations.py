@@ -26,7 +26,7 @@ from ..errors import WrongState
 from ..database import dialect
 from ..extensions import db
 from ..notifications.operations import notify_office, notify_organisation, queue_email
-from ..policy import SYSTEM, authorize
+from ..policy import SYSTEM, authorize, still
 from ..types import utcnow
 from ..words import counted
 from .deployment import current_vote_rule
@@ -84,22 +84,8 @@ def end_open_vote(application: Application, end: VoteEnd, actor) -> Vote | None:
         return None
     db.session.expire(vote)
     kind, detail = VOTE_END_EVENTS[end]
-    record_event(application, kind, _person(actor), detail=detail)
+    record_event(application, kind, actor, detail=detail)
     return vote
-
-
-def _person(actor):
-    """Who the audit names: the person acting, or nobody for Consort itself."""
-    return None if getattr(actor, "is_system", False) else actor
-
-
-def _race_guard(vote: Vote, still: bool = True) -> None:
-    """Under the lock: refuse (409) if the vote ended, or what the person was allowed on
-    (`still`) stopped holding, since the view asked the policy."""
-    if not vote.is_open:
-        raise WrongState(f"This vote has ended: it is {vote.status.label.lower()}.")
-    if not still:
-        raise WrongState("This vote changed while you were working on it: reload the page to see where it stands.")
 
 
 def _counts(vote: Vote) -> str:
@@ -192,7 +178,7 @@ def declare_conflict(vote: Vote, trustee, reason: str) -> Conflict:
     if not reason:
         raise ValueError("a conflict of interest needs a reason")
     _lock(vote)
-    _race_guard(vote, not vote.is_conflicted(trustee) and vote.ballot_of(trustee) is None)
+    still(trustee, "declare_conflict", vote)
     conflict = Conflict(vote_id=vote.id, trustee_id=trustee.id, reason=reason, declared_at=utcnow())
     db.session.add(conflict)
     db.session.flush()
@@ -238,7 +224,7 @@ def cast_ballot(vote: Vote, trustee, choice: Choice, comment: str = "") -> Ballo
     """Record or change an eligible trustee's vote; the vote closes once everyone eligible has voted."""
     choice = Choice(choice)
     _lock(vote)
-    _race_guard(vote, not vote.is_conflicted(trustee))
+    still(trustee, "ballot", vote)
     changed = vote.ballot_of(trustee) is not None
     ballot = _upsert_ballot(vote, trustee, choice, comment.strip())
     record_event(
@@ -257,7 +243,7 @@ def cast_casting_vote(vote: Vote, chair, choice: Choice) -> Result | None:
         raise ValueError("a casting vote approves or declines")
     now = utcnow()
     _lock(vote)
-    _race_guard(vote, vote.awaits_casting_vote(now))
+    still(chair, "casting_vote", vote)
     changed = db.session.execute(
         update(Vote)
         .where(Vote.id == vote.id, Vote.status == VoteStatus.OPEN, Vote.casting_vote.is_(None))
@@ -282,7 +268,7 @@ def close_vote(vote: Vote, closer, now: datetime | None = None) -> Result | None
     """
     now = now or utcnow()
     _lock(vote)
-    _race_guard(vote)
+    still(closer, "close_due_vote" if closer is SYSTEM else "close_vote", vote)
     return _conclude(vote, now, closer)
 
 
@@ -290,7 +276,7 @@ def _conclude(vote: Vote, now: datetime, closer) -> Result | None:
     """Act on the rule's result for a vote whose application is locked; `closer` is a person
     closing it by hand, or SYSTEM (the tick, or the last ballot)."""
     result = vote.result
-    by_hand = _person(closer) is not None
+    by_hand = closer is not SYSTEM
     if result in OUTCOMES:
         return result if _record_outcome(vote, result, now, closer) else None
     if result is Result.QUORUM_UNREACHABLE:
@@ -330,13 +316,13 @@ def _record_outcome(vote: Vote, result: Result, now: datetime, closer) -> bool:
         .execution_options(synchronize_session=False)
     ).rowcount
     if changed != 1:
-        if _person(closer) is None:
+        if closer is SYSTEM:
             return False
         raise WrongState("Someone else closed this vote while you were working on it.")
     db.session.expire(vote)
     application = vote.application
     apply_transition(application, action, SYSTEM, decided_at=now)
-    record_event(application, "vote_closed", _person(closer), detail=f"{result.value.capitalize()}: {_counts(vote)}")
+    record_event(application, "vote_closed", closer, detail=f"{result.value.capitalize()}: {_counts(vote)}")
     notify_office(
         "vote_closed",
         f"{application.reference}: the trustees have {result.value} it",
