@@ -11,7 +11,7 @@ from werkzeug.datastructures import FileStorage
 from workflow.applications.lifecycle import State
 from workflow.applications.models import Application, ApplicationSection
 from workflow.applications.operations import save_section
-from workflow.applications.sections import SECTION_KEYS
+from workflow.applications.sections import sections_of
 from workflow.audit.models import ApplicationEvent
 from workflow.extensions import db
 from workflow.notifications.models import OutboxMessage
@@ -33,6 +33,7 @@ def make_application(hub, organisation, created_by, state: State = State.SUBMITT
     now = utcnow()
     application = Application(
         hub_id=hub.id,
+        form_version_id=hub.current_form().id,
         organisation_id=organisation.id,
         created_by_id=created_by.id,
         state=state,
@@ -173,7 +174,7 @@ def row_counts() -> dict[str, int]:
 def fill_draft(application, user):
     """Complete every section of a draft through the operation, uploads included."""
     answers = complete_answers(application.hub)
-    for key in SECTION_KEYS[1:]:
+    for key in [section.key for section in sections_of(application) if not section.is_organisation]:
         posted = dict(answers[key])
         if key == "documents":
             posted["safeguarding_policy"] = FileStorage(io.BytesIO(PDF), "policy.pdf")

@@ -13,7 +13,7 @@ from wtforms import BooleanField, FileField
 
 from workflow.applications.forms import CheckboxesField, ChoiceField, DayMonthYearField
 from workflow.applications.lifecycle import State
-from workflow.applications.sections import SECTIONS, build_form
+from workflow.applications.sections import build_form, sections_of
 
 from ..builders import make_application
 
@@ -74,7 +74,7 @@ def _application(hub, organisation, applicant):
 
 def _section_forms(application):
     """(section key, form) for each typed section, with the hub's own choices."""
-    return [(section.key, build_form(application, section.key, answers={})) for section in SECTIONS if section.form_class]
+    return [(section.key, build_form(application, section.key, answers={})) for section in sections_of(application) if not section.is_organisation]
 
 
 @pytest.mark.parametrize("shape", ["empty", "unticked", "ticked", "other"])

@@ -13,7 +13,7 @@ from ..errors import LinkGone, NotAllowed, WrongState
 from ..extensions import db
 from ..hubs.images import IMAGE_NAMES, put_image
 from ..hubs.models import Criterion, District, Goal, Hub, ImageKind, Round
-from ..hubs.operations import DEFAULT_CRITERIA, prefix_taken, slug_taken
+from ..hubs.operations import DEFAULT_CRITERIA, STANDARD_FORM, form_data, prefix_taken, publish_form, slug_taken
 from ..notifications.operations import queue_email
 from ..types import utcnow
 from .models import AdminEvent, DeploymentSettings
@@ -95,6 +95,7 @@ def create_hub(actor, name: str, slug: str, lead_organisation: str, reference_pr
             db.session.add(hub)
     except IntegrityError:
         raise WrongState("Someone added a hub with this web address or reference prefix at the same moment.") from None
+    publish_form(hub, form_data(STANDARD_FORM, "the standard form"), user=actor)
     record_admin_event(actor, "hub_created", hub, f"{hub.name} added at /hubs/{hub.slug}, references {hub.reference_prefix}")
     return hub
 

@@ -124,13 +124,18 @@ def check_room(application: Application, size: int, leaving: Collection[int] = (
 
 def store_document(
     application: Application, kind: str, question: str, filename: str | None, data: bytes, user,
-    leaving: Collection[int] = (),
+    leaving: Collection[int] = (), kinds: Collection[str] = (), max_mb: int = 0,
 ) -> Document:
     """Check the bytes and the application's room, keep them under a random name, and record the upload.
 
-    `leaving`: the ids of documents the same save discards, which make room.
+    `leaving`: the ids of documents the same save discards, which make room. `kinds` and
+    `max_mb`: what the question accepts (its extensions and size), if it says.
     """
     content_type, extension = detect_type(data)
+    if kinds and extension not in kinds:
+        raise UploadRefused(f"must be {_kinds_text(kinds)}")
+    if max_mb and len(data) > max_mb * 1024 * 1024:
+        raise UploadRefused(f"must be {max_mb} MB or smaller")
     check_room(application, len(data), leaving)
     stored_name = f"{secrets.token_hex(16)}.{extension}"
     path = documents_folder() / stored_name
@@ -150,6 +155,14 @@ def store_document(
     db.session.flush()
     record_event(application, "document_uploaded", user, detail=f"{question}: {document.filename}")
     return document
+
+
+KIND_NAMES = {"pdf": "a PDF", "docx": "a Word document (.docx)", "odt": "an OpenDocument text (.odt)"}
+
+
+def _kinds_text(kinds: Collection[str]) -> str:
+    names = [KIND_NAMES[kind] for kind in kinds]
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
 
 
 def was_sent(application: Application, document: Document) -> bool:

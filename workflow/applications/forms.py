@@ -1,34 +1,25 @@
-"""The application form's sections as FlaskForms, and the fields and checks they share.
+"""The fields and checks the application form's questions share, and the applicant's other forms.
 
-Section forms are built from saved answers or from a POST alike (both are form
-data), so what was typed is shown back exactly, valid or not. Each section form
-knows how to draw its own fields with the GOV.UK components (`rendered_fields`),
-including "Other, say what" boxes revealed under the choice they belong to.
+The sections themselves are data (each hub's form version); `questions.py` makes their
+forms out of the fields here.
 """
 
 import re
 from datetime import date
 
 from flask_wtf import FlaskForm
-from markupsafe import Markup, escape
-from wtforms import BooleanField, Field, FileField, RadioField, SelectChoice, SelectMultipleField, StringField, TextAreaField
+from wtforms import Field, RadioField, SelectChoice, SelectMultipleField, TextAreaField
 from wtforms.validators import Length, StopValidation, ValidationError
 
-from ..types import london, utcnow
 from ..widgets import (
-    GovCharacterCount,
     GovCheckboxesInput,
     GovCheckboxInput,
     GovDateInput,
-    GovFileInput,
     GovRadioInput,
     GovTextArea,
-    GovTextInput,
 )
-from ..words import DateHint
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
-WORDS_PER_ANSWER = 300
 
 
 # --- Checks and widgets shared by every form -------------------------------------
@@ -43,11 +34,6 @@ class GovConfirmInput(GovCheckboxInput):
         if fieldset:
             params["fieldset"] = fieldset
         return params
-
-
-def _question(text: str) -> dict:
-    return {"fieldset": {"legend": {"text": text, "classes": "govuk-fieldset__legend--s"}}}
-
 
 
 class Required:
@@ -151,27 +137,6 @@ def _parse_date(parts: list[str]) -> date | None:
         return None
 
 
-class FutureDate:
-    """A real date, after today (in the UK), with GOV.UK's messages for each slip."""
-
-    def __init__(self, name: str, missing: str):
-        self.name, self.missing = name, missing
-
-    def __call__(self, form, field):
-        day, month, year = field.raw_data or ["", "", ""]
-        absent = [label for label, part in (("day", day), ("month", month), ("year", year)) if not part]
-        if len(absent) == 3:
-            raise StopValidation(self.missing)
-        if absent:
-            raise StopValidation(f"{self.name} must include a {' and '.join(absent)}")
-        if year.isdigit() and len(year) != 4:
-            raise StopValidation("Year must include 4 numbers")
-        if field.data is None:
-            raise StopValidation(f"{self.name} must be a real date")
-        if field.data <= london(utcnow()).date():
-            raise StopValidation(f"{self.name} must be in the future")
-
-
 MONEY = re.compile(r"^(\d{1,3}(,\d{3})+|\d+)(\.\d{1,2})?$")
 
 
@@ -189,339 +154,6 @@ def pounds(text: str | None) -> str:
     if amount is None:
         return text or ""
     return f"£{amount:,.0f}" if amount == int(amount) else f"£{amount:,.2f}"
-
-
-# --- The base of every section form ---------------------------------------------
-
-
-class SectionForm(FlaskForm):
-    """A section of the application form.
-
-    PARAMS: extra GOV.UK macro parameters per field (rows, word limits, classes).
-    REVEALS: a field shown under one choice of another, as {child: (parent, value)}.
-    """
-
-    PARAMS: dict[str, dict] = {}
-    REVEALS: dict[str, tuple[str, str]] = {}
-    intro: str = ""
-
-    class Meta:
-        csrf = False  # CSRFProtect checks every POST before the view runs
-
-    def answer_fields(self) -> list[Field]:
-        """The fields whose answers are saved (every field but file uploads)."""
-        return [field for field in self if not isinstance(field, FileField)]
-
-    def file_fields(self) -> list[FileField]:
-        return [field for field in self if isinstance(field, FileField)]
-
-    @staticmethod
-    def upload_name(field: FileField) -> str:
-        """An upload as its error messages name it: "The safeguarding policy" for "Safeguarding policy (optional)"."""
-        label = field.label.text.removesuffix(" (optional)")
-        return f"The {label[:1].lower()}{label[1:]}"
-
-    def field_params(self, field: Field) -> dict:
-        """The field's GOV.UK parameters: each question in bold, then the section's own."""
-        params = dict(self.PARAMS.get(field.name, {}))
-        if isinstance(field, CheckboxesField | ChoiceField | DayMonthYearField):
-            params.setdefault("fieldset", {"legend": {"text": field.label.text, "classes": "govuk-fieldset__legend--s"}})
-        elif not isinstance(field, BooleanField) and field.name not in self.REVEALS:
-            params.setdefault("label", {"text": field.label.text, "classes": "govuk-label--s"})
-        if isinstance(field, CheckboxesField) and not field.description:
-            params.setdefault("hint", {"text": "Select all that apply."})
-        if isinstance(field, ChoiceField) and field.pairs == YES_NO:
-            params.setdefault("classes", "govuk-radios--inline")
-        return params
-
-    def render_field(self, field: Field) -> Markup:
-        """The field drawn with its GOV.UK component, with any revealed box inside."""
-        params = self.field_params(field)
-        revealed = {value: self[child] for child, (parent, value) in self.REVEALS.items() if parent == field.name}
-        if revealed:
-            params["items"] = [
-                {"conditional": {"html": self.render_field(revealed[value])}} if value in revealed else {}
-                for value, _ in field.pairs
-            ]
-        return field(params=params)
-
-    def rendered_fields(self) -> list[Markup]:
-        """Every top-level field of the section, in order, as HTML."""
-        return [self.render_field(field) for field in self if field.name not in self.REVEALS]
-
-
-def _words_params(limit: int = WORDS_PER_ANSWER, rows: int = 8) -> dict:
-    return {"maxwords": limit, "rows": rows}
-
-
-def _text(label: str, message: str, *, description: str = "", limit: int = WORDS_PER_ANSWER, name: str = "Your answer"):
-    return TextAreaField(
-        label,
-        description=description,
-        widget=GovCharacterCount(),
-        validators=[Required(message), WordLimit(limit, name), Length(max=limit * 30)],
-    )
-
-
-def _other(label: str, parent: str, message: str) -> StringField:
-    return StringField(
-        label, widget=GovTextInput(), validators=[RequiredIf(parent, "other", message), Length(max=200)]
-    )
-
-
-# --- The sections (SPEC 3) ------------------------------------------------------
-
-AGE_GROUPS = [("early_years", "Early years (under 5)"), ("5_to_18", "5 to 18"), ("adults", "Adults")]
-
-GENRES = [
-    ("classical", "Classical and orchestral"),
-    ("jazz", "Jazz"),
-    ("rock_pop", "Rock and pop"),
-    ("folk", "Folk and traditional"),
-    ("world", "World music (for example Asian, African, Caribbean)"),
-    ("digital", "Digital, electronic and music technology"),
-    ("singing", "Singing and choirs"),
-    ("bands", "Brass, wind and steel bands"),
-    ("songwriting", "Composition and songwriting"),
-    ("sen", "Music for children with special educational needs"),
-    ("other", "Other"),
-]
-
-SETTINGS = [
-    ("schools", "Schools and academies"),
-    ("special_schools", "Special schools and alternative provision"),
-    ("early_years", "Nurseries and early years settings"),
-    ("community", "Community venues"),
-    ("online", "Online"),
-    ("other", "Other"),
-]
-
-CORE_ROLES = [
-    ("whole_class", "Whole-class ensemble teaching in schools"),
-    ("progression", "Progression: lessons and ensembles beyond the classroom"),
-    ("singing", "Singing for every child, in and out of school"),
-    ("ensembles", "Ensembles and chances to perform"),
-    ("partnerships", "Supporting schools and local partnerships"),
-    ("inclusion", "Inclusion: reaching children who face barriers to music"),
-]
-
-EXTENSION_ROLES = [
-    ("training", "Training and support for school staff and music teachers"),
-    ("instruments", "Lending instruments and equipment"),
-    ("events", "Large-scale events and performances for young people"),
-    ("talent", "Pathways for young people with exceptional talent"),
-    ("send", "Specialist music for children with special educational needs and disabilities"),
-    ("early_years", "Music in the early years"),
-]
-
-CONTRIBUTIONS = [
-    ("space", "Rehearsal, teaching or performance space"),
-    ("tutor_time", "Tutor or practitioner time"),
-    ("instruments", "Instruments or equipment"),
-    ("training", "Training for others"),
-    ("other", "Other"),
-]
-
-
-class OfferForm(SectionForm):
-    intro = "Tell us what your organisation does and who it works with."
-    PARAMS = {"description": _words_params(rows=10)}
-    REVEALS = {"genres_other": ("genres", "other"), "settings_other": ("settings", "other")}
-
-    description = _text(
-        "Describe what your organisation offers",
-        "Describe what your organisation offers",
-        description="For example the activities you run, how often, and who takes part.",
-        name="Description",
-    )
-    age_groups = CheckboxesField(
-        "Which age groups do you work with?", choices=as_choices(AGE_GROUPS),
-        validators=[Required("Select at least one age group")],
-    )
-    genres = CheckboxesField(
-        "Which genres and activities do you offer?", choices=as_choices(GENRES),
-        validators=[Required("Select at least one genre or activity")],
-    )
-    genres_other = _other("Other genres or activities", "genres", "Say which other genres or activities you offer")
-    settings = CheckboxesField(
-        "Where do you work?", choices=as_choices(SETTINGS),
-        validators=[Required("Select at least one place you work")],
-    )
-    settings_other = _other("Other places", "settings", "Say where else you work")
-    districts = CheckboxesField(
-        "Which districts do you serve?", choices=[],
-        validators=[Required("Select at least one district")],
-    )
-
-
-class GoalsForm(SectionForm):
-    intro = "Partners commit to the hub's goals. Tell us which of them your work supports."
-    PARAMS = {"how": _words_params()}
-
-    goals = CheckboxesField(
-        "Which of the hub's goals does your organisation support?", choices=[],
-        validators=[Required("Select at least one of the hub's goals")],
-    )
-    how = _text(
-        "How does your work support these goals?",
-        "Say how your work supports the goals you selected",
-        name="How your work supports the goals",
-    )
-
-    def __init__(self, *args, goal_hints: dict | None = None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.goal_hints = goal_hints or {}
-
-    def field_params(self, field: Field) -> dict:
-        params = super().field_params(field)
-        if field.name == "goals":
-            params["items"] = [
-                {"hint": {"text": self.goal_hints[value]}} if self.goal_hints.get(value) else {}
-                for value, _ in field.pairs
-            ]
-        return params
-
-
-class NationalPlanForm(SectionForm):
-    intro = (
-        "The National Plan for Music Education gives hubs core roles and extension roles. "
-        "Tell us which of them you could help to deliver."
-    )
-
-    core_roles = CheckboxesField("Core roles you could help to deliver", choices=as_choices(CORE_ROLES))
-    extension_roles = CheckboxesField("Extension roles you could help to deliver", choices=as_choices(EXTENSION_ROLES))
-    commissioning = ChoiceField(
-        "Do you want to be considered when the hub commissions work for these roles?",
-        choices=as_choices(YES_NO),
-        description="Partners may be paid to deliver commissioned work. Being a partner itself is unpaid.",
-        validators=[Required("Select yes if you want to be considered for commissioning")],
-    )
-
-    def validate_core_roles(self, field):
-        if not field.data and not self.extension_roles.data:
-            raise ValidationError("Select at least one core or extension role")
-
-
-class ComplementarityForm(SectionForm):
-    intro = "Partners add something the hub's existing partners do not already offer."
-    PARAMS = {"complementarity": _words_params()}
-
-    complementarity = _text(
-        "How does your offer complement the hub's existing partners?",
-        "Say how your offer complements the hub's existing partners",
-        description="For example an age group, genre, district or group of young people that is not reached yet.",
-        name="Your answer",
-    )
-
-
-class InKindForm(SectionForm):
-    intro = "Partners do not pay to join the hub. Instead they contribute support in kind."
-    PARAMS = {
-        "in_kind_description": _words_params(limit=200, rows=6),
-        "estimated_value": {"prefix": {"text": "£"}, "classes": "govuk-input--width-10", "inputmode": "decimal", "spellcheck": False},
-    }
-    REVEALS = {"contributions_other": ("contributions", "other")}
-
-    contributions = CheckboxesField(
-        "What will you contribute?", choices=as_choices(CONTRIBUTIONS),
-        validators=[Required("Select at least one thing you will contribute")],
-    )
-    contributions_other = _other("Other contribution", "contributions", "Say what else you will contribute")
-    in_kind_description = _text(
-        "Describe your contribution",
-        "Describe what you will contribute",
-        description="For example how many hours of tutor time a term, or which rooms and when.",
-        limit=200,
-        name="Description of your contribution",
-    )
-    estimated_value = StringField(
-        "Estimated value each year (optional)",
-        description="In pounds, for example 1500.",
-        widget=GovTextInput(),
-        validators=[Length(max=30)],
-    )
-
-    def validate_estimated_value(self, field):
-        if (field.data or "").strip() and parse_pounds(field.data) is None:
-            raise ValidationError("Estimated value must be an amount in pounds, like 1500 or 1,500.50")
-
-
-DOCUMENT_HINT = "A PDF, Word (.docx) or OpenDocument (.odt) file, 10 MB or smaller."
-
-
-class DocumentsForm(SectionForm):
-    """Policies and documents. `documents` maps each upload field to its current Document."""
-
-    intro = "Upload your policies. We check each file and keep it with your application."
-    PARAMS = {"dbs_confirmed": _question("DBS checks")}
-    REQUIRED_UPLOADS = {
-        "safeguarding_policy": "Upload your safeguarding policy",
-        "insurance_certificate": "Upload your public liability insurance certificate",
-    }
-
-    safeguarding_policy = FileField("Safeguarding policy", widget=GovFileInput())
-    insurance_certificate = FileField("Public liability insurance certificate", widget=GovFileInput())
-    insurance_expiry = DayMonthYearField(
-        "When does your public liability insurance expire?",
-        description=DateHint(365),
-        validators=[FutureDate("Insurance expiry date", "Enter the date your public liability insurance expires")],
-    )
-    equality_policy = FileField("Equality policy (optional)", widget=GovFileInput())
-    dbs_confirmed = BooleanField(
-        "Everyone who works with children or vulnerable adults for us has an enhanced DBS check",
-        widget=GovConfirmInput(),
-        validators=[Required("Confirm that everyone who works with children has an enhanced DBS check")],
-    )
-
-    def __init__(self, *args, documents: dict | None = None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.documents = documents or {}
-
-    def field_params(self, field: Field) -> dict:
-        params = super().field_params(field)
-        if isinstance(field, FileField):
-            current = self.documents.get(field.name)
-            hint = escape(DOCUMENT_HINT)
-            if current is not None:
-                hint = Markup("You uploaded <strong>{}</strong>. Choose a new file only to replace it. {}").format(
-                    current.filename, hint
-                )
-            params["hint"] = {"html": hint}
-        return params
-
-    def validate(self, extra_validators=None) -> bool:
-        valid = super().validate(extra_validators)
-        for name, message in self.REQUIRED_UPLOADS.items():
-            if name not in self.documents and not self[name].errors:
-                self[name].errors = [message]
-                valid = False
-        return valid
-
-
-class DeclarationsForm(SectionForm):
-    intro = "Read the hub's partner commitments, then make these declarations."
-    PARAMS = {
-        "information_true": _question("Your information"),
-        "agrees_commitments": _question("The partner commitments"),
-    }
-
-    information_true = BooleanField(
-        "The information in this application is true and complete, as far as I know",
-        widget=GovConfirmInput(),
-        validators=[Required("Confirm that the information in this application is true")],
-    )
-    agrees_commitments = BooleanField(
-        "We agree to the partner commitments: we will contribute in kind, pay no fee, "
-        "and complement the hub's existing partners",
-        widget=GovConfirmInput(),
-        validators=[Required("Confirm that you agree to the partner commitments")],
-    )
-    directory_consent = ChoiceField(
-        "If we approve your application, may we list your organisation in the public directory of partners?",
-        choices=as_choices(YES_NO),
-        description="The directory shows your organisation's name, type, website, districts, age groups and genres.",
-        validators=[Required("Select yes if we may list your organisation in the public directory")],
-    )
 
 
 # --- Forms for the applicant's other actions ------------------------------------

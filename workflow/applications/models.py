@@ -43,6 +43,9 @@ class Application(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     hub_id: Mapped[int] = mapped_column(ForeignKey("hubs.id"), index=True)
+    # Set for every application (when started, and by the migration that made forms data); nullable only
+    # because SQLite cannot make an existing column NOT NULL without copying the table.
+    form_version_id: Mapped[int | None] = mapped_column(ForeignKey("form_versions.id"), index=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))  # ix_applications_organisation_state leads with it
     state: Mapped[State] = mapped_column(enum_column(State, "state"), default=State.DRAFT)
     reference: Mapped[str | None] = mapped_column(String(30), unique=True)
@@ -56,6 +59,7 @@ class Application(db.Model):
     event_count: Mapped[int] = mapped_column(default=0)
 
     hub: Mapped["Hub"] = relationship(lazy="joined")  # noqa: F821
+    form_version: Mapped["FormVersion"] = relationship(lazy="joined")  # noqa: F821
     organisation: Mapped["Organisation"] = relationship(lazy="joined")  # noqa: F821
     assigned_officer: Mapped["User | None"] = relationship(foreign_keys=[assigned_officer_id])  # noqa: F821
     sections: Mapped[list["ApplicationSection"]] = relationship(
@@ -66,6 +70,9 @@ class Application(db.Model):
     )
     messages: Mapped[list["Message"]] = relationship(
         back_populates="application", order_by="Message.created_at"
+    )
+    revisions: Mapped[list["AnswerRevision"]] = relationship(
+        back_populates="application", order_by="AnswerRevision.number", cascade="all, delete-orphan"
     )
     votes: Mapped[list["Vote"]] = relationship(  # noqa: F821
         back_populates="application", order_by="Vote.opened_at"
@@ -113,6 +120,30 @@ class ApplicationSection(db.Model):
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     application: Mapped[Application] = relationship(back_populates="sections")
+
+
+class AnswerRevision(db.Model):
+    """The answers as sent to the trust office once: at submission, and with each response.
+
+    `answers` holds every section's answers, by section key, and `documents` the ids of
+    the files they used, so each revision can be shown and compared in its version's words.
+    """
+
+    __tablename__ = "answer_revisions"
+    __table_args__ = (UniqueConstraint("application_id", "number", name="uq_answer_revisions_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int]
+    form_version_id: Mapped[int] = mapped_column(ForeignKey("form_versions.id"))
+    answers: Mapped[dict] = mapped_column(JSON, default=dict)
+    documents: Mapped[list] = mapped_column(JSON, default=list)
+    reason: Mapped[str] = mapped_column(String(20))  # "submitted" or "response"
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    application: Mapped[Application] = relationship(back_populates="revisions")
+    form_version: Mapped["FormVersion"] = relationship()  # noqa: F821
 
 
 class ReferenceCounter(db.Model):

@@ -25,6 +25,7 @@ from .copy import submission_copy_html
 from .documents import UploadRefused, discard_document, read_upload, store_document, was_sent
 from .lifecycle import TRANSITIONS, Action, State
 from .models import Application, ApplicationSection, Document, Message, ReferenceCounter
+from .revisions import keep_revision
 from .sections import (
     answer_errors,
     answers_from,
@@ -33,6 +34,7 @@ from .sections import (
     incomplete_sections,
 )
 from .transitions import apply_transition
+from .versions import drop_unasked_answers
 
 ACTIVE_STATES = {State.SUBMITTED, State.IN_REVIEW, State.INFO_REQUESTED, State.WITH_TRUSTEES}
 
@@ -84,7 +86,12 @@ def start_application(user, organisation, hub) -> Application:
             f"{organisation.name} already has an application to {hub.name} in progress "
             f"({existing[0].reference}). You can apply again once it has been decided."
         )
-    application = Application(hub_id=hub.id, organisation_id=organisation.id, created_by_id=user.id)
+    version = hub.current_form()
+    if version is None:
+        raise WrongState(f"{hub.name} has no application form published yet. Ask the trust office when it opens.")
+    application = Application(
+        hub_id=hub.id, organisation_id=organisation.id, created_by_id=user.id, form_version_id=version.id,
+    )
     db.session.add(application)
     db.session.flush()
     db.session.refresh(application)
@@ -129,12 +136,13 @@ def _store_uploads(application, form, files: dict, answers: dict, previous: dict
         upload = files.get(file_field.name)
         if upload is None:
             continue
+        question = form.question(file_field.name)
         replaced = _discardable(application, previous.get(file_field.name))
         making_room = leaving | ({replaced.id} if replaced else set())
         try:
             document = store_document(
                 application, file_field.name, file_field.label.text, upload.filename, read_upload(upload.stream), user,
-                leaving=making_room,
+                leaving=making_room, kinds=question.kinds, max_mb=question.max_mb,
             )
         except UploadRefused as refusal:
             errors[file_field.name] = [refusal.about(form.upload_name(file_field))]
@@ -170,8 +178,8 @@ def save_section(application: Application, key: str, posted: dict, user, loaded_
     valid. If the section's version moved on since `loaded_version` (another tab,
     or a colleague), nothing is written and the result says so.
     """
-    section = get_section(key)
-    if section is None or section.form_class is None:
+    section = get_section(application, key)
+    if section is None or section.is_organisation:
         raise WrongState("This section is filled in from your organisation's profile.")
     row = application.section(key)
     if (row.version if row else 0) != loaded_version:
@@ -281,9 +289,11 @@ def submit_application(application: Application, user) -> Application:
             + ", ".join(section.title for section in missing) + "."
         )
     _snapshot_profile(application, user)
+    drop_unasked_answers(application)
     now = utcnow()
     reference = allocate_reference(hub, london(now).year)
     apply_transition(application, Action.SUBMIT, user, reference=reference, submitted_at=now)
+    keep_revision(application, user, "submitted")
     index_districts(application)
     _send_receipt(application)
     notify_office(
@@ -360,10 +370,12 @@ def respond_to_request(application: Application, user, message: str) -> Message:
         )
     if "organisation" in (application.reopened_sections or []):
         _snapshot_profile(application, user)
+    drop_unasked_answers(application)
     reply = Message(application_id=application.id, author_id=user.id, body=body)
     db.session.add(reply)
     db.session.flush()
     apply_transition(application, Action.RESPOND, user, comment=body)
+    keep_revision(application, user, "response")
     index_districts(application)
     notify_office(
         "information_provided",

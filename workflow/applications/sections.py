@@ -1,66 +1,31 @@
-"""The application form's sections, in order, and what each one's answers say.
+"""The application form's sections, as the application's form version asks them, and what each one's answers say.
 
-Answers are stored as they were typed: a string per field, a list for checkboxes
-and for the day, month and year of a date, a document id for an upload. A form
-is always built from answers the same way, whether they come from the database
-or from a POST, so what someone typed is shown back to them unchanged.
+Answers are stored as they were typed, by question key: a string per field, a list
+for checkboxes, the parts of a date or an address, a list of items (each a dict of
+its answers) for an "add another" group, a document id for an upload. A form is always
+built from answers the same way, whether they come from the database or from a POST,
+so what someone typed is shown back to them unchanged.
 
-Section 1 ("organisation") is never typed: it shows the organisation's profile
-while the application can change, and a snapshot of it taken at submission.
+The organisation section is never typed: it shows the organisation's profile while
+the application can change, and a snapshot of it taken at submission.
 """
 
 from dataclasses import dataclass, field
 
 from werkzeug.datastructures import MultiDict
-from wtforms import BooleanField, FileField, TextAreaField
+from wtforms import BooleanField, FieldList, FileField, TextAreaField
 
+from ..hubs.definition import FormDefinition, Question, Section, definition_of
 from ..organisations.models import ORGANISATION_TYPE_LABELS, OrganisationType
 from ..organisations.operations import profile_errors
 from .documents import human_size
-from .forms import (
-    CheckboxesField,
-    ChoiceField,
-    ComplementarityForm,
-    DayMonthYearField,
-    DeclarationsForm,
-    DocumentsForm,
-    GoalsForm,
-    InKindForm,
-    NationalPlanForm,
-    OfferForm,
-    SectionForm,
-    as_choices,
-    pounds,
-)
+from .forms import CheckboxesField, ChoiceField, DayMonthYearField, pounds
 from .lifecycle import State
 from .models import Application, Document
+from .questions import AddressField, SectionForm, holds, section_form
 
 ANSWER_MAX_CHARS = 20_000
 OPTIONAL_PROFILE_ROWS = {"charity_number", "company_number", "website"}
-
-
-@dataclass(frozen=True)
-class Section:
-    """One page of the application form."""
-
-    key: str
-    title: str
-    form_class: type[SectionForm] | None  # None: filled from the organisation's profile
-    hint: str = ""
-
-
-SECTIONS: list[Section] = [
-    Section("organisation", "Your organisation", None, "Filled in from your organisation's profile"),
-    Section("offer", "What you offer", OfferForm),
-    Section("goals", "Hub goals", GoalsForm),
-    Section("national_plan", "National Plan roles", NationalPlanForm),
-    Section("complementarity", "How you complement existing partners", ComplementarityForm),
-    Section("in_kind", "In-kind contribution", InKindForm),
-    Section("documents", "Policies and documents", DocumentsForm),
-    Section("declarations", "Declarations", DeclarationsForm),
-]
-SECTION_KEYS = [section.key for section in SECTIONS]
-_BY_KEY = {section.key: section for section in SECTIONS}
 
 NOT_STARTED, IN_PROGRESS, COMPLETED = "not_started", "in_progress", "completed"
 STATUS_LABELS = {NOT_STARTED: "Not started", IN_PROGRESS: "In progress", COMPLETED: "Completed"}
@@ -72,91 +37,122 @@ TASK_STATUSES = {
 }
 
 
-def get_section(key: str) -> Section | None:
-    return _BY_KEY.get(key)
+def form_of(application: Application) -> FormDefinition:
+    """The form the application answers: its version's, parsed once per worker."""
+    return definition_of(application.form_version)
+
+
+def all_answers(application: Application) -> dict:
+    """Every saved answer of the application, by question key."""
+    merged = {}
+    for row in application.sections:
+        merged.update(row.answers or {})
+    return merged
+
+
+def sections_of(application: Application) -> list[Section]:
+    """The sections the application is asked now: those whose condition holds."""
+    answers = all_answers(application)
+    return [section for section in form_of(application).sections if holds(section.shows_when, answers)]
+
+
+def get_section(application: Application, key: str) -> Section | None:
+    """The section of this key, if the application is asked it now."""
+    return next((section for section in sections_of(application) if section.key == key), None)
 
 
 # --- Answers and forms ----------------------------------------------------------
 
 
 def to_formdata(answers: dict) -> MultiDict:
-    """Saved answers as form data, to build a form from."""
+    """Saved answers as form data, to build a form from ("add another" items as name-0-part)."""
     data = MultiDict()
     for name, value in (answers or {}).items():
+        if isinstance(value, list) and value and isinstance(value[0], dict):
+            for n, item in enumerate(value):
+                for part, inner in to_formdata(item).items(multi=True):
+                    data.add(f"{name}-{n}-{part}", inner)
+            continue
         for item in value if isinstance(value, list) else [value]:
             data.add(name, "" if item is None else str(item))
     return data
 
 
+def _raw(form_field) -> str | list:
+    raw = [str(value)[:ANSWER_MAX_CHARS] for value in (form_field.raw_data or [])]
+    if isinstance(form_field, CheckboxesField | DayMonthYearField | AddressField):
+        return raw
+    return raw[0] if raw else ""
+
+
 def answers_from(form: SectionForm) -> dict:
-    """What was typed into a form, as answers to store (uploads excluded)."""
+    """What was typed into a form, as answers to store (uploads excluded, blank items dropped)."""
     answers = {}
     for form_field in form.answer_fields():
-        raw = [str(value)[:ANSWER_MAX_CHARS] for value in (form_field.raw_data or [])]
-        if isinstance(form_field, CheckboxesField | DayMonthYearField):
-            answers[form_field.name] = raw
+        if isinstance(form_field, FieldList):
+            items = [{name: _raw(part) for name, part in entry.form._fields.items()} for entry in form_field.entries]
+            answers[form_field.name] = [item for item in items if _filled(item)]
         else:
-            answers[form_field.name] = raw[0] if raw else ""
+            answers[form_field.name] = _raw(form_field)
     return answers
 
 
+def _filled(value) -> bool:
+    if isinstance(value, dict):
+        return any(_filled(item) for item in value.values())
+    return any(str(item).strip() for item in value) if isinstance(value, list) else bool(str(value or "").strip())
+
+
+def file_questions(application: Application) -> list[Question]:
+    return [question for _, question in form_of(application).questions() if question.type == "file"]
+
+
 def documents_of(application: Application, answers: dict) -> dict[str, Document]:
-    """The documents the answers point at, by upload field."""
+    """The documents the answers point at, by upload question."""
     by_id = {str(document.id): document for document in application.documents}
     return {
-        name: by_id[str(answers[name])]
-        for name in DocumentsForm.REQUIRED_UPLOADS.keys() | {"equality_policy"}
-        if str(answers.get(name, "")) in by_id
+        question.key: by_id[str(answers[question.key])]
+        for question in file_questions(application)
+        if str(answers.get(question.key, "")) in by_id
     }
 
 
 def build_form(application: Application, key: str, *, formdata=None, answers: dict | None = None) -> SectionForm:
-    """The section's form for this application's hub, from form data or saved answers."""
-    section = _BY_KEY[key]
+    """The section's form for this application, from form data or saved answers."""
+    section = form_of(application).section(key)
     if formdata is None:
         answers = application.answers(key) if answers is None else answers
         formdata = to_formdata(answers)
-    hub = application.hub
-    kwargs = {}
-    if section.form_class is GoalsForm:
-        kwargs["goal_hints"] = {goal.title: goal.description for goal in hub.goals}
-    if section.form_class is DocumentsForm:
-        kwargs["documents"] = documents_of(application, answers if answers is not None else application.answers(key))
-    form = section.form_class(formdata=formdata, **kwargs)
-    if section.form_class is OfferForm:
-        form.districts.choices = as_choices((district.name, district.name) for district in hub.districts)
-    if section.form_class is GoalsForm:
-        form.goals.choices = as_choices((goal.title, goal.title) for goal in hub.goals)
-    return form
+    form_class = section_form(application.form_version.fingerprint, section)
+    documents = documents_of(application, answers if answers is not None else application.answers(key))
+    return form_class(formdata=formdata, hub=application.hub, documents=documents, known=all_answers(application))
 
 
-def answer_errors(application: Application, key: str, answers: dict | None = None) -> dict[str, list[str]]:
+def answer_errors(application: Application, key: str, answers: dict | None = None) -> dict[str, list]:
     """What is missing or wrong in a section's answers; empty when it is complete."""
-    if key == "organisation":
+    section = form_of(application).section(key)
+    if section.is_organisation:
         if shows_live_profile(application):
             return profile_errors(application.organisation)
         return {}
     form = build_form(application, key, answers=answers)
     form.validate()
-    return {name: list(errors) for name, errors in form.errors.items()}
+    return {name: list(errors) for name, errors in form.errors.items() if errors}
 
 
 def section_status(application: Application, key: str) -> str:
     """Not started, in progress, or completed (its answers are all there and valid)."""
-    if key != "organisation" and not any(_answered(value) for value in application.answers(key).values()):
+    section = form_of(application).section(key)
+    if not section.is_organisation and not any(_filled(value) for value in application.answers(key).values()):
         return NOT_STARTED
-    return IN_PROGRESS if answer_errors(application, key) else COMPLETED
-
-
-def _answered(value) -> bool:
-    return any(str(item).strip() for item in value) if isinstance(value, list) else bool(str(value or "").strip())
+    return IN_PROGRESS if answer_errors(application, section.key) else COMPLETED
 
 
 def incomplete_sections(application: Application, keys: list[str] | None = None) -> list[Section]:
-    """The sections (of `keys`, or all) not yet complete and valid."""
+    """The sections asked now (of `keys`, or all) not yet complete and valid."""
     return [
-        _BY_KEY[key] for key in (keys or SECTION_KEYS)
-        if key in _BY_KEY and section_status(application, key) != COMPLETED
+        section for section in sections_of(application)
+        if (keys is None or section.key in keys) and section_status(application, section.key) != COMPLETED
     ]
 
 
@@ -227,17 +223,20 @@ class SectionSummary:
         return self.section.title
 
 
-def _answer_lines(form: SectionForm, form_field) -> list[str]:
+def _lines(form: SectionForm, form_field, question: Question | None) -> list[str]:
+    """An answer as lines of text, in the words of the form version that asked it."""
     if isinstance(form_field, FileField):
-        document = getattr(form, "documents", {}).get(form_field.name)
+        document = form.documents.get(form_field.name)
         return [f"{document.filename} ({human_size(document.size)})"] if document else []
+    if isinstance(form_field, FieldList):
+        return [_item_line(question, entry) for entry in form_field.entries if _filled(entry.form.data)]
     if isinstance(form_field, CheckboxesField):
         labels = dict(form_field.pairs)
-        others = {parent: form[child].data for child, (parent, _) in form.REVEALS.items()}
+        other = form[question.other_key].data if question and question.other_key in form._fields else ""
         lines = []
         for value in form_field.data or []:
-            if value == "other" and (others.get(form_field.name) or "").strip():
-                lines.append(f"Other: {others[form_field.name].strip()}")
+            if value == "other" and (other or "").strip():
+                lines.append(f"Other: {other.strip()}")
             else:
                 lines.append(labels.get(value, value))
         return lines
@@ -249,7 +248,9 @@ def _answer_lines(form: SectionForm, form_field) -> list[str]:
         if form_field.data:
             return [form_field.data.strftime("%-d %B %Y")]
         return ["/".join(form_field.raw_data)] if any(form_field.raw_data or []) else []
-    if form_field.name == "estimated_value":
+    if isinstance(form_field, AddressField):
+        return [part for part in form_field.data or [] if part]
+    if question is not None and question.type == "money":
         return [pounds(form_field.data)] if (form_field.data or "").strip() else []
     text = (form_field.data or "").replace("\r\n", "\n").strip()
     if isinstance(form_field, TextAreaField):
@@ -257,28 +258,38 @@ def _answer_lines(form: SectionForm, form_field) -> list[str]:
     return [text] if text else []
 
 
+def _item_line(question: Question, entry) -> str:
+    parts = []
+    for inner in question.questions:
+        lines = _lines(entry.form, entry.form[inner.key], inner)
+        if lines:
+            parts.append(f"{inner.label}: {', '.join(lines)}")
+    return "; ".join(parts)
+
+
 def section_rows(application: Application, key: str, answers: dict | None = None) -> list[Row]:
-    """A section's questions and answers, from `answers` or what is saved."""
-    if key == "organisation":
+    """A section's questions and answers, from `answers` or what is saved, in its version's words."""
+    if form_of(application).section(key).is_organisation:
         return _organisation_rows(answers if answers is not None else organisation_answers(application))
     form = build_form(application, key, answers=answers)
-    documents = getattr(form, "documents", {})
+    skipped = form.skipped()
     return [
         Row(
             form_field.name,
             form_field.label.text,
-            _answer_lines(form, form_field),
-            documents.get(form_field.name),
-            bulleted=isinstance(form_field, CheckboxesField),
+            _lines(form, form_field, form.question(form_field.name)),
+            form.documents.get(form_field.name),
+            bulleted=isinstance(form_field, CheckboxesField | FieldList),
         )
         for form_field in form
-        if form_field.name not in form.REVEALS
+        if form_field.name not in form.reveals or form.question(form_field.name) is not None
+        if form_field.name not in skipped
     ]
 
 
 def summaries(application: Application) -> list[SectionSummary]:
-    """Every section with its questions and answers, in order."""
-    return [SectionSummary(section, section_rows(application, section.key)) for section in SECTIONS]
+    """Every section asked, with its questions and answers, in order."""
+    return [SectionSummary(section, section_rows(application, section.key)) for section in sections_of(application)]
 
 
 @dataclass
@@ -292,9 +303,9 @@ class ListedDocument:
 
 def listed_documents(application: Application) -> list[ListedDocument]:
     """Every upload of the application, the files the answers use now first, each oldest first."""
-    form = build_form(application, "documents")
-    current = {document.id for document in form.documents.values()}
-    questions = {form_field.name: form_field.label.text for form_field in form.file_fields()}
+    answers = all_answers(application)
+    current = {document.id for document in documents_of(application, answers).values()}
+    questions = {question.key: question.label for question in file_questions(application)}
     listed = [
         ListedDocument(document, questions.get(document.kind, document.kind), document.id not in current)
         for document in application.documents

@@ -6,7 +6,8 @@ from flask import (
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError, validate_csrf
 from sqlalchemy import select
-from werkzeug.datastructures import CombinedMultiDict
+from werkzeug.datastructures import CombinedMultiDict, MultiDict
+from wtforms import FieldList
 from wtforms.validators import ValidationError
 
 from ..errors import WrongState
@@ -34,15 +35,16 @@ from .operations import (
 )
 from .sections import (
     COMPLETED,
-    SECTIONS,
     TASK_STATUSES,
     build_form,
     get_section,
     incomplete_sections,
     section_rows,
     section_status,
+    sections_of,
     summaries,
 )
+from .versions import bring_up_to_date
 
 bp = Blueprint("applications", __name__)
 
@@ -99,16 +101,27 @@ def _member_application(application_id: int, action: str = "read") -> Applicatio
 
 def _section(application: Application, key: str):
     """The form's section of this key, once the person may change it now (404 for no such section)."""
-    section = get_section(key) or abort(404)
+    section = get_section(application, key) or abort(404)
     authorize(current_user, "edit_section", SectionOf(application, key, section.title))
     return section
+
+
+def _up_to_date(application: Application) -> None:
+    """Move a draft to its hub's current form, telling the applicant what changed."""
+    change = bring_up_to_date(application, current_user)
+    if change:
+        flash(
+            "The application form has changed since you last saved. Your answers are kept. "
+            f"{change.summary}.",
+            "info",
+        )
 
 
 def _request_context(application: Application) -> dict:
     """What the office asked for, while it waits for an answer."""
     if application.state is not State.INFO_REQUESTED:
         return {"request_event": None, "reopened": []}
-    reopened = [section for section in SECTIONS if section.key in (application.reopened_sections or [])]
+    reopened = [section for section in sections_of(application) if section.key in (application.reopened_sections or [])]
     return {"request_event": latest_request(application), "reopened": reopened}
 
 
@@ -168,7 +181,8 @@ def start():
 def show(application_id: int):
     application = _member_application(application_id)
     if application.state is State.DRAFT:
-        tasks = [(section, section_status(application, section.key)) for section in SECTIONS]
+        _up_to_date(application)  # only its organisation's members see a draft
+        tasks = [(section, section_status(application, section.key)) for section in sections_of(application)]
         return render_template(
             "applications/task_list.html",
             application=application,
@@ -204,7 +218,11 @@ def _section_page(application, section, form, version: int, status: int = 200, *
 def section(application_id: int, key: str):
     application = db.get_or_404(Application, application_id)
     section = _section(application, key)
-    if section.form_class is None:
+    _up_to_date(application)
+    section = get_section(application, key)
+    if section is None:
+        return redirect(url_for("applications.show", application_id=application.id))
+    if section.is_organisation:
         return render_template(
             "applications/organisation_section.html",
             application=application,
@@ -265,10 +283,13 @@ def save_section_answers(application_id: int, key: str):
         return _hold_and_sign_in(application_id, key, refusal)
     application = db.get_or_404(Application, application_id)
     section = _section(application, key)
-    if section.form_class is None:
+    if section.is_organisation:
         raise WrongState("This section is filled in from your organisation's profile: change the profile instead.")
 
     posted = CombinedMultiDict([request.form, request.files])
+    adding, removing = request.form.get("add_item"), request.form.get("remove_item")
+    if removing:
+        posted = MultiDict([(name, value) for name, value in posted.items(multi=True) if not name.startswith(f"{removing}-")])
     loaded_version = request.form.get("version", default=-1, type=int)
     result = save_section(application, key, posted, current_user, loaded_version)
     if result.conflict:
@@ -276,6 +297,8 @@ def save_section_answers(application_id: int, key: str):
             application, section, build_form(application, key, formdata=request.form), result.version, 409,
             conflict=application.section(key), theirs=section_rows(application, key),
         )
+    if adding or removing:
+        return _section_page(application, section, _with_item_added(build_form(application, key), adding), result.version)
     if not result.errors:
         flash(f"“{section.title}” is complete.", "success")
         return _after_section_saved(application)
@@ -283,9 +306,16 @@ def save_section_answers(application_id: int, key: str):
         flash(f"Your answers to “{section.title}” are saved. The section is not complete yet.", "success")
         return _after_section_saved(application)
     form = build_form(application, key, formdata=request.form)
-    for name, errors in result.errors.items():
-        form[name].errors = list(errors)
+    form.show_errors(result.errors)
     return _section_page(application, section, form, result.version, saved_with_errors=True)
+
+
+def _with_item_added(form, name: str | None):
+    """The form with a blank item added to its "add another" group `name`, if it has room."""
+    group = form._fields.get(name or "")
+    if isinstance(group, FieldList) and len(group.entries) < (group.max_entries or 0):
+        group.append_entry()
+    return form
 
 
 @bp.route("/applications/<int:application_id>/check")

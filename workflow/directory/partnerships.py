@@ -7,6 +7,7 @@ from sqlalchemy import select, update
 from ..applications.lifecycle import State
 from ..applications.models import Application, ApplicationSection
 from ..applications.operations import start_application
+from ..applications.sections import all_answers, form_of
 from ..audit.operations import record_event
 from ..errors import WrongState
 from ..extensions import db
@@ -17,7 +18,9 @@ from .models import DirectoryEntry, Partnership, renewal_window
 
 # Sections a renewal starts from: everything but the profile (always live), the
 # uploads (they belong to the old application) and the declarations (made afresh).
-RENEWAL_SECTIONS = ("offer", "goals", "national_plan", "complementarity", "in_kind")
+# A renewal starts from the last answers, by question key, except the files (the organisation
+# uploads its current ones) and the section the declarations and commitments are made in.
+NOT_RENEWED = {"file"}
 
 
 def local_day(moment: datetime | None) -> date:
@@ -112,14 +115,14 @@ def renew_partnership(partnership: Partnership, user) -> Application:
     """
     draft = start_application(user, partnership.organisation, partnership.hub)
     previous = partnership.application
-    for key in RENEWAL_SECTIONS:
-        answers = previous.answers(key)
-        if answers and draft.section(key) is None:
-            db.session.add(ApplicationSection(application_id=draft.id, key=key, answers=answers, updated_by_id=user.id))
-    documents = previous.answers("documents")
-    if documents and draft.section("documents") is None:
-        kept = {name: documents[name] for name in ("insurance_expiry", "dbs_confirmed") if name in documents}
-        db.session.add(ApplicationSection(application_id=draft.id, key="documents", answers=kept, updated_by_id=user.id))
+    answers = all_answers(previous)
+    for section in form_of(draft).sections:
+        carried = {
+            name: answers[name] for question in section.questions if question.type not in NOT_RENEWED
+            for name in (question.key, question.other_key) if name in answers
+        }
+        if carried and draft.section(section.key) is None and not section.shows_commitments:
+            db.session.add(ApplicationSection(application_id=draft.id, key=section.key, answers=carried, updated_by_id=user.id))
     claimed = db.session.execute(
         update(Partnership)
         .where(Partnership.id == partnership.id, Partnership.renewal_application_id.is_(None))

@@ -5,17 +5,30 @@ from datetime import date
 
 from sqlalchemy import select
 
-from ..applications.forms import AGE_GROUPS, GENRES
 from ..applications.lifecycle import State
 from ..applications.models import Application
+from ..applications.sections import all_answers
 from ..extensions import db
 from ..hubs.models import Hub
 from ..organisations.models import ORGANISATION_TYPE_LABELS, Organisation
 from .models import DirectoryEntry, Partnership
 from .partnerships import local_day
 
-AGE_GROUP_LABELS = dict(AGE_GROUPS)
-GENRE_LABELS = {value: label for value, label in GENRES if value != "other"}
+# The directory's filters: the age groups and genres of the standard form (version 1), whose
+# answers every hub's form asks under the keys age_groups and genres.
+AGE_GROUP_LABELS = {"early_years": "Early years (under 5)", "5_to_18": "5 to 18", "adults": "Adults"}
+GENRE_LABELS = {
+    "classical": "Classical and orchestral",
+    "jazz": "Jazz",
+    "rock_pop": "Rock and pop",
+    "folk": "Folk and traditional",
+    "world": "World music (for example Asian, African, Caribbean)",
+    "digital": "Digital, electronic and music technology",
+    "singing": "Singing and choirs",
+    "bands": "Brass, wind and steel bands",
+    "songwriting": "Composition and songwriting",
+    "sen": "Music for children with special educational needs",
+}
 
 
 @dataclass
@@ -29,7 +42,7 @@ class Listing:
 
     @property
     def offer(self) -> dict:
-        return self.application.answers("offer")
+        return all_answers(self.application)
 
     @property
     def type_value(self) -> str:
@@ -65,7 +78,7 @@ class Listing:
 
 
 def consented(application: Application) -> bool:
-    return application.answers("declarations").get("directory_consent") == "yes"
+    return all_answers(application).get("directory_consent") == "yes"
 
 
 def _ended(application: Application, partnerships: dict[int, Partnership], today: date) -> bool:

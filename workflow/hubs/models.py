@@ -4,7 +4,7 @@ import base64
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -51,6 +51,9 @@ class Hub(db.Model):
         back_populates="hub", order_by="Round.opens_at", cascade="all, delete-orphan"
     )
     images: Mapped[list["HubImage"]] = relationship(back_populates="hub", cascade="all, delete-orphan")
+    form_versions: Mapped[list["FormVersion"]] = relationship(
+        back_populates="hub", order_by="FormVersion.number", cascade="all, delete-orphan"
+    )
 
     def image(self, kind: ImageKind) -> "HubImage | None":
         """The hub's logo or chair's signature, if it has one."""
@@ -77,6 +80,17 @@ class Hub(db.Model):
         """The next round to open after `now`, if one is planned."""
         now = now or utcnow()
         return next((r for r in self.rounds if r.opens_at > now), None)
+
+    def current_form(self, now: datetime | None = None) -> "FormVersion | None":
+        """The published form applicants answer now: the newest for the round open (or next to
+        open), else the newest for no round in particular."""
+        published = [version for version in self.form_versions if version.published_at is not None]
+        chosen_round = self.current_round(now) or self.next_round(now)
+        for round_id in ([chosen_round.id] if chosen_round else []) + [None]:
+            for_round = [version for version in published if version.round_id == round_id]
+            if for_round:
+                return for_round[-1]
+        return published[-1] if published else None
 
 
 class Goal(db.Model):
@@ -148,3 +162,35 @@ class HubImage(db.Model):
     def data_url(self) -> str:
         """The image as a ``data:`` URL, as the PDF renderer reads it."""
         return f"data:{self.content_type};base64,{base64.b64encode(self.data).decode('ascii')}"
+
+
+class FormVersion(db.Model):
+    """One version of a hub's application form: its definition, which never changes once published.
+
+    A hub's current form is its newest published version for the round open now, or,
+    where no version names that round, its newest published version for no round.
+    """
+
+    __tablename__ = "form_versions"
+    __table_args__ = (UniqueConstraint("hub_id", "number", name="uq_form_versions_hub_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hub_id: Mapped[int] = mapped_column(ForeignKey("hubs.id", ondelete="CASCADE"), index=True)
+    round_id: Mapped[int | None] = mapped_column(ForeignKey("hub_rounds.id", ondelete="SET NULL"))
+    number: Mapped[int]
+    definition: Mapped[dict] = mapped_column(JSON, deferred=True)  # read once per worker: see definition_of
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    hub: Mapped[Hub] = relationship(back_populates="form_versions")
+    round: Mapped["Round | None"] = relationship()
+
+    @property
+    def state(self) -> str:
+        return "published" if self.published_at else "draft"
+
+    @property
+    def name(self) -> str:
+        where = f", {self.round.name}" if self.round else ""
+        return f"{self.hub.name} form, version {self.number}{where}"

@@ -22,6 +22,7 @@ from ..applications.models import Application, Document, HeldAnswers, Message
 from ..audit.models import ApplicationEvent, EventDetail
 from ..audit.operations import record_event
 from ..extensions import db
+from ..hubs.definition import definition_of
 from ..letters.models import DecisionLetter
 from ..notifications.models import OutboxAttachment, OutboxMessage
 from ..policy import SYSTEM, authorize
@@ -30,16 +31,19 @@ from ..types import utcnow
 from ..votes.models import Ballot, BoardMeeting, Conflict, MeetingConflict, MeetingItem, Vote
 from .models import Tombstone
 
-# The answers kept: choices from fixed lists, which reports count.
-KEPT_ANSWERS = {
-    "organisation": {"organisation_type"},
-    "offer": {"age_groups", "genres", "settings", "districts"},
-    "goals": {"goals"},
-    "national_plan": {"core_roles", "extension_roles", "commissioning"},
-    "in_kind": {"contributions"},
-    "documents": {"dbs_confirmed"},
-    "declarations": {"information_true", "agrees_commitments", "directory_consent"},
-}
+# The answers kept: choices, which reports count (never the words of an "Other" box).
+CHOICE_TYPES = {"choice", "choices", "yes_no", "declaration"}
+KEPT_PROFILE = {"organisation_type"}
+
+
+def kept_answers(application: Application) -> set[str]:
+    """The question keys whose answers anonymising keeps: the choices of the application's form."""
+    definition = definition_of(application.form_version)
+    return KEPT_PROFILE | {question.key for _, question in definition.questions() if question.type in CHOICE_TYPES}
+
+
+def _kept(answers: dict, keep: set[str]) -> dict:
+    return {name: value for name, value in (answers or {}).items() if name in keep}
 
 
 def due_applications(now: datetime) -> list[Application]:
@@ -64,9 +68,11 @@ def due_applications(now: datetime) -> list[Application]:
 def anonymise_application(application: Application, now: datetime | None = None) -> None:
     """Erase the application's personal data and free text, leaving counts, digests and tombstones."""
     now = now or utcnow()
+    keep = kept_answers(application)
     for section in application.sections:
-        keep = KEPT_ANSWERS.get(section.key, set())
-        section.answers = {name: value for name, value in (section.answers or {}).items() if name in keep}
+        section.answers = _kept(section.answers, keep)
+    for revision in application.revisions:
+        revision.answers = {key: _kept(answers, keep) for key, answers in (revision.answers or {}).items()}
     db.session.execute(delete(HeldAnswers).where(HeldAnswers.application_id == application.id))
     db.session.execute(update(Message).where(Message.application_id == application.id).values(body=""))
     db.session.execute(update(Note).where(Note.application_id == application.id).values(body=""))

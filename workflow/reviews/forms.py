@@ -192,9 +192,9 @@ class RequestInformationForm(FlaskForm):
     )
     submit = SubmitField("Send request", widget=GovSubmitInput())
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, application=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.sections.choices = [SelectChoice(key, title) for key, title in section_titles().items()]
+        self.sections.choices = [SelectChoice(key, title) for key, title in section_titles(application).items()]
 
 
 class AssessmentForm(FlaskForm):

@@ -10,15 +10,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import select
 from werkzeug.exceptions import NotFound
 
 from ..applications.lifecycle import Action, State
 from ..applications.models import Application, Message
-from ..applications.sections import SECTIONS
+from ..applications.sections import sections_of
 from ..applications.transitions import apply_transition
 from ..audit.operations import record_event
 from ..errors import NotAllowed, WrongState
 from ..extensions import db
+from ..hubs.definition import definition_of
+from ..hubs.models import Hub
 from ..notifications.operations import notify_office, notify_organisation
 from ..policy import authorize
 from ..types import utcnow
@@ -30,9 +33,17 @@ from .queries import assessment_for
 
 CRITERION_RESULTS = {"yes": "Met", "partly": "Partly met", "no": "Not met"}
 
-def section_titles() -> dict[str, str]:
-    """The sections an officer can reopen, key to title, in the form's order."""
-    return {section.key: section.title for section in SECTIONS}
+def section_titles(application: Application | None = None) -> dict[str, str]:
+    """The sections an officer can reopen, key to title, in the form's order: the application's,
+    or (for several at once) those of every hub's current form."""
+    if application is not None:
+        return {section.key: section.title for section in sections_of(application)}
+    titles: dict[str, str] = {}
+    for hub in db.session.scalars(select(Hub).order_by(Hub.name)):
+        version = hub.current_form()
+        for section in definition_of(version).sections if version else ():
+            titles.setdefault(section.key, section.title)
+    return titles
 
 
 def has_recommendation(assessment: Assessment | None) -> bool:
@@ -61,11 +72,10 @@ def assign_application(application: Application, officer, assignee) -> None:
 
 def request_information(application: Application, officer, sections: list[str], message: str) -> Message:
     """Reopen the named sections for the applicant, with a message they see in their thread."""
-    titles = section_titles()
-    unknown = [key for key in sections if key not in titles]
-    if not sections or unknown or not message.strip():
-        raise WrongState("Choose sections of the form to reopen, and write a message to the applicant.")
+    titles = section_titles(application)
     keys = [key for key in titles if key in sections]
+    if not keys or not message.strip():
+        raise WrongState("Choose sections of the form to reopen, and write a message to the applicant.")
     apply_transition(
         application, Action.REQUEST_INFORMATION, officer, comment=message, reopened_sections=keys
     )

@@ -133,7 +133,7 @@ def seed_applications(count: int, seed: int = 1) -> int:
         officer = None if state in {State.SUBMITTED, State.WITHDRAWN} else officers[n % len(officers)]
         path = PATHS[state]
         applications.append({
-            "id": application_id, "hub_id": hub.id, "organisation_id": first_organisation + rng.randrange(organisation_count),
+            "id": application_id, "hub_id": hub.id, "form_version_id": hub.current_form().id, "organisation_id": first_organisation + rng.randrange(organisation_count),
             "state": state, "reference": f"{hub.reference_prefix}-{submitted.year}-S{application_id:07d}",
             "created_by_id": applicant, "created_at": submitted - timedelta(days=2), "submitted_at": submitted,
             "state_changed_at": changed, "decided_at": changed if state in {State.APPROVED, State.DECLINED} else None,

@@ -325,7 +325,7 @@ def _application_page(application, **forms):
         events=history(application),
         form=next(iter(forms.values()), None),
         criterion_results=operations.CRITERION_RESULTS,
-        section_titles=operations.section_titles(),
+        section_titles=operations.section_titles(application),
     )
 
 
@@ -361,7 +361,7 @@ def assign(application_id: int):
 @bp.route("/office/applications/<int:application_id>/request-information", methods=["GET", "POST"])
 def request_information(application_id: int):
     application = _load(application_id, Action.REQUEST_INFORMATION)
-    form = RequestInformationForm()
+    form = RequestInformationForm(application=application)
     if form.validate_on_submit():
         operations.request_information(application, current_user, form.sections.data, form.message.data)
         flash(f"Your request has been sent to {application.organisation.name}.", "success")
