@@ -93,6 +93,7 @@ WITHOUT_A_ROUTE: dict[str, str] = {
     "see_tally": "asked by the vote page, to show the votes cast",
     "record_meeting_on": "asked by the office's application page, to offer recording a meeting",
     "see_hidden_entries": "asked by the public directory page, to show hidden partners to the office",
+    "publish_form": "`flask forms import` and `flask hubs load`, as the system, until the form editor's pages",
 }
 
 # Routes that ask the policy nothing: open to everyone, or about one's own account or a token.

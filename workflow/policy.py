@@ -484,6 +484,12 @@ _ROWS: dict[str, Rule] = {
     # Administration
     "administer": Rule(_roles("admin"), ADMINS_ONLY),
     "edit_hub": Rule(_roles("admin"), ADMINS_ONLY),
+    "publish_form": Rule(
+        _roles("admin", "system"), "Only an admin can publish a hub's application form.",
+        states=frozenset({"draft"}), state_of=lambda version: version.state,
+        wrong_state="This version of the form is already published, and a published version never changes: "
+        "make a new version instead.",
+    ),
     "change_rounds": Rule(_roles("admin"), ADMINS_ONLY),
     "change_settings": Rule(_roles("admin"), ADMINS_ONLY),
     "invite_staff": Rule(_roles("admin"), ADMINS_ONLY),
