@@ -73,7 +73,8 @@ def _prepare(app, letters: int) -> int:
         now = utcnow()
         for n in range(letters):
             application = Application(
-                hub_id=hub.id, organisation_id=organisation.id, created_by_id=officer.id, state=State.APPROVED,
+                hub_id=hub.id, form_version_id=hub.current_form().id, organisation_id=organisation.id,
+                created_by_id=officer.id, state=State.APPROVED,
                 state_changed_at=now, reference=f"{hub.reference_prefix}-{now.year}-{n + 1:04d}",
                 submitted_at=now - timedelta(days=3), decided_at=now, assigned_officer_id=officer.id,
             )
