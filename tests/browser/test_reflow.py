@@ -77,9 +77,9 @@ with app.test_request_context():
     meeting = schedule_meeting(officer, london_today() + timedelta(days=14))
     invite_member(organisation, applicant, "a-colleague-with-a-long-address@demo-strings-collective.example.org")
     add_interest(chair, "Demo Strings Collective (demo)", "Sits on its board of trustees")
-    long_address = invite_staff(  # an entry in the admin's log too
+    long_address = invite_staff(  # an entry in the admin's log too; an officer, so no later vote waits for her
         user("admin@demo.consort.invalid"), "Maximiliana Featherstonehaugh-Cholmondeley",
-        "maximiliana.featherstonehaugh-cholmondeley@northamptonshire-music.example.org", {Role.TRUSTEE},
+        "maximiliana.featherstonehaugh-cholmondeley@northamptonshire-music.example.org", {Role.OFFICER},
     )
     db.session.commit()
     print(json.dumps({
