@@ -164,7 +164,8 @@ def _identity(section, row: Row) -> tuple[bool, str]:
 
 def compare(older: AnswerRevision, newer: AnswerRevision) -> Comparison:
     """The questions added, removed and changed from `older` to `newer`, each change's words marked."""
-    before = {_identity(summary.section, row): row for summary in answers_as_sent(older) for row in summary.rows}
+    earlier_summaries = answers_as_sent(older)
+    before = {_identity(summary.section, row): row for summary in earlier_summaries for row in summary.rows}
     groups: dict[str, SectionChanges] = {}
     seen = set()
     for summary in answers_as_sent(newer):
@@ -177,7 +178,7 @@ def compare(older: AnswerRevision, newer: AnswerRevision) -> Comparison:
                 group.unchanged += 1
             else:
                 group.changes.append(_change(earlier, row))
-    for summary in answers_as_sent(older):
+    for summary in earlier_summaries:
         for row in summary.rows:
             if _identity(summary.section, row) not in seen:
                 groups.setdefault(summary.key, SectionChanges(summary.title)).changes.append(_change(row, None))
