@@ -216,4 +216,5 @@ DEFAULT_ARGS = {
     "partnership_id": "partnership", "vote_id": "vote", "meeting_id": "meeting", "item_id": "item",
     "interest_id": "interest", "invitation_id": "invitation", "user_id": "member", "hub_id": "hub",
     "round_id": "round", "kind": "kind", "outcome": "outcome", "version": "version", "slug": "slug", "token": "token",
+    "number": "revision",
 }

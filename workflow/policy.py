@@ -294,6 +294,10 @@ _ROWS: dict[str, Rule] = {
     # The trust office
     "work_in_office": Rule(_roles("staff"), OFFICE_ONLY),
     "review": Rule(_roles("staff"), OFFICE_ONLY, sees=sees_application),
+    # The answers as each submission and response sent them, and what changed between them: the
+    # office's working record of its requests for information. Staff only, as every office page is
+    # (the trustees read the application as it was put to them, on the vote and in the board pack).
+    "see_revisions": Rule(_roles("staff"), OFFICE_ONLY, sees=sees_application),
     "export": Rule(_roles("staff"), OFFICE_ONLY),
     "act_in_bulk": Rule(_roles("officer"), "Only an officer can act on several applications at once."),
     Action.TAKE: _transition(

@@ -265,6 +265,16 @@ def recommend(officer: Person) -> None:
     page = officer.page
     page.goto(officer.application)
     officer.check("answered")
+    page.get_by_role("link", name="What changed in revision 2").first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("What changed in revision 2 since revision 1")
+    expect(page.locator("ins.app-diff--added").first).to_contain_text("We lend")
+    officer.check("revision-changes")
+    officer.reflow("revision-changes")
+    page.get_by_role("link", name="See the answers of revision 1").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Revision 1 of the answers")
+    officer.check("revision")
+    officer.reflow("revision")
+    page.goto(officer.application)
     form = page.locator("form", has=page.get_by_role("button", name="Save assessment"))
     for group in form.get_by_role("group").all():
         if group.get_by_role("radio", name="Met", exact=True).count():

@@ -9,6 +9,7 @@ from workflow.admin.operations import add_round
 from workflow.applications.documents import store_document
 from workflow.applications.lifecycle import State
 from workflow.applications.models import Application
+from workflow.applications.revisions import keep_revision
 from workflow.directory.partnerships import start_partnership
 from workflow.hubs.images import put_image
 from workflow.hubs.models import ImageKind
@@ -50,6 +51,9 @@ def objects(app, db, world, hub, organisation, applicant, officer, trustees, adm
         invitation = invite_member(organisation, applicant, "colleague@example.org")
         interest = add_interest(trustees[1], "Another Band")
         round_ = add_round(hub, admin, "Spring", soon, soon + timedelta(days=30))
+        in_review = db.session.get(Application, world["in_review"])
+        keep_revision(in_review, applicant, "submitted")
+        revision = keep_revision(in_review, applicant, "response")
         put_image(hub, ImageKind.LOGO, raster())
         db.session.commit()
         found = {
@@ -59,6 +63,7 @@ def objects(app, db, world, hub, organisation, applicant, officer, trustees, adm
             "meeting": meeting.id, "item": meeting.items[0].id, "interest": interest.id,
             "invitation": invitation.id, "member": applicant.id, "officer": officer.id, "hub": hub.id,
             "round": round_.id, "kind": "logo", "outcome": "approve", "version": 1, "slug": hub.slug, "token": "not-a-token",
+            "revision": revision.number,
         }
     g.pop("_login_user", None)
     return found

@@ -166,6 +166,8 @@ ACCESS: dict[str, Expect] = {
     "reviews.put_to_trustees": Expect(get=OFFICE, args={"application_id": "in_review"}),
     "reviews.queue": Expect(get=OFFICE),
     "reviews.request_information": Expect(get=OFFICE, args={"application_id": "in_review"}),
+    "reviews.revision": Expect(get=OFFICE, args={"application_id": "in_review"}),
+    "reviews.revision_changes": Expect(get=OFFICE, args={"application_id": "in_review"}),  # revision 2 since 1
     "reviews.send_message": Expect(post=refused(OFFICE), args={"application_id": "in_review"}),
     "reviews.take": Expect(post=refused(OFFICE), args={"application_id": "in_review"}),
     # Trustees, votes and meetings (the open vote; the conflicted trustee declared on it)

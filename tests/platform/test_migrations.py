@@ -1,16 +1,20 @@
 """`flask db upgrade` on an empty database gives exactly the models' schema."""
 
+import json
 import warnings
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect as sa_inspect
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from config import TestConfig
 from workflow import create_app
 from workflow.accounts.keys import decrypt_totp_secret
+from workflow.applications.models import AnswerRevision, Application
+from workflow.applications.revisions import answers_as_sent
+from workflow.applications.sections import section_rows
 from workflow.database import include_in_autogenerate
 from workflow.extensions import db
 
@@ -250,3 +254,76 @@ def test_totp_secrets_kept_in_clear_are_encrypted_in_place(tmp_path):
     assert stored.startswith("gAAAA") and secret not in stored and opened == secret
     assert tuple(kept) == (1, 1)
     assert restored == secret
+
+
+OLD_OFFER = {
+    "description": "Weekly string groups", "age_groups": ["5_to_18"], "genres": ["classical", "other"],
+    "genres_other": "Steel pans", "settings": ["schools"], "settings_other": "", "districts": ["Corby"],
+}
+OLD_GOALS = {"goals": ["Sing"], "how": "Choirs in every school"}
+
+
+def test_answers_made_before_forms_were_data_keep_their_words(tmp_path):
+    """c4d8e2f1a7b9 gives every application its hub's version 1 of the form: the answers stay as
+    stored and show under the labels and choice texts the fixed form classes gave them; the
+    application already sent to the office gets its first revision."""
+    app = _app(tmp_path, "migrate_forms")
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    section = (
+        "INSERT INTO application_sections (application_id, key, answers, completed, version, updated_at)"
+        f" VALUES (:id, :key, :answers, TRUE, 1, {NOW})"
+    )
+    with app.app_context():
+        upgrade(revision="a1eda4f50458")
+        with db.engine.begin() as connection:
+            for statement in (
+                HUB_ROW,
+                USER_ROW,
+                ORGANISATION_ROW,
+                "INSERT INTO hub_goals (hub_id, position, title, description) VALUES (1, 1, 'Sing', '')",
+                "INSERT INTO hub_districts (hub_id, name) VALUES (1, 'Corby')",
+                APPLICATION_ROW.format(state="draft", submitted="NULL", reference="NULL"),
+                APPLICATION_ROW.format(state="submitted", submitted=NOW, reference="'NO-1'"),
+            ):
+                connection.execute(text(statement))
+            for application_id in (1, 2):
+                for key, answers in (("offer", OLD_OFFER), ("goals", OLD_GOALS)):
+                    connection.execute(text(section), {"id": application_id, "key": key, "answers": json.dumps(answers)})
+        upgrade()
+        with db.engine.connect() as connection:
+            versions = connection.execute(text("SELECT id, hub_id, number FROM form_versions")).all()
+            moved = dict(connection.execute(text("SELECT id, form_version_id FROM applications")).tuples().all())
+        with app.test_request_context():
+            applications = {application.id: application for application in db.session.scalars(select(Application))}
+            stored = {id_: {row.key: row.answers for row in a.sections} for id_, a in applications.items()}
+            shown = {
+                id_: [(row.label, row.lines) for key in ("offer", "goals") for row in section_rows(a, key)]
+                for id_, a in applications.items()
+            }
+            revisions = [
+                (revision.application_id, revision.number, revision.reason, revision.answers)
+                for revision in db.session.scalars(select(AnswerRevision))
+            ]
+            as_sent = [
+                (row.label, row.lines)
+                for summary in answers_as_sent(applications[2].revisions[0]) if summary.key in ("offer", "goals")
+                for row in summary.rows
+            ]
+            db.session.remove()
+        db.engine.dispose()
+    drop_database(url)
+    assert [tuple(version)[1:] for version in versions] == [(1, 1)]
+    assert moved == {1: versions[0].id, 2: versions[0].id}
+    assert stored == {1: {"offer": OLD_OFFER, "goals": OLD_GOALS}, 2: {"offer": OLD_OFFER, "goals": OLD_GOALS}}
+    before = [  # as the fixed form classes showed them
+        ("Describe what your organisation offers", ["Weekly string groups"]),
+        ("Which age groups do you work with?", ["5 to 18"]),
+        ("Which genres and activities do you offer?", ["Classical and orchestral", "Other: Steel pans"]),
+        ("Where do you work?", ["Schools and academies"]),
+        ("Which districts do you serve?", ["Corby"]),
+        ("Which of the hub's goals does your organisation support?", ["Sing"]),
+        ("How does your work support these goals?", ["Choirs in every school"]),
+    ]
+    assert shown == {1: before, 2: before}
+    assert revisions == [(2, 1, "submitted", {"offer": OLD_OFFER, "goals": OLD_GOALS})]
+    assert as_sent == before

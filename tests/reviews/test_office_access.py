@@ -17,7 +17,7 @@ from workflow.reviews.operations import put_to_trustees
 from workflow.types import LONDON, utcnow
 from workflow.votes.models import Vote
 
-# Every office URL, with the methods it answers; {id} is an application's id.
+# Every office URL, with the methods it answers; {id} is an application's id, {number} a revision's.
 OFFICE_URLS = [
     ("GET", "/office"),
     ("GET", "/office/dashboard"),
@@ -26,6 +26,8 @@ OFFICE_URLS = [
     ("POST", "/office/bulk/request-information"),
     ("POST", "/office/bulk/put-to-trustees"),
     ("GET", "/office/applications/{id}"),
+    ("GET", "/office/applications/{id}/revisions/{number}"),
+    ("GET", "/office/applications/{id}/revisions/{number}/changes"),
     ("POST", "/office/applications/{id}/take"),
     ("POST", "/office/applications/{id}/assign"),
     ("GET", "/office/applications/{id}/request-information"),
@@ -41,7 +43,10 @@ OFFICE_URLS = [
 
 
 def test_every_office_route_is_in_the_table(app):
-    listed = {(method, url.replace("{id}", "<int:application_id>")) for method, url in OFFICE_URLS}
+    listed = {
+        (method, url.replace("{id}", "<int:application_id>").replace("{number}", "<int:number>"))
+        for method, url in OFFICE_URLS
+    }
     routes = {
         (method, rule.rule)
         for rule in app.url_map.iter_rules()
@@ -57,7 +62,7 @@ def application(hub, organisation, applicant, officer):
 
 
 def _call(client, method, url, application):
-    return client.open(url.format(id=application.id), method=method, data={})
+    return client.open(url.format(id=application.id, number=1), method=method, data={})
 
 
 @pytest.mark.parametrize("method, url", OFFICE_URLS)

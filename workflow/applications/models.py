@@ -122,6 +122,9 @@ class ApplicationSection(db.Model):
     application: Mapped[Application] = relationship(back_populates="sections")
 
 
+REVISION_REASONS = {"submitted": "Submitted", "response": "Response to a request for information"}
+
+
 class AnswerRevision(db.Model):
     """The answers as sent to the trust office once: at submission, and with each response.
 
@@ -144,6 +147,12 @@ class AnswerRevision(db.Model):
 
     application: Mapped[Application] = relationship(back_populates="revisions")
     form_version: Mapped["FormVersion"] = relationship()  # noqa: F821
+    created_by: Mapped["User | None"] = relationship()  # noqa: F821
+
+    @property
+    def reason_label(self) -> str:
+        """Why the answers were sent, in words."""
+        return REVISION_REASONS.get(self.reason, self.reason)
 
 
 class ReferenceCounter(db.Model):

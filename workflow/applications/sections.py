@@ -16,6 +16,7 @@ from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField, FieldList, FileField, TextAreaField
 
 from ..hubs.definition import FormDefinition, Question, Section, definition_of
+from ..hubs.models import FormVersion
 from ..organisations.models import ORGANISATION_TYPE_LABELS, OrganisationType
 from ..organisations.operations import profile_errors
 from .documents import human_size
@@ -104,28 +105,40 @@ def _filled(value) -> bool:
 
 
 def file_questions(application: Application) -> list[Question]:
-    return [question for _, question in form_of(application).questions() if question.type == "file"]
+    return _file_questions(form_of(application))
 
 
-def documents_of(application: Application, answers: dict) -> dict[str, Document]:
-    """The documents the answers point at, by upload question."""
+def _file_questions(definition: FormDefinition) -> list[Question]:
+    return [question for _, question in definition.questions() if question.type == "file"]
+
+
+def _documents(application: Application, definition: FormDefinition, answers: dict) -> dict[str, Document]:
     by_id = {str(document.id): document for document in application.documents}
     return {
         question.key: by_id[str(answers[question.key])]
-        for question in file_questions(application)
+        for question in _file_questions(definition)
         if str(answers.get(question.key, "")) in by_id
     }
 
 
+def documents_of(application: Application, answers: dict) -> dict[str, Document]:
+    """The documents the answers point at, by upload question."""
+    return _documents(application, form_of(application), answers)
+
+
+def _form(application: Application, version: FormVersion, key: str, formdata, answers: dict, known: dict) -> SectionForm:
+    """A section's form as `version` asks it, with the application's hub and files."""
+    definition = definition_of(version)
+    form_class = section_form(version.fingerprint, definition.section(key))
+    documents = _documents(application, definition, answers)
+    return form_class(formdata=formdata, hub=application.hub, documents=documents, known=known)
+
+
 def build_form(application: Application, key: str, *, formdata=None, answers: dict | None = None) -> SectionForm:
     """The section's form for this application, from form data or saved answers."""
-    section = form_of(application).section(key)
-    if formdata is None:
-        answers = application.answers(key) if answers is None else answers
-        formdata = to_formdata(answers)
-    form_class = section_form(application.form_version.fingerprint, section)
-    documents = documents_of(application, answers if answers is not None else application.answers(key))
-    return form_class(formdata=formdata, hub=application.hub, documents=documents, known=all_answers(application))
+    answers = application.answers(key) if answers is None else answers
+    formdata = to_formdata(answers) if formdata is None else formdata
+    return _form(application, application.form_version, key, formdata, answers, all_answers(application))
 
 
 def answer_errors(application: Application, key: str, answers: dict | None = None) -> dict[str, list]:
@@ -271,7 +284,10 @@ def section_rows(application: Application, key: str, answers: dict | None = None
     """A section's questions and answers, from `answers` or what is saved, in its version's words."""
     if form_of(application).section(key).is_organisation:
         return _organisation_rows(answers if answers is not None else organisation_answers(application))
-    form = build_form(application, key, answers=answers)
+    return _rows(build_form(application, key, answers=answers))
+
+
+def _rows(form: SectionForm) -> list[Row]:
     skipped = form.skipped()
     return [
         Row(
@@ -290,6 +306,24 @@ def section_rows(application: Application, key: str, answers: dict | None = None
 def summaries(application: Application) -> list[SectionSummary]:
     """Every section asked, with its questions and answers, in order."""
     return [SectionSummary(section, section_rows(application, section.key)) for section in sections_of(application)]
+
+
+def summaries_as_sent(application: Application, version: FormVersion, answers: dict[str, dict]) -> list[SectionSummary]:
+    """Every section `answers` were asked in `version`, in its words: the answers as a revision
+    keeps them (by section key, the organisation's as the snapshot sent), whatever the
+    application's own version or answers are now."""
+    known = {name: value for section in answers.values() for name, value in (section or {}).items()}
+    shown = []
+    for section in definition_of(version).sections:
+        if not holds(section.shows_when, known):
+            continue
+        given = dict(answers.get(section.key) or {})
+        if section.is_organisation:
+            rows = _organisation_rows(given)
+        else:
+            rows = _rows(_form(application, version, section.key, to_formdata(given), given, known))
+        shown.append(SectionSummary(section, rows))
+    return shown
 
 
 @dataclass

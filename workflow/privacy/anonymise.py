@@ -1,6 +1,7 @@
 """Anonymising declined and withdrawn applications after the configured period (SPEC 10).
 
-Personal data and free text go: answers other than the choices counted in reports,
+Personal data and free text go: answers other than the choices counted in reports
+(those saved, and in each revision of those sent, by its own version's choices),
 message and note bodies, the assessment's words, ballot comments and conflict
 reasons, a meeting's minute and conflict reasons on the application (and the
 meeting's own minutes once every application it considered is anonymised), the
@@ -23,6 +24,7 @@ from ..audit.models import ApplicationEvent, EventDetail
 from ..audit.operations import record_event
 from ..extensions import db
 from ..hubs.definition import definition_of
+from ..hubs.models import FormVersion
 from ..letters.models import DecisionLetter
 from ..notifications.models import OutboxAttachment, OutboxMessage
 from ..policy import SYSTEM, authorize
@@ -36,9 +38,9 @@ CHOICE_TYPES = {"choice", "choices", "yes_no", "declaration"}
 KEPT_PROFILE = {"organisation_type"}
 
 
-def kept_answers(application: Application) -> set[str]:
-    """The question keys whose answers anonymising keeps: the choices of the application's form."""
-    definition = definition_of(application.form_version)
+def kept_answers(version: FormVersion) -> set[str]:
+    """The question keys whose answers anonymising keeps: the choices of a form version."""
+    definition = definition_of(version)
     return KEPT_PROFILE | {question.key for _, question in definition.questions() if question.type in CHOICE_TYPES}
 
 
@@ -68,11 +70,12 @@ def due_applications(now: datetime) -> list[Application]:
 def anonymise_application(application: Application, now: datetime | None = None) -> None:
     """Erase the application's personal data and free text, leaving counts, digests and tombstones."""
     now = now or utcnow()
-    keep = kept_answers(application)
+    keep = kept_answers(application.form_version)
     for section in application.sections:
         section.answers = _kept(section.answers, keep)
     for revision in application.revisions:
-        revision.answers = {key: _kept(answers, keep) for key, answers in (revision.answers or {}).items()}
+        kept = kept_answers(revision.form_version)
+        revision.answers = {key: _kept(answers, kept) for key, answers in (revision.answers or {}).items()}
     db.session.execute(delete(HeldAnswers).where(HeldAnswers.application_id == application.id))
     db.session.execute(update(Message).where(Message.application_id == application.id).values(body=""))
     db.session.execute(update(Note).where(Note.application_id == application.id).values(body=""))

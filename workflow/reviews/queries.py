@@ -15,7 +15,7 @@ from sqlalchemy.sql import operators
 
 from ..accounts.models import Role, User, UserRole, name_only
 from ..applications.lifecycle import State
-from ..applications.models import Application, Message
+from ..applications.models import AnswerRevision, Application, Message
 from ..database import dialect
 from ..extensions import db
 from ..hubs.models import District, Hub
@@ -353,6 +353,30 @@ def assessment_for(application: Application) -> Assessment | None:
         .where(Assessment.application_id == application.id)
         .options(*name_only(joinedload(Assessment.recorded_by)))
     )
+
+
+def revisions_of(application: Application) -> list[AnswerRevision]:
+    """The revisions of the application's answers, oldest first, with who sent each."""
+    return list(
+        db.session.scalars(
+            select(AnswerRevision)
+            .where(AnswerRevision.application_id == application.id)
+            .order_by(AnswerRevision.number)
+            .options(*name_only(joinedload(AnswerRevision.created_by)))
+        )
+    )
+
+
+def revision_or_404(application: Application, number: int) -> AnswerRevision:
+    """The application's revision of this number, or 404."""
+    revision = db.session.scalar(
+        select(AnswerRevision)
+        .where(AnswerRevision.application_id == application.id, AnswerRevision.number == number)
+        .options(joinedload(AnswerRevision.form_version), *name_only(joinedload(AnswerRevision.created_by)))
+    )
+    if revision is None:
+        abort(404)
+    return revision
 
 
 def notes_for(application: Application) -> list[Note]:

@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from ..applications.lifecycle import Action, State
 from ..applications.models import Application
 from ..applications.operations import send_message as message_applicant
+from ..applications.revisions import answers_as_sent, compare, files_used, revisions_by_event
 from ..applications.sections import listed_documents
 from ..audit.operations import history
 from ..extensions import db
@@ -45,6 +46,8 @@ from .queries import (
     officers,
     queue_label,
     queue_page,
+    revision_or_404,
+    revisions_of,
     selected_applications,
 )
 from .snapshot import dashboard_figures
@@ -310,6 +313,8 @@ def _application_page(application, **forms):
     )
     assign.set_choices(officers())
     items = meeting_items_of(application)
+    events = history(application)
+    revisions = revisions_of(application)
     return render_template(
         "reviews/application.html",
         application=application,
@@ -322,7 +327,9 @@ def _application_page(application, **forms):
         notes=notes_for(application),
         documents=listed_documents(application),
         meeting_items=items,
-        events=history(application),
+        events=events,
+        revisions=revisions,
+        event_revisions=revisions_by_event(events, revisions),
         form=next(iter(forms.values()), None),
         criterion_results=operations.CRITERION_RESULTS,
         section_titles=operations.section_titles(application),
@@ -333,6 +340,38 @@ def _application_page(application, **forms):
 def application(application_id: int):
     """Everything about one application, and what the officer can do with it now."""
     return _application_page(_load(application_id))
+
+
+@bp.route("/office/applications/<int:application_id>/revisions/<int:number>")
+def revision(application_id: int, number: int):
+    """The answers as one submission or response sent them, in the words of the version they answered."""
+    application = _load(application_id, "see_revisions")
+    revision = revision_or_404(application, number)
+    return render_template(
+        "reviews/revision.html",
+        application=application,
+        revision=revision,
+        summaries=answers_as_sent(revision),
+        files=files_used(revision),
+        revisions=revisions_of(application),
+    )
+
+
+@bp.route("/office/applications/<int:application_id>/revisions/<int:number>/changes")
+def revision_changes(application_id: int, number: int):
+    """What changed in a revision since an earlier one (`since`, by default the one before), question by question."""
+    application = _load(application_id, "see_revisions")
+    newer = revision_or_404(application, number)
+    since = request.args.get("since", number - 1, type=int)
+    if since >= number:
+        abort(404)
+    older = revision_or_404(application, since)
+    return render_template(
+        "reviews/revision_changes.html",
+        application=application,
+        comparison=compare(older, newer),
+        revisions=revisions_of(application),
+    )
 
 
 @bp.post("/office/applications/<int:application_id>/take")
