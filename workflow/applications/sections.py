@@ -108,13 +108,12 @@ def file_questions(application: Application) -> list[Question]:
 
 
 def documents_of(application: Application, answers: dict) -> dict[str, Document]:
-    """The documents the answers point at, by upload question."""
+    """The documents the answers point at, by upload question (the documents are read only when some answer points at one)."""
+    pointing = {question.key: str(answers[question.key]) for question in file_questions(application) if answers.get(question.key)}
+    if not pointing:
+        return {}
     by_id = {str(document.id): document for document in application.documents}
-    return {
-        question.key: by_id[str(answers[question.key])]
-        for question in file_questions(application)
-        if str(answers.get(question.key, "")) in by_id
-    }
+    return {key: by_id[value] for key, value in pointing.items() if value in by_id}
 
 
 def build_form(application: Application, key: str, *, formdata=None, answers: dict | None = None) -> SectionForm:
