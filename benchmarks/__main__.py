@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .report import Report
 
-SECTIONS = ["office", "letters", "load"]
+SECTIONS = ["office", "forms", "letters", "load"]
 OUTPUT = Path(__file__).resolve().parents[1] / "artefacts" / "benchmark.md"
 
 

@@ -13,7 +13,8 @@ from tests.page_helpers import page_text, parse
 from workflow.accounts.models import User
 from workflow.demo import DEMO_APPLICANT, DEMO_MEMBERS
 from workflow.hubs.models import Criterion, District, Goal, Hub, HubImage, ImageKind, Round
-from workflow.hubs.operations import DEFAULT_CRITERIA, load_hubs, read_configuration
+from workflow.hubs.definition import definition_data, definition_of
+from workflow.hubs.operations import DEFAULT_CRITERIA, load_hubs, publish_form, read_configuration
 from workflow.types import utcnow
 
 NMPAT = BASE_DIR / "hubs" / "nmpat.toml"
@@ -368,6 +369,27 @@ def test_rounds_load_from_a_configuration(client, db):
 
     assert "They open again on 11 January 2099 at 9:00am (Next round)." in text
 
+
+
+def test_the_current_form_is_the_open_or_next_rounds_own_else_the_newest_for_no_round(db, hub):
+    now = utcnow()
+    general = hub.current_form()
+    spring = Round(name="Spring round", opens_at=now - timedelta(days=1), closes_at=now + timedelta(days=10))
+    autumn = Round(name="Autumn round", opens_at=now + timedelta(days=60), closes_at=now + timedelta(days=90))
+    hub.rounds = [spring, autumn]
+    db.session.flush()
+    assert hub.current_form() == general  # no round has a form of its own
+
+    def form_titled(title: str) -> dict:
+        return {**definition_data(definition_of(general)), "title": title}
+
+    autumn_form = publish_form(hub, form_titled("Autumn form"), autumn)
+    assert hub.current_form() == general  # the open round has none of its own
+    assert hub.current_form(now + timedelta(days=30)) == autumn_form  # the next round to open
+    spring_form = publish_form(hub, form_titled("Spring form"), spring)
+    assert hub.current_form() == spring_form
+    assert hub.current_form(now + timedelta(days=70)) == autumn_form
+    assert hub.current_form(now + timedelta(days=100)) == general  # no round open or planned
 
 # --- accessibility statement and privacy notice ----------------------------------
 

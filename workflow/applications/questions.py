@@ -289,6 +289,8 @@ class SectionForm(FlaskForm):
     section: Section
     reveals: dict[str, tuple[str, str]] = {}  # a field shown under one choice of another: {child: (parent, value)}
     conditions: dict[str, Condition] = {}  # same-section conditions, by the field they hide
+    _asked: dict[str, Question] = {}  # the section's questions, by key (no question key starts with "_")
+    _own_choices: dict[str, list] = {}  # the choices of each choice question not drawn from the hub's lists
 
     class Meta:
         csrf = False  # CSRFProtect checks every POST before the view runs
@@ -305,23 +307,24 @@ class SectionForm(FlaskForm):
 
     def _choices_from(self, hub) -> None:
         for question in self.section.questions:
-            if question.key not in self._fields or question.type not in ("choice", "choices"):
+            if question.type not in ("choice", "choices") or question.key not in self._fields:
                 continue
             form_field = self[question.key]
             if question.choices_from == "goals":
-                form_field.choices = as_choices((goal.title, goal.title) for goal in (hub.goals if hub else []))
-                form_field.item_hints = {goal.title: goal.description for goal in (hub.goals if hub else []) if goal.description}
+                goals = hub.goals if hub else []
+                form_field.choices = as_choices((goal.title, goal.title) for goal in goals)
+                form_field.item_hints = {goal.title: goal.description for goal in goals if goal.description}
             elif question.choices_from == "districts":
                 form_field.choices = as_choices((district.name, district.name) for district in (hub.districts if hub else []))
             else:
-                form_field.choices = as_choices((choice.value, choice.label) for choice in question.choices)
+                form_field.choices = list(self._own_choices[question.key])
 
     @property
     def intro(self) -> str:
         return self.section.intro
 
     def question(self, name: str) -> Question | None:
-        return next((question for question in self.section.questions if question.key == name), None)
+        return self._asked.get(name)
 
     def answer_fields(self) -> list[Field]:
         """The fields whose answers are saved (every field but file uploads)."""
@@ -335,6 +338,8 @@ class SectionForm(FlaskForm):
 
     def skipped(self) -> set[str]:
         """The fields not asked now: under a same-section condition that does not hold."""
+        if not self.conditions:
+            return set()
         values = self.current_values()
         skipped = {name for name, condition in self.conditions.items() if not holds(condition, values)}
         return skipped | {child for child, (parent, _) in self.reveals.items() if parent in skipped}
@@ -487,7 +492,7 @@ def section_form(fingerprint: str, section: Section) -> type[SectionForm]:
     if made is not None:
         return made
     fields, reveals, conditions = {}, {}, {}
-    keys = {question.key for question in section.questions}
+    asked = {question.key: question for question in section.questions}
     for question in section.questions:
         fields[question.key] = make_field(question)
         if question.other:
@@ -497,12 +502,19 @@ def section_form(fingerprint: str, section: Section) -> type[SectionForm]:
             )
             reveals[question.other_key] = (question.key, "other")
         condition = question.shows_when
-        if condition and condition.question in keys:
+        if condition and condition.question in asked:
             conditions[question.key] = condition
-            parent = next(q for q in section.questions if q.key == condition.question)
+            parent = asked[condition.question]
             if parent.type in ("choices", "yes_no", "declaration") or (parent.type == "choice" and parent.widget != "select"):
                 reveals[question.key] = (condition.question, condition.equals)
-    made = type(f"Section_{section.key}", (SectionForm,), {"section": section, "reveals": reveals, "conditions": conditions, **fields})
+    own_choices = {
+        question.key: as_choices((choice.value, choice.label) for choice in question.choices)
+        for question in section.questions if question.type in ("choice", "choices") and not question.choices_from
+    }
+    made = type(
+        f"Section_{section.key}", (SectionForm,),
+        {"section": section, "reveals": reveals, "conditions": conditions, "_asked": asked, "_own_choices": own_choices, **fields},
+    )
     with _lock:
         _classes.setdefault(key, made)
         if len(_classes) > 512:

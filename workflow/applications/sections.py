@@ -113,12 +113,14 @@ def _file_questions(definition: FormDefinition) -> list[Question]:
 
 
 def _documents(application: Application, definition: FormDefinition, answers: dict) -> dict[str, Document]:
-    by_id = {str(document.id): document for document in application.documents}
-    return {
-        question.key: by_id[str(answers[question.key])]
-        for question in _file_questions(definition)
-        if str(answers.get(question.key, "")) in by_id
+    """The documents the answers point at, by upload question (read only when some answer points at one)."""
+    pointing = {
+        question.key: str(answers[question.key]) for question in _file_questions(definition) if answers.get(question.key)
     }
+    if not pointing:
+        return {}
+    by_id = {str(document.id): document for document in application.documents}
+    return {key: by_id[value] for key, value in pointing.items() if value in by_id}
 
 
 def documents_of(application: Application, answers: dict) -> dict[str, Document]:

@@ -85,6 +85,8 @@ class Hub(db.Model):
         """The published form applicants answer now: the newest for the round open (or next to
         open), else the newest for no round in particular."""
         published = [version for version in self.form_versions if version.published_at is not None]
+        if all(version.round_id is None for version in published):  # no round has a form of its own: the rounds need not be read
+            return published[-1] if published else None
         chosen_round = self.current_round(now) or self.next_round(now)
         for round_id in ([chosen_round.id] if chosen_round else []) + [None]:
             for_round = [version for version in published if version.round_id == round_id]
